@@ -1,0 +1,87 @@
+using NodaTime;
+
+// Frozen namespace: MassTransit names messages "urn:message:CityPass.Contracts.Terminals:<Type>".
+namespace CityPass.Contracts.Terminals;
+
+/// <summary>
+/// A card presented at a validator terminal, asking to charge a fare.
+/// Sent by a terminal to the queue <see cref="TerminalQueues.Taps"/> as a request; consumed by the CityPass host,
+/// which answers exactly one of <see cref="TapAuthorized"/> or <see cref="TapDeclined"/> to the request's response address.
+/// The same (<paramref name="TerminalId"/>, <paramref name="Sequence"/>) sent again gets the first answer and charges nothing.
+/// </summary>
+/// <param name="TerminalId">The terminal's enrolled id.</param>
+/// <param name="Sequence">The terminal's own tap counter, never reused; a retry keeps the same number.</param>
+/// <param name="CardUid">The UID as the reader reports it (4, 7 or 10 bytes in hex; case and ':' separators are ignored).</param>
+/// <param name="VenueId">The venue the terminal stands at.</param>
+/// <param name="AmountCents">The fare asked, in euro cents, positive.</param>
+/// <param name="TerminalTime">When the card was presented, by the terminal's clock (ISO-8601 UTC, e.g. "2026-11-25T17:45:00Z").</param>
+public sealed record AuthorizeTap(
+    string TerminalId,
+    long Sequence,
+    string CardUid,
+    string VenueId,
+    long AmountCents,
+    Instant TerminalTime);
+
+/// <summary>
+/// The fare was charged: open the gate. Sent by the CityPass host in reply to <see cref="AuthorizeTap"/>; consumed by the terminal.
+/// </summary>
+/// <param name="TerminalId">Echoed from the request.</param>
+/// <param name="Sequence">Echoed from the request.</param>
+/// <param name="CardUid">The canonical UID (upper-case hex, no separators), or the raw one when it could not be read.</param>
+/// <param name="ChargedCents">What was taken from the card.</param>
+/// <param name="BalanceCents">What is left on the card, to show on the terminal's display.</param>
+/// <param name="DecidedAt">When the back end decided (server clock).</param>
+public sealed record TapAuthorized(
+    string TerminalId,
+    long Sequence,
+    string CardUid,
+    long ChargedCents,
+    long BalanceCents,
+    Instant DecidedAt);
+
+/// <summary>
+/// The tap is refused: keep the gate shut. Sent by the CityPass host in reply to <see cref="AuthorizeTap"/>; consumed by the terminal.
+/// Nothing was charged.
+/// </summary>
+/// <param name="TerminalId">Echoed from the request.</param>
+/// <param name="Sequence">Echoed from the request.</param>
+/// <param name="CardUid">The canonical UID (upper-case hex, no separators), or the raw one when it could not be read.</param>
+/// <param name="Reason">A machine-readable code; <paramref name="Message"/> explains it to people.</param>
+/// <param name="Message">The reason in words, for logs and the terminal's display.</param>
+/// <param name="BalanceCents">The card's balance when it is known (not for an unknown card or an invalid request).</param>
+/// <param name="DecidedAt">When the back end decided (server clock).</param>
+public sealed record TapDeclined(
+    string TerminalId,
+    long Sequence,
+    string CardUid,
+    TapDeclineReason Reason,
+    string Message,
+    long? BalanceCents,
+    Instant DecidedAt);
+
+/// <summary>Why a tap is declined. Sent on the wire as its name, e.g. "InsufficientFunds".</summary>
+public enum TapDeclineReason
+{
+    /// <summary>The request itself is wrong (missing field, malformed UID, amount zero, negative or over the ceiling).</summary>
+    InvalidRequest,
+
+    /// <summary>No card with this UID was ever issued.</summary>
+    UnknownCard,
+
+    /// <summary>The card is blocked (lost, stolen, fraud, debt).</summary>
+    CardBlocked,
+
+    /// <summary>The balance does not cover the fare.</summary>
+    InsufficientFunds,
+
+    /// <summary>This terminal already used this sequence number for a different tap: a terminal fault, nothing charged.</summary>
+    SequenceReused,
+}
+
+/// <summary>The queue names terminals send to. An exchange of the same name (fanout) is bound to each.</summary>
+public static class TerminalQueues
+{
+    /// <summary>Where <see cref="AuthorizeTap"/> requests go.</summary>
+    public const string Taps = "citypass-taps";
+}

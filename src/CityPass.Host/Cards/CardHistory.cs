@@ -1,0 +1,41 @@
+using CityPass.Domain.Cards;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+using NodaTime;
+
+namespace CityPass.Host.Cards;
+
+/// <summary>One line of a card's statement. Its id is the event's id; <see cref="Version"/> orders the lines.</summary>
+public sealed record CardHistoryLine(
+    Guid Id,
+    Guid CardId,
+    long Version,
+    string Kind,
+    long? AmountCents,
+    long? BalanceCents,
+    string? VenueId,
+    string? TerminalId,
+    string? Detail,
+    Instant At);
+
+/// <summary>Inline projection: a statement line per card event, written in the same transaction as the event.</summary>
+public sealed partial class CardHistoryProjection : EventProjection
+{
+    public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    {
+        CardHistoryLine? line = e.Data switch
+        {
+            CardIssued x => new(e.Id, x.CardId, e.Version, "issued", null, 0, null, null, x.Uid, x.IssuedAt),
+            ValueLoaded x => new(e.Id, x.CardId, e.Version, "loaded", x.Amount.Cents, x.BalanceAfter.Cents, null, null, x.Source, x.LoadedAt),
+            FareCharged x => new(e.Id, x.CardId, e.Version, "charged", -x.Amount.Cents, x.BalanceAfter.Cents, x.VenueId, x.TerminalId,
+                $"tap #{x.TerminalSequence}", x.ChargedAt),
+            CardBlocked x => new(e.Id, x.CardId, e.Version, "blocked", null, null, null, null, x.Reason, x.BlockedAt),
+            CardUnblocked x => new(e.Id, x.CardId, e.Version, "unblocked", null, null, null, null, x.Reason, x.UnblockedAt),
+            _ => null,
+        };
+        if (line is not null)
+            operations.Store(line);
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,44 @@
+using CityPass.Domain.Cards;
+using CityPass.Host.Cards;
+using CityPass.Host.Cards.Loading;
+using CityPass.Host.Taps;
+using CityPass.Host.Venues;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Weasel.Core;
+
+namespace CityPass.Host.Infrastructure;
+
+public static class MartenSetup
+{
+    public static IServiceCollection AddCityPassMarten(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Marten")
+            ?? throw new InvalidOperationException("ConnectionStrings:Marten is not configured.");
+        var schema = configuration.GetSection("Marten").Get<MartenSettings>()?.Schema ?? new MartenSettings().Schema;
+
+        services.AddMarten(options =>
+            {
+                options.Connection(connectionString);
+                options.DatabaseSchemaName = schema;
+                options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json => Json.Configure(json));
+                options.Events.StreamIdentity = StreamIdentity.AsGuid;
+
+                // The card's state is an inline snapshot: a tap reads one row, whatever the length of the card's history.
+                options.Projections.Add<CardProjection>(ProjectionLifecycle.Inline);
+                options.Schema.For<Card>().UniqueIndex(c => c.Uid);
+                options.Projections.Add<CardHistoryProjection>(ProjectionLifecycle.Inline);
+                options.Schema.For<CardHistoryLine>().Index(l => l.CardId);
+
+                options.Schema.For<TapRecord>();
+                options.Schema.For<LoadRecord>();
+                options.Schema.For<Venue>();
+            })
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup();
+        return services;
+    }
+}

@@ -1,0 +1,49 @@
+using CityPass.Host.Cards.Blocking;
+using CityPass.Host.Cards.Issuing;
+using CityPass.Host.Cards.Loading;
+using CityPass.Host.Cards.Reading;
+using CityPass.Host.Demo;
+using CityPass.Host.Infrastructure;
+using CityPass.Host.Venues;
+using Marten;
+using NodaTime;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddSingleton<IClock>(SystemClock.Instance);
+builder.Services.Configure<LedgerOptions>(builder.Configuration.GetSection("Ledger"));
+builder.Services.Configure<TerminalOptions>(builder.Configuration.GetSection("Terminals"));
+builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransformer>());
+builder.Services.AddCityPassMarten(builder.Configuration);
+builder.Services.AddCityPassMessaging(builder.Configuration);
+builder.Services.AddCityPassHealth(builder.Configuration);
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapOpenApi();
+app.UseSwaggerUI(o =>
+{
+    o.SwaggerEndpoint("/openapi/v1.json", "CityPass v1");
+    o.RoutePrefix = "swagger";
+});
+app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+app.MapCityPassHealth();
+app.MapIssueCard();
+app.MapReadCard();
+app.MapLoadValue();
+app.MapBlockCard();
+app.MapVenues();
+
+if (app.Configuration.GetValue<bool>("Demo:Seed"))
+    await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(), app.Logger, CancellationToken.None);
+
+await app.RunAsync();
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,101 @@
+using System.Net.Sockets;
+using CityPass.Contracts.Terminals;
+using MassTransit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using NodaTime.Testing;
+using Npgsql;
+
+namespace CityPass.IntegrationTests;
+
+/// <summary>
+/// The real host (HTTP API and MassTransit consumers) against the real PostgreSQL and RabbitMQ that ./test.sh starts.
+/// Each run gets its own Marten schema and its own tap queue, dropped at the end, so runs never see each other
+/// nor a CityPass started by ./run.sh. A missing service fails the tests with the reason; nothing is skipped.
+/// </summary>
+public sealed class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public static readonly string PostgresConnection = Environment.GetEnvironmentVariable("CITYPASS_TEST_POSTGRES")
+        ?? "Host=127.0.0.1;Port=5433;Database=citypass_test;Username=citypass;Password=citypass;Maximum Pool Size=100";
+
+    public static readonly string RabbitMqUri = Environment.GetEnvironmentVariable("CITYPASS_TEST_RABBITMQ")
+        ?? "amqp://guest:guest@127.0.0.1:5672/";
+
+    private readonly string _run = Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>25 November 2026, 18:00 in Rennes; each reading advances it by a millisecond.</summary>
+    public FakeClock Clock { get; } = new(Instant.FromUtc(2026, 11, 25, 17, 0), Duration.FromMilliseconds(1));
+
+    public string Schema => $"test_{_run}";
+
+    public string TapQueue => $"citypass-taps-test-{_run}";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Marten", PostgresConnection);
+        builder.UseSetting("ConnectionStrings:RabbitMq", RabbitMqUri);
+        builder.UseSetting("Marten:Schema", Schema);
+        builder.UseSetting("Terminals:TapQueue", TapQueue);
+        builder.UseSetting("Terminals:ConcurrentTaps", "16");
+        builder.UseSetting("Demo:Seed", "false");
+        builder.ConfigureTestServices(services => services.AddSingleton<IClock>(Clock));
+    }
+
+    public async Task InitializeAsync()
+    {
+        await RequireService("PostgreSQL", 5433, async () =>
+        {
+            await using var connection = new NpgsqlConnection(PostgresConnection);
+            await connection.OpenAsync();
+        });
+        await RequireService("RabbitMQ", 5672, async () =>
+        {
+            var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMqUri) };
+            await using var connection = await factory.CreateConnectionAsync();
+        });
+        _ = Server; // starts the host: Marten schema, bus, receive endpoints
+        await Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+    }
+
+    public IRequestClient<AuthorizeTap> TapClient() =>
+        Services.GetRequiredService<IBus>().CreateRequestClient<AuthorizeTap>(new Uri($"queue:{TapQueue}"), RequestTimeout.After(s: 30));
+
+    public new async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await using (var connection = new NpgsqlConnection(PostgresConnection))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMqUri) };
+        await using var rabbit = await factory.CreateConnectionAsync();
+        await using var channel = await rabbit.CreateChannelAsync();
+        await channel.QueueDeleteAsync(TapQueue, ifUnused: false, ifEmpty: false);
+        await channel.ExchangeDeleteAsync(TapQueue);
+    }
+
+    private static async Task RequireService(string name, int port, Func<Task> probe)
+    {
+        try
+        {
+            await probe();
+        }
+        catch (Exception e) when (e is SocketException or NpgsqlException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or TimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"{name} does not answer on 127.0.0.1:{port}. The integration tests need it: run ./test.sh, which starts it. ({e.Message})", e);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CityPassCollection : ICollectionFixture<CityPassHost>
+{
+    public const string Name = "CityPass host on real PostgreSQL and RabbitMQ";
+}

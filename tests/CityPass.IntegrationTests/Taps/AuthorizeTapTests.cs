@@ -1,0 +1,151 @@
+using System.Net.Http.Json;
+using CityPass.Contracts.Terminals;
+using MassTransit;
+using NodaTime;
+
+namespace CityPass.IntegrationTests.Taps;
+
+[Collection(CityPassCollection.Name)]
+public class AuthorizeTapTests(CityPassHost host)
+{
+    private readonly HttpClient _http = host.CreateClient();
+    private readonly IRequestClient<AuthorizeTap> _terminal = host.TapClient();
+    private static long _sequence;
+
+    private static AuthorizeTap Tap(string uid, long cents, string terminal = "pool-gate-1", long? sequence = null) =>
+        new(terminal, sequence ?? Interlocked.Increment(ref _sequence), uid, "piscine-brequigny", cents, Instant.FromUtc(2026, 11, 25, 16, 59, 59));
+
+    private async Task<object> Send(AuthorizeTap tap)
+    {
+        var response = await _terminal.GetResponse<TapAuthorized, TapDeclined>(tap);
+        if (response.Is(out Response<TapAuthorized>? authorized))
+            return authorized!.Message;
+        return response.Is(out Response<TapDeclined>? declined) ? declined!.Message : throw new InvalidOperationException("No reply type matched.");
+    }
+
+    [Fact]
+    public async Task A_tap_the_balance_covers_is_authorized_and_charged()
+    {
+        var card = await _http.CardWithBalance(10_00);
+
+        var reply = Assert.IsType<TapAuthorized>(await Send(Tap(card.Uid, 3_50)));
+
+        Assert.Equal((3_50L, 6_50L, card.Uid), (reply.ChargedCents, reply.BalanceCents, reply.CardUid));
+        Assert.Equal(6_50, (await _http.Card(card.Id)).BalanceCents);
+        var charge = Assert.Single(await _http.History(card.Id), l => l.Kind == "charged");
+        Assert.Equal((-3_50L, 6_50L, "piscine-brequigny", "pool-gate-1"), (charge.AmountCents!.Value, charge.BalanceCents!.Value, charge.VenueId!, charge.TerminalId!));
+    }
+
+    [Fact]
+    public async Task The_same_tap_delivered_three_times_is_charged_once_and_answered_three_times_alike()
+    {
+        var card = await _http.CardWithBalance(10_00);
+        var tap = Tap(card.Uid, 3_50);
+
+        var replies = new List<object>();
+        for (var i = 0; i < 3; i++)
+            replies.Add(await Send(tap));
+
+        var first = Assert.IsType<TapAuthorized>(replies[0]);
+        Assert.All(replies, r => Assert.Equal(first, r));
+        Assert.Equal(6_50, (await _http.Card(card.Id)).BalanceCents);
+        Assert.Single(await _http.History(card.Id), l => l.Kind == "charged");
+    }
+
+    [Fact]
+    public async Task The_same_tap_delivered_concurrently_is_charged_once()
+    {
+        var card = await _http.CardWithBalance(10_00);
+        var tap = Tap(card.Uid, 1_00);
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Send(tap)));
+
+        Assert.All(replies, r => Assert.Equal(replies[0], r));
+        Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
+        Assert.Single(await _http.History(card.Id), l => l.Kind == "charged");
+    }
+
+    [Fact]
+    public async Task Twenty_racing_taps_on_a_card_that_pays_for_five_authorize_exactly_five()
+    {
+        var card = await _http.CardWithBalance(5 * 3_50);
+        var terminals = Enumerable.Range(1, 20).Select(i => Tap(card.Uid, 3_50, terminal: $"pool-gate-{i}")).ToList();
+
+        var replies = await Task.WhenAll(terminals.Select(Send));
+
+        Assert.Equal(5, replies.OfType<TapAuthorized>().Count());
+        var declined = replies.OfType<TapDeclined>().ToList();
+        Assert.Equal(15, declined.Count);
+        Assert.All(declined, d => Assert.Equal(TapDeclineReason.InsufficientFunds, d.Reason));
+        Assert.Equal(0, (await _http.Card(card.Id)).BalanceCents);
+        var charges = (await _http.History(card.Id)).Where(l => l.Kind == "charged").ToList();
+        Assert.Equal(5, charges.Count);
+        Assert.All(charges, c => Assert.True(c.BalanceCents >= 0));
+        Assert.Equal(
+            new long[] { 14_00, 10_50, 7_00, 3_50, 0 },
+            charges.OrderBy(c => c.Version).Select(c => c.BalanceCents!.Value));
+    }
+
+    [Fact]
+    public async Task A_card_never_issued_is_declined_as_unknown()
+    {
+        var reply = Assert.IsType<TapDeclined>(await Send(Tap(Given.NewUid(), 1_00)));
+        Assert.Equal(TapDeclineReason.UnknownCard, reply.Reason);
+        Assert.Null(reply.BalanceCents);
+    }
+
+    [Fact]
+    public async Task A_blocked_card_is_declined_and_charged_nothing()
+    {
+        var card = await _http.CardWithBalance(10_00);
+        (await _http.PostAsJsonAsync($"/cards/{card.Id}/block", new { reason = "lost" })).EnsureSuccessStatusCode();
+
+        var reply = Assert.IsType<TapDeclined>(await Send(Tap(card.Uid, 1_00)));
+
+        Assert.Equal((TapDeclineReason.CardBlocked, 10_00L), (reply.Reason, reply.BalanceCents!.Value));
+        Assert.Equal(10_00, (await _http.Card(card.Id)).BalanceCents);
+    }
+
+    [Fact]
+    public async Task A_uid_in_another_readers_format_is_the_same_card()
+    {
+        var card = await _http.CardWithBalance(10_00);
+        var colonSeparated = string.Join(':', card.Uid.Chunk(2).Select(c => new string(c))).ToLowerInvariant();
+
+        var reply = Assert.IsType<TapAuthorized>(await Send(Tap(colonSeparated, 1_00)));
+
+        Assert.Equal(card.Uid, reply.CardUid);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-350)]
+    [InlineData(50_01)]
+    public async Task An_invalid_amount_is_declined_and_writes_nothing(long cents)
+    {
+        var card = await _http.CardWithBalance(10_00);
+        var tap = Tap(card.Uid, cents);
+
+        var reply = Assert.IsType<TapDeclined>(await Send(tap));
+        Assert.Equal(TapDeclineReason.InvalidRequest, reply.Reason);
+
+        // Nothing was recorded under this sequence: the corrected tap with the same number is decided afresh.
+        Assert.IsType<TapAuthorized>(await Send(tap with { AmountCents = 1_00 }));
+        Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
+    }
+
+    [Fact]
+    public async Task A_sequence_number_reused_for_another_tap_is_declined_and_charges_nothing()
+    {
+        var first = await _http.CardWithBalance(10_00);
+        var second = await _http.CardWithBalance(10_00);
+        var tap = Tap(first.Uid, 1_00);
+        Assert.IsType<TapAuthorized>(await Send(tap));
+
+        var reply = Assert.IsType<TapDeclined>(await Send(tap with { CardUid = second.Uid }));
+
+        Assert.Equal(TapDeclineReason.SequenceReused, reply.Reason);
+        Assert.Equal(10_00, (await _http.Card(second.Id)).BalanceCents);
+        Assert.Equal(9_00, (await _http.Card(first.Id)).BalanceCents);
+    }
+}

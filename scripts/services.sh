@@ -120,7 +120,9 @@ case "${1:-start}" in
     if [ "${CITYPASS_NO_DOCKER:-}" != "1" ] && docker_engine; then
       start_docker
     else
-      start_pg_local; ensure_pg_roles
+      start_pg_local
+      # Roles and databases are made through our own server's socket; a server found already running elsewhere is used as it is.
+      if [ -S "$PG_DIR/.s.PGSQL.$PG_PORT" ]; then ensure_pg_roles; fi
       start_rmq_local
     fi
     ;;

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Starts CityPass on this machine: PostgreSQL and RabbitMQ (docker compose when a Docker engine answers, otherwise the
+# local Debian packages, installed when missing), then the host with a demo city seeded. Runs until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+URL=${CITYPASS_URL:-http://127.0.0.1:5080}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+scripts/services.sh start
+dotnet build src/CityPass.Host -c Release 2>&1 | tail -n 2
+
+Demo__Seed=true ASPNETCORE_URLS=$URL ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
+  dotnet run --project src/CityPass.Host -c Release --no-build --no-launch-profile &
+host=$!
+trap 'kill $host 2>/dev/null; wait $host 2>/dev/null' INT TERM EXIT
+
+for _ in $(seq 1 120); do
+  if curl -fsS "$URL/health/ready" >/dev/null 2>&1; then break; fi
+  kill -0 $host 2>/dev/null || { echo "the host stopped; see its output above" >&2; exit 1; }
+  sleep 1
+done
+
+cat <<TXT
+
+CityPass is running (Ctrl-C to stop).
+  API and its browsable docs   $URL/swagger
+  OpenAPI document             $URL/openapi/v1.json
+  Health                       $URL/health/live   $URL/health/ready
+  Demo venues                  $URL/venues
+  A demo card                  $URL/cards/by-uid/04A22B1C5D6E80
+  RabbitMQ management          http://127.0.0.1:15672 (guest/guest)
+  Terminals send taps to       the exchange "citypass-taps" (see contracts/README.md)
+  Send a tap                   dotnet run --project src/CityPass.TerminalSimulator -- 04A22B1C5D6E80 350
+
+TXT
+curl -fsS "$URL/health/ready"; echo
+wait $host

@@ -27,11 +27,11 @@ CityPass is running (Ctrl-C to stop).
   API and its browsable docs   $URL/swagger
   OpenAPI document             $URL/openapi/v1.json
   Health                       $URL/health/live   $URL/health/ready
-  Demo venues                  $URL/venues
+  The scheme (venues, tariffs) $URL/scheme
   A demo card                  $URL/cards/by-uid/04A22B1C5D6E80
   RabbitMQ management          http://127.0.0.1:15672 (guest/guest)
   Terminals send taps to       the exchange "citypass-taps" (see contracts/README.md)
-  Send a tap                   dotnet run --project src/CityPass.TerminalSimulator -- 04A22B1C5D6E80 350
+  Send a tap                   dotnet run --project src/CityPass.TerminalSimulator -- 04A22B1C5D6E80 --venue piscine-brequigny --terminal pool-gate-1
 
 TXT
 curl -fsS "$URL/health/ready"; echo

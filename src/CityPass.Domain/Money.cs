@@ -40,16 +40,15 @@ public sealed class MoneyJsonConverter : JsonConverter<Money>
 }
 
 /// <summary>
-/// The amounts the scheme accepts, from configuration (section <c>Ledger</c>).
-/// A zero, negative or over-ceiling amount is refused before anything is written.
+/// The amounts the scheme accepts, from configuration (section <c>Ledger</c>): the largest load, the largest
+/// pay-as-you-go fare a tariff may set, and the stored-value ceiling per card.
+/// A zero, negative or over-ceiling load is refused before anything is written.
 /// </summary>
 public sealed record MoneyLimits(Money MaxLoad, Money MaxFare, Money MaxBalance)
 {
     public static readonly MoneyLimits Default = new(Money.FromCents(100_00), Money.FromCents(50_00), Money.FromCents(150_00));
 
     public string? CheckLoad(Money amount) => Check(amount, MaxLoad, "load");
-
-    public string? CheckFare(Money amount) => Check(amount, MaxFare, "fare");
 
     private static string? Check(Money amount, Money ceiling, string what) =>
         amount.Cents <= 0 ? $"A {what} must be a positive number of cents (got {amount.Cents})."

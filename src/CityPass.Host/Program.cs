@@ -1,10 +1,13 @@
+using CityPass.Domain;
 using CityPass.Host.Cards.Blocking;
 using CityPass.Host.Cards.Issuing;
 using CityPass.Host.Cards.Loading;
 using CityPass.Host.Cards.Reading;
 using CityPass.Host.Demo;
 using CityPass.Host.Infrastructure;
-using CityPass.Host.Venues;
+using CityPass.Host.Cards.Concessions;
+using CityPass.Host.Cards.Purchasing;
+using CityPass.Host.Schemes;
 using Marten;
 using NodaTime;
 
@@ -38,10 +41,14 @@ app.MapIssueCard();
 app.MapReadCard();
 app.MapLoadValue();
 app.MapBlockCard();
-app.MapVenues();
+app.MapPurchaseProduct();
+app.MapGrantConcession();
+app.MapReadScheme();
+app.MapChangeScheme();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
-    await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(), app.Logger, CancellationToken.None);
+    await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(),
+        app.Configuration.GetSection("Ledger").Get<LedgerOptions>()?.ToLimits() ?? MoneyLimits.Default, app.Logger, CancellationToken.None);
 
 await app.RunAsync();
 

@@ -1,6 +1,6 @@
 using CityPass.TerminalSimulator;
 
-// citypass-terminal <card-uid> <amount-cents> [--terminal ID] [--venue ID] [--sequence N] [--broker amqp://…] [--exchange NAME] [--envelope]
+// citypass-terminal <card-uid> [--terminal ID] [--venue ID] [--sequence N] [--broker amqp://…] [--exchange NAME] [--envelope]
 // Sends one tap the way a validator terminal would and prints CityPass's answer. A retry of a tap keeps its --sequence.
 var positional = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || !args[i - 1].StartsWith("--") || args[i - 1] == "--envelope")).ToArray();
 string Option(string name, string fallback)
@@ -9,9 +9,9 @@ string Option(string name, string fallback)
     return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
 }
 
-if (positional.Length < 2 || !long.TryParse(positional[1], out var amountCents))
+if (positional.Length < 1)
 {
-    Console.Error.WriteLine("usage: citypass-terminal <card-uid> <amount-cents> [--terminal pool-gate-1] [--venue piscine-brequigny] " +
+    Console.Error.WriteLine("usage: citypass-terminal <card-uid> [--terminal pool-gate-1] [--venue piscine-brequigny] " +
                             "[--sequence N] [--broker amqp://guest:guest@127.0.0.1:5672/] [--exchange citypass-taps] [--envelope]");
     return 2;
 }
@@ -22,7 +22,7 @@ await using var terminal = await RawTerminal.ConnectAsync(new Uri(Option("broker
 try
 {
     var reply = await terminal.TapAsync(Option("exchange", "citypass-taps"), terminalId, sequence, positional[0],
-        Option("venue", "piscine-brequigny"), amountCents, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5));
+        Option("venue", "piscine-brequigny"), DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5));
     Console.WriteLine(RawTerminal.IsAuthorized(reply) ? "AUTHORIZED" : "DECLINED");
     Console.WriteLine(args.Contains("--envelope") ? reply.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) : RawTerminal.Describe(reply));
     return RawTerminal.IsAuthorized(reply) ? 0 : 1;

@@ -52,7 +52,7 @@ public sealed class RawTerminal : IAsyncDisposable
 
     /// <summary>Sends one tap and returns the reply envelope (its "messageType" says authorized or declined).</summary>
     public async Task<JsonObject> TapAsync(
-        string tapExchange, string terminalId, long sequence, string cardUid, string venueId, long amountCents,
+        string tapExchange, string terminalId, long sequence, string cardUid, string venueId,
         DateTimeOffset terminalTime, TimeSpan timeout, CancellationToken ct = default)
     {
         var requestId = Guid.NewGuid().ToString();
@@ -71,7 +71,6 @@ public sealed class RawTerminal : IAsyncDisposable
                 ["sequence"] = sequence,
                 ["cardUid"] = cardUid,
                 ["venueId"] = venueId,
-                ["amountCents"] = amountCents,
                 ["terminalTime"] = terminalTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             },
         };

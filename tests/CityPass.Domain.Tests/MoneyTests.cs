@@ -22,13 +22,6 @@ public class MoneyTests
     public void A_load_within_the_ceiling_is_accepted(long cents) =>
         Assert.Null(Limits.CheckLoad(Money.FromCents(cents)));
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(-350)]
-    [InlineData(50_01)]
-    public void A_fare_that_is_zero_negative_or_over_the_ceiling_is_refused(long cents) =>
-        Assert.NotNull(Limits.CheckFare(Money.FromCents(cents)));
-
     [Fact]
     public void Arithmetic_overflow_throws_instead_of_wrapping()
     {

@@ -26,8 +26,11 @@ public sealed class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetim
 
     private readonly string _run = Guid.NewGuid().ToString("N")[..10];
 
-    /// <summary>25 November 2026, 18:00 in Rennes; each reading advances it by a millisecond.</summary>
-    public FakeClock Clock { get; } = new(Instant.FromUtc(2026, 11, 25, 17, 0), Duration.FromMilliseconds(1));
+    /// <summary>Wednesday 25 November 2026, 18:00 in Rennes.</summary>
+    public static readonly Instant Start = Instant.FromUtc(2026, 11, 25, 17, 0);
+
+    /// <summary>Starts at <see cref="Start"/>; each reading advances it by a millisecond.</summary>
+    public FakeClock Clock { get; } = new(Start, Duration.FromMilliseconds(1));
 
     public string Schema => $"test_{_run}";
 
@@ -59,6 +62,7 @@ public sealed class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetim
         });
         _ = Server; // starts the host: Marten schema, bus, receive endpoints
         await Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+        await TestCity.DefineAsync(CreateClient(), Clock.GetCurrentInstant());
     }
 
     public IRequestClient<AuthorizeTap> TapClient() =>

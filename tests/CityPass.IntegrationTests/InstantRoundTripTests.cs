@@ -39,7 +39,7 @@ public class InstantRoundTripTests(CityPassHost host)
         var before = host.Clock.GetCurrentInstant();
 
         var response = await host.TapClient().GetResponse<TapAuthorized>(
-            new AuthorizeTap("parking-exit-1", 1, card.Uid, "parking-colombier", 2_50, terminalTime));
+            new AuthorizeTap("parking-exit-1", 1, card.Uid, TestCity.Parking, terminalTime));
 
         var decidedAt = response.Message.DecidedAt;
         Assert.InRange(decidedAt, before, host.Clock.GetCurrentInstant());

@@ -12,32 +12,38 @@ namespace CityPass.Contracts.Terminals;
 /// <param name="TerminalId">The terminal's enrolled id.</param>
 /// <param name="Sequence">The terminal's own tap counter, never reused; a retry keeps the same number.</param>
 /// <param name="CardUid">The UID as the reader reports it (4, 7 or 10 bytes in hex; case and ':' separators are ignored).</param>
-/// <param name="VenueId">The venue the terminal stands at.</param>
-/// <param name="AmountCents">The fare asked, in euro cents, positive.</param>
+/// <param name="VenueId">The venue the terminal stands at. The scheme's tariffs price the tap; the terminal sends no amount.</param>
 /// <param name="TerminalTime">When the card was presented, by the terminal's clock (ISO-8601 UTC, e.g. "2026-11-25T17:45:00Z").</param>
 public sealed record AuthorizeTap(
     string TerminalId,
     long Sequence,
     string CardUid,
     string VenueId,
-    long AmountCents,
     Instant TerminalTime);
 
 /// <summary>
-/// The fare was charged: open the gate. Sent by the CityPass host in reply to <see cref="AuthorizeTap"/>; consumed by the terminal.
+/// The entry is granted: open the gate. Sent by the CityPass host in reply to <see cref="AuthorizeTap"/>; consumed by the terminal.
 /// </summary>
 /// <param name="TerminalId">Echoed from the request.</param>
 /// <param name="Sequence">Echoed from the request.</param>
 /// <param name="CardUid">The canonical UID (upper-case hex, no separators), or the raw one when it could not be read.</param>
-/// <param name="ChargedCents">What was taken from the card.</param>
+/// <param name="RightUsed">What let the holder in: "StoredValue" (a fare was charged), "EventTicket", "FreeEntry", "PeriodPass" or "Carnet".</param>
+/// <param name="ProductId">The product of the right used (the pay-as-you-go product for stored value).</param>
+/// <param name="ChargedCents">What was taken from the stored value (0 when a right was used or the daily cap is reached).</param>
 /// <param name="BalanceCents">What is left on the card, to show on the terminal's display.</param>
+/// <param name="EntriesLeft">Carnets: entries left after this one; a used event ticket: 0; otherwise null.</param>
+/// <param name="ValidUntil">Passes, carnets, tickets and free entries: the last local day the right is valid.</param>
 /// <param name="DecidedAt">When the back end decided (server clock).</param>
 public sealed record TapAuthorized(
     string TerminalId,
     long Sequence,
     string CardUid,
+    string RightUsed,
+    string? ProductId,
     long ChargedCents,
     long BalanceCents,
+    int? EntriesLeft,
+    LocalDate? ValidUntil,
     Instant DecidedAt);
 
 /// <summary>
@@ -49,7 +55,7 @@ public sealed record TapAuthorized(
 /// <param name="CardUid">The canonical UID (upper-case hex, no separators), or the raw one when it could not be read.</param>
 /// <param name="Reason">A machine-readable code; <paramref name="Message"/> explains it to people.</param>
 /// <param name="Message">The reason in words, for logs and the terminal's display.</param>
-/// <param name="BalanceCents">The card's balance when it is known (not for an unknown card or an invalid request).</param>
+/// <param name="BalanceCents">The card's balance when it is known (not for an unknown card, venue or an invalid request).</param>
 /// <param name="DecidedAt">When the back end decided (server clock).</param>
 public sealed record TapDeclined(
     string TerminalId,
@@ -63,7 +69,7 @@ public sealed record TapDeclined(
 /// <summary>Why a tap is declined. Sent on the wire as its name, e.g. "InsufficientFunds".</summary>
 public enum TapDeclineReason
 {
-    /// <summary>The request itself is wrong (missing field, malformed UID, amount zero, negative or over the ceiling).</summary>
+    /// <summary>The request itself is wrong (missing field, malformed UID, a terminal attached to another venue).</summary>
     InvalidRequest,
 
     /// <summary>No card with this UID was ever issued.</summary>
@@ -77,6 +83,30 @@ public enum TapDeclineReason
 
     /// <summary>This terminal already used this sequence number for a different tap: a terminal fault, nothing charged.</summary>
     SequenceReused,
+
+    /// <summary>The venue is not in the scheme.</summary>
+    UnknownVenue,
+
+    /// <summary>The venue is outside its opening hours.</summary>
+    VenueClosed,
+
+    /// <summary>No right held is valid at this venue, and the venue takes no stored value now.</summary>
+    NoValidRight,
+
+    /// <summary>A pass, carnet or free entry for this venue is held but not valid today.</summary>
+    OutsideValidity,
+
+    /// <summary>An event ticket for this venue is held, but the doors are not open yet.</summary>
+    EventNotStarted,
+
+    /// <summary>An event ticket for this venue is held, but the show is over.</summary>
+    EventOver,
+
+    /// <summary>The event ticket was already used.</summary>
+    AlreadyUsed,
+
+    /// <summary>The carnet for this venue has no entry left.</summary>
+    NoEntriesLeft,
 }
 
 /// <summary>The queue names terminals send to. An exchange of the same name (fanout) is bound to each.</summary>

@@ -1,3 +1,4 @@
+using CityPass.Domain.Schemes;
 using NodaTime;
 
 namespace CityPass.Domain.Cards;
@@ -13,12 +14,27 @@ public sealed record CardIssued(Guid CardId, string Uid, Instant IssuedAt);
 /// <param name="BalanceAfter">The balance once loaded, as a statement line shows it.</param>
 public sealed record ValueLoaded(Guid CardId, Money Amount, string Source, string IdempotencyKey, Money BalanceAfter, Instant LoadedAt);
 
-/// <summary>A fare was taken from stored value at a venue's terminal.</summary>
+/// <summary>A pay-as-you-go fare was taken from stored value at a venue's terminal.</summary>
+/// <param name="Amount">What was charged: the tariff, reduced for the holder's concession, then capped for the day.</param>
+/// <param name="ServiceDate">The service day the tap counts in (local, with the scheme's cut-off hour).</param>
+/// <param name="Price">How the amount was found, so that it can be explained after the tariff changed.</param>
 /// <param name="TerminalTime">When the terminal says the tap happened (its own clock).</param>
 /// <param name="ChargedAt">When the back end decided (the server clock).</param>
 public sealed record FareCharged(
     Guid CardId, string VenueId, string TerminalId, long TerminalSequence,
-    Money Amount, Money BalanceAfter, Instant TerminalTime, Instant ChargedAt);
+    Money Amount, Money BalanceAfter, LocalDate ServiceDate, PriceBreakdown Price, Instant TerminalTime, Instant ChargedAt);
+
+/// <summary>A right held on the card let the holder in: a pass or free entry shown, a carnet entry or an event ticket used.</summary>
+/// <param name="EntriesLeft">What remains of a carnet after this entry (0 for a used ticket, null for passes and free entries).</param>
+public sealed record EntryRedeemed(
+    Guid CardId, Guid RightId, string ProductId, ProductKind Kind, string VenueId, string TerminalId, long TerminalSequence,
+    int? EntriesLeft, LocalDate ServiceDate, Instant TerminalTime, Instant RedeemedAt);
+
+/// <summary>A product was bought with stored value and its right added to the card, with the terms of the day of purchase.</summary>
+public sealed record ProductPurchased(Guid CardId, Right Right, PriceBreakdown Price, Money BalanceAfter, string IdempotencyKey, Instant PurchasedAt);
+
+/// <summary>A concession profile was granted to the card for a period, on evidence seen by an agent.</summary>
+public sealed record ConcessionGranted(Guid CardId, ConcessionGrant Grant, Instant GrantedAt);
 
 /// <summary>The card was blocked: every tap is declined until it is unblocked.</summary>
 public sealed record CardBlocked(Guid CardId, string Reason, Instant BlockedAt);
@@ -32,7 +48,32 @@ public enum CardStatus
     Blocked,
 }
 
+/// <summary>A product held on a card, with the terms it was bought on. Valid from the first to the last local date, inclusive.</summary>
+public sealed record Right(
+    Guid Id,
+    string ProductId,
+    ProductKind Kind,
+    string Name,
+    IReadOnlyList<string> VenueIds,
+    LocalDate ValidFrom,
+    LocalDate ValidTo,
+    int? EntriesLeft,
+    LocalDateTime? DoorsOpen,
+    LocalDateTime? ShowEnds,
+    bool Used)
+{
+    public bool IsValidOn(LocalDate date) => ValidFrom <= date && date <= ValidTo;
+}
+
+/// <summary>A concession profile held between two local dates, inclusive; it lapses by itself.</summary>
+/// <param name="Evidence">A reference to what was seen (a CAF letter number, a student card), not the document itself.</param>
+public sealed record ConcessionGrant(Guid Id, string ProfileId, LocalDate ValidFrom, LocalDate ValidTo, string Evidence)
+{
+    public bool IsValidOn(LocalDate date) => ValidFrom <= date && date <= ValidTo;
+}
+
 /// <summary>The state of one card, folded from its stream; kept as an inline snapshot so a tap never replays history.</summary>
+/// <param name="CapDay">The service day <paramref name="SpentOnCapDay"/> counts for (the daily cap).</param>
 public sealed record Card(
     Guid Id,
     string Uid,
@@ -40,19 +81,45 @@ public sealed record Card(
     CardStatus Status,
     string? BlockReason,
     Instant IssuedAt,
-    Instant LastChangedAt)
+    Instant LastChangedAt,
+    IReadOnlyList<Right> Rights,
+    IReadOnlyList<ConcessionGrant> Concessions,
+    LocalDate? CapDay,
+    Money SpentOnCapDay)
 {
     // Named From/Evolve rather than Create/Apply: Marten would take those for conventional projection methods,
     // which it can only dispatch through a source generator this pure project does not reference.
     public static Card From(CardIssued issued) =>
-        new(issued.CardId, issued.Uid, Money.Zero, CardStatus.Active, null, issued.IssuedAt, issued.IssuedAt);
+        new(issued.CardId, issued.Uid, Money.Zero, CardStatus.Active, null, issued.IssuedAt, issued.IssuedAt, [], [], null, Money.Zero);
 
     public Card Evolve(object @event) => @event switch
     {
-        ValueLoaded loaded => this with { Balance = Balance + loaded.Amount, LastChangedAt = loaded.LoadedAt },
-        FareCharged charged => this with { Balance = Balance - charged.Amount, LastChangedAt = charged.ChargedAt },
-        CardBlocked blocked => this with { Status = CardStatus.Blocked, BlockReason = blocked.Reason, LastChangedAt = blocked.BlockedAt },
-        CardUnblocked unblocked => this with { Status = CardStatus.Active, BlockReason = null, LastChangedAt = unblocked.UnblockedAt },
+        ValueLoaded e => this with { Balance = Balance + e.Amount, LastChangedAt = e.LoadedAt },
+        FareCharged e => this with
+        {
+            Balance = Balance - e.Amount,
+            CapDay = e.ServiceDate,
+            SpentOnCapDay = (CapDay == e.ServiceDate ? SpentOnCapDay : Money.Zero) + e.Amount,
+            LastChangedAt = e.ChargedAt,
+        },
+        EntryRedeemed e => this with
+        {
+            Rights = [.. Rights.Select(r => r.Id == e.RightId ? r with { EntriesLeft = e.EntriesLeft, Used = r.Used || e.Kind == ProductKind.EventTicket } : r)],
+            LastChangedAt = e.RedeemedAt,
+        },
+        ProductPurchased e => this with { Balance = Balance - e.Price.Charged, Rights = [.. Rights, e.Right], LastChangedAt = e.PurchasedAt },
+        ConcessionGranted e => this with { Concessions = [.. Concessions, e.Grant], LastChangedAt = e.GrantedAt },
+        CardBlocked e => this with { Status = CardStatus.Blocked, BlockReason = e.Reason, LastChangedAt = e.BlockedAt },
+        CardUnblocked e => this with { Status = CardStatus.Active, BlockReason = null, LastChangedAt = e.UnblockedAt },
         _ => this,
     };
+
+    /// <summary>The concession in force on a local date; when several are, the one with the largest reduction.</summary>
+    public ConcessionProfile? ActiveProfile(Scheme scheme, LocalDate date) =>
+        Concessions.Where(g => g.IsValidOn(date))
+            .Select(g => scheme.Profiles.GetValueOrDefault(g.ProfileId))
+            .OfType<ConcessionProfile>()
+            .OrderByDescending(p => p.ReductionPercent)
+            .ThenBy(p => p.Id, StringComparer.Ordinal)
+            .FirstOrDefault();
 }

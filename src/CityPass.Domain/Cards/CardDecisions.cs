@@ -1,10 +1,9 @@
+using CityPass.Domain.Schemes;
 using NodaTime;
 
 namespace CityPass.Domain.Cards;
 
-// Commands to a card, and the pure decisions that answer them: (state, command, now) -> events or a refusal.
-
-public sealed record ChargeFare(string VenueId, string TerminalId, long TerminalSequence, Money Fare, Instant TerminalTime);
+// Commands to a card, and the pure decisions that answer them: (state, scheme, command, now) -> events or a refusal.
 
 public sealed record LoadValue(Money Amount, string Source, string IdempotencyKey);
 
@@ -12,44 +11,16 @@ public sealed record BlockCard(string Reason);
 
 public sealed record UnblockCard(string Reason);
 
-/// <summary>Why a tap is declined. The names are the reason codes terminals receive.</summary>
-public enum DeclineReason
-{
-    InvalidRequest,
-    UnknownCard,
-    CardBlocked,
-    InsufficientFunds,
-    SequenceReused,
-}
+/// <param name="RightId">The id the new right will have (chosen by the caller, so the decision stays pure).</param>
+/// <param name="StartDate">Passes and free entries: the first local day (today when null).</param>
+public sealed record PurchaseProduct(Guid RightId, string ProductId, LocalDate? StartDate, string IdempotencyKey);
 
-public abstract record TapDecision
-{
-    private TapDecision() { }
-
-    public sealed record Authorized(FareCharged Charge) : TapDecision;
-
-    public sealed record Declined(DeclineReason Reason, string Message, Money? Balance) : TapDecision;
-}
-
-/// <summary>A command that cannot be carried out, with a message fit for the person who asked.</summary>
-public sealed record Refusal(string Code, string Message);
+public sealed record GrantConcession(Guid GrantId, string ProfileId, LocalDate ValidFrom, LocalDate ValidTo, string Evidence);
 
 public static class CardDecisions
 {
-    public static TapDecision Decide(Card card, ChargeFare command, MoneyLimits limits, Instant now)
-    {
-        if (limits.CheckFare(command.Fare) is { } invalid)
-            return new TapDecision.Declined(DeclineReason.InvalidRequest, invalid, null);
-        if (card.Status == CardStatus.Blocked)
-            return new TapDecision.Declined(DeclineReason.CardBlocked, $"The card is blocked ({card.BlockReason}).", card.Balance);
-        if (card.Balance < command.Fare)
-            return new TapDecision.Declined(
-                DeclineReason.InsufficientFunds, $"The fare of {command.Fare} is more than the balance of {card.Balance}.", card.Balance);
-
-        return new TapDecision.Authorized(new FareCharged(
-            card.Id, command.VenueId, command.TerminalId, command.TerminalSequence,
-            command.Fare, card.Balance - command.Fare, command.TerminalTime, now));
-    }
+    /// <summary>The furthest ahead a pass may start.</summary>
+    public static readonly Period MaxAdvancePurchase = Period.FromDays(366);
 
     /// <summary>An administrator's credit. A blocked card may still be loaded: value that belongs to its holder can be moved later.</summary>
     public static (ValueLoaded? Loaded, Refusal? Refusal) Decide(Card card, LoadValue command, MoneyLimits limits, Instant now)
@@ -70,4 +41,63 @@ public static class CardDecisions
 
     public static CardUnblocked? Decide(Card card, UnblockCard command, Instant now) =>
         card.Status == CardStatus.Active ? null : new CardUnblocked(card.Id, command.Reason, now);
+
+    /// <summary>Buys a product with stored value, at the price of the moment for the holder's concession.</summary>
+    public static (ProductPurchased? Purchased, Refusal? Refusal) Decide(Card card, Scheme scheme, PurchaseProduct command, Instant now)
+    {
+        if (card.Status == CardStatus.Blocked)
+            return (null, new Refusal("card-blocked", $"The card is blocked ({card.BlockReason})."));
+        if (!scheme.Products.TryGetValue(command.ProductId ?? "", out var product))
+            return (null, new Refusal("unknown-product", $"There is no product '{command.ProductId}'."));
+        if (product.Kind == ProductKind.PayAsYouGo)
+            return (null, new Refusal("not-for-sale", $"'{product.Name}' is paid at each visit from stored value; there is nothing to buy."));
+
+        var time = scheme.Time;
+        var today = time.CalendarDate(now);
+        LocalDate from, to;
+        switch (product.Kind)
+        {
+            case ProductKind.EventTicket:
+                if (now >= time.At(product.ShowEnds!.Value))
+                    return (null, new Refusal("event-over", $"'{product.Name}' ended at {product.ShowEnds:yyyy-MM-dd HH:mm}."));
+                if (card.Rights.Any(r => r.ProductId == product.Id))
+                    return (null, new Refusal("already-held", $"The card already holds a ticket for '{product.Name}'."));
+                (from, to) = (product.DoorsOpen!.Value.Date, product.ShowEnds.Value.Date);
+                break;
+            default:
+                from = product.Kind == ProductKind.Carnet ? today : command.StartDate ?? today;
+                if (from < today)
+                    return (null, new Refusal("start-in-past", $"A {product.Kind} starts today or later (not {from:yyyy-MM-dd})."));
+                if (from > today.Plus(MaxAdvancePurchase))
+                    return (null, new Refusal("start-too-far", $"A {product.Kind} starts within {MaxAdvancePurchase.Days} days."));
+                to = from.Plus(product.Validity!).PlusDays(-1);
+                break;
+        }
+
+        var price = Pricing.Quote(scheme, product.Id, null, card.ActiveProfile(scheme, today), now);
+        if (price is null)
+            return (null, new Refusal("not-on-sale", $"'{product.Name}' has no tariff in force."));
+        if (card.Balance < price.Charged)
+            return (null, new Refusal("insufficient-funds", $"'{product.Name}' costs {price.Charged}; the balance is {card.Balance}."));
+
+        var entries = product.Kind switch { ProductKind.Carnet => product.Entries, ProductKind.EventTicket => 1, _ => null };
+        var right = new Right(command.RightId, product.Id, product.Kind, product.Name, product.VenueIds, from, to, entries,
+            product.DoorsOpen, product.ShowEnds, false);
+        return (new ProductPurchased(card.Id, right, price, card.Balance - price.Charged, command.IdempotencyKey, now), null);
+    }
+
+    public static (ConcessionGranted? Granted, Refusal? Refusal) Decide(Card card, Scheme scheme, GrantConcession command, Instant now)
+    {
+        if (!scheme.Profiles.ContainsKey(command.ProfileId ?? ""))
+            return (null, new Refusal("unknown-profile", $"There is no concession profile '{command.ProfileId}'."));
+        if (command.ValidTo < command.ValidFrom)
+            return (null, new Refusal("invalid-period", $"validTo ({command.ValidTo:yyyy-MM-dd}) is before validFrom ({command.ValidFrom:yyyy-MM-dd})."));
+        if (command.ValidTo < scheme.Time.CalendarDate(now))
+            return (null, new Refusal("invalid-period", $"A concession ending {command.ValidTo:yyyy-MM-dd} has already lapsed."));
+        if (Period.Between(command.ValidFrom, command.ValidTo, PeriodUnits.Days).Days > 5 * 366)
+            return (null, new Refusal("invalid-period", "A concession is granted for five years at most; evidence is seen again after that."));
+        if (string.IsNullOrWhiteSpace(command.Evidence) || command.Evidence.Length > 200)
+            return (null, new Refusal("missing-evidence", "A concession names the evidence seen (1 to 200 characters)."));
+        return (new ConcessionGranted(card.Id, new ConcessionGrant(command.GrantId, command.ProfileId!, command.ValidFrom, command.ValidTo, command.Evidence), now), null);
+    }
 }

@@ -7,6 +7,7 @@ using NodaTime;
 namespace CityPass.Host.Cards;
 
 /// <summary>One line of a card's statement. Its id is the event's id; <see cref="Version"/> orders the lines.</summary>
+/// <param name="ProductId">The product bought or used, or the pay-as-you-go product a fare was charged for.</param>
 public sealed record CardHistoryLine(
     Guid Id,
     Guid CardId,
@@ -16,6 +17,7 @@ public sealed record CardHistoryLine(
     long? BalanceCents,
     string? VenueId,
     string? TerminalId,
+    string? ProductId,
     string? Detail,
     Instant At);
 
@@ -26,16 +28,27 @@ public sealed partial class CardHistoryProjection : EventProjection
     {
         CardHistoryLine? line = e.Data switch
         {
-            CardIssued x => new(e.Id, x.CardId, e.Version, "issued", null, 0, null, null, x.Uid, x.IssuedAt),
-            ValueLoaded x => new(e.Id, x.CardId, e.Version, "loaded", x.Amount.Cents, x.BalanceAfter.Cents, null, null, x.Source, x.LoadedAt),
+            CardIssued x => new(e.Id, x.CardId, e.Version, "issued", null, 0, null, null, null, x.Uid, x.IssuedAt),
+            ValueLoaded x => new(e.Id, x.CardId, e.Version, "loaded", x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, x.Source, x.LoadedAt),
             FareCharged x => new(e.Id, x.CardId, e.Version, "charged", -x.Amount.Cents, x.BalanceAfter.Cents, x.VenueId, x.TerminalId,
-                $"tap #{x.TerminalSequence}", x.ChargedAt),
-            CardBlocked x => new(e.Id, x.CardId, e.Version, "blocked", null, null, null, null, x.Reason, x.BlockedAt),
-            CardUnblocked x => new(e.Id, x.CardId, e.Version, "unblocked", null, null, null, null, x.Reason, x.UnblockedAt),
+                x.Price.TariffId, Explain(x), x.ChargedAt),
+            EntryRedeemed x => new(e.Id, x.CardId, e.Version, "entry", null, null, x.VenueId, x.TerminalId, x.ProductId,
+                x.EntriesLeft is { } left ? $"{x.Kind}, {left} left" : x.Kind.ToString(), x.RedeemedAt),
+            ProductPurchased x => new(e.Id, x.CardId, e.Version, "purchased", -x.Price.Charged.Cents, x.BalanceAfter.Cents, null, null,
+                x.Right.ProductId, $"{x.Right.Name}, valid {x.Right.ValidFrom:yyyy-MM-dd} to {x.Right.ValidTo:yyyy-MM-dd}", x.PurchasedAt),
+            ConcessionGranted x => new(e.Id, x.CardId, e.Version, "concession", null, null, null, null, null,
+                $"{x.Grant.ProfileId} {x.Grant.ValidFrom:yyyy-MM-dd} to {x.Grant.ValidTo:yyyy-MM-dd}", x.GrantedAt),
+            CardBlocked x => new(e.Id, x.CardId, e.Version, "blocked", null, null, null, null, null, x.Reason, x.BlockedAt),
+            CardUnblocked x => new(e.Id, x.CardId, e.Version, "unblocked", null, null, null, null, null, x.Reason, x.UnblockedAt),
             _ => null,
         };
         if (line is not null)
             operations.Store(line);
         return ValueTask.CompletedTask;
     }
+
+    private static string Explain(FareCharged x) =>
+        $"tap #{x.TerminalSequence}, service day {x.ServiceDate:yyyy-MM-dd}"
+        + (x.Price.ReductionPercent > 0 ? $", {x.Price.ReductionPercent} % off ({x.Price.ProfileId})" : "")
+        + (x.Price.Charged < x.Price.Reduced ? ", daily cap reached" : "");
 }

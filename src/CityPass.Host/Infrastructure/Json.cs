@@ -11,9 +11,14 @@ namespace CityPass.Host.Infrastructure;
 /// </summary>
 public static class Json
 {
+    /// <summary>The options as the HTTP API uses them (camelCase), for values stored as JSON text.</summary>
+    public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
+        // Dictionary keys are ids ("piscine-brequigny", "income-85"): never re-cased.
+        options.DictionaryKeyPolicy = null;
         if (!options.Converters.OfType<JsonStringEnumConverter>().Any())
             options.Converters.Add(new JsonStringEnumConverter());
         return options;

@@ -1,8 +1,7 @@
 using CityPass.Domain.Cards;
 using CityPass.Host.Cards;
-using CityPass.Host.Cards.Loading;
+using CityPass.Host.Schemes;
 using CityPass.Host.Taps;
-using CityPass.Host.Venues;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -33,9 +32,11 @@ public static class MartenSetup
                 options.Projections.Add<CardHistoryProjection>(ProjectionLifecycle.Inline);
                 options.Schema.For<CardHistoryLine>().Index(l => l.CardId);
 
+                // The scheme (catalogue, tariffs) is one stream folded into one document, read by every tap.
+                options.Projections.Add<SchemeProjection>(ProjectionLifecycle.Inline);
+
                 options.Schema.For<TapRecord>();
-                options.Schema.For<LoadRecord>();
-                options.Schema.For<Venue>();
+                options.Schema.For<IdempotencyRecord>();
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();

@@ -16,6 +16,12 @@ public static class Problems
     public static ProblemHttpResult Unprocessable(string title, string detail) =>
         Problem(StatusCodes.Status422UnprocessableEntity, title, detail);
 
+    /// <summary>A decision's refusal: 400 when the request itself is invalid, 422 when it cannot be done as things stand.</summary>
+    public static ProblemHttpResult Refused(CityPass.Domain.Refusal refusal) =>
+        refusal.Code == "invalid"
+            ? Problem(StatusCodes.Status400BadRequest, "Invalid request", refusal.Message, new Dictionary<string, object?> { ["code"] = refusal.Code })
+            : Problem(StatusCodes.Status422UnprocessableEntity, "Refused", refusal.Message, new Dictionary<string, object?> { ["code"] = refusal.Code });
+
     private static ProblemHttpResult Problem(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
 

@@ -1,19 +1,19 @@
 using CityPass.Contracts.Terminals;
 using CityPass.Domain;
 using CityPass.Domain.Cards;
+using CityPass.Domain.Schemes;
 using CityPass.Host.Infrastructure;
 using Marten;
-using Microsoft.Extensions.Options;
 using NodaTime;
 
 namespace CityPass.Host.Taps;
 
 /// <summary>
-/// Decides an online tap: exactly once per (terminal id, sequence), never below a zero balance.
-/// One Marten transaction per decision holds the card's new event and the tap's record; a lost race on the
-/// card stream is decided again from fresh state.
+/// Decides an online tap: exactly once per (terminal id, sequence), never below a zero balance, never the same carnet
+/// entry or ticket twice. One Marten transaction holds the card's new event and the tap's record; a lost race on the
+/// card stream is decided again from fresh state. Online taps are priced at the server's time of decision.
 /// </summary>
-public sealed class TapAuthorizer(IDocumentStore store, IClock clock, IOptions<LedgerOptions> ledger, ILogger<TapAuthorizer> logger)
+public sealed class TapAuthorizer(IDocumentStore store, IClock clock, ILogger<TapAuthorizer> logger)
 {
     public async Task<object> AuthorizeAsync(AuthorizeTap tap, CancellationToken ct)
     {
@@ -34,6 +34,7 @@ public sealed class TapAuthorizer(IDocumentStore store, IClock clock, IOptions<L
         var batch = session.CreateBatchQuery();
         var priorTask = batch.Load<TapRecord>(TapRecord.IdFor(tap.TerminalId, tap.Sequence));
         var cardIdTask = batch.Query<Card>().Where(c => c.Uid == uid).Select(c => c.Id).ToList();
+        var schemeTask = batch.Load<Scheme>(Scheme.StreamId);
         await batch.Execute(ct);
 
         if (await priorTask is { } prior)
@@ -50,21 +51,23 @@ public sealed class TapAuthorizer(IDocumentStore store, IClock clock, IOptions<L
         TapRecord record;
         if (cardIds.Count == 0)
         {
-            record = Record(tap, uid, null, now, TapDeclineReason.UnknownCard, $"No card with UID {uid} was issued.", 0, null);
+            record = Declined(tap, uid, null, now, TapDeclineReason.UnknownCard, $"No card with UID {uid} was issued.", null);
         }
         else
         {
             var stream = await session.Events.FetchForWriting<Card>(cardIds[0], ct);
             var card = stream.Aggregate!;
-            var command = new ChargeFare(tap.VenueId, tap.TerminalId, tap.Sequence, Money.FromCents(tap.AmountCents), tap.TerminalTime);
-            switch (CardDecisions.Decide(card, command, ledger.Value.ToLimits(), now))
+            var scheme = await schemeTask ?? Scheme.Empty;
+            switch (TapDecisions.Decide(card, scheme, new Tap(tap.VenueId, tap.TerminalId, tap.Sequence, tap.TerminalTime), now))
             {
-                case TapDecision.Authorized(var charge):
-                    stream.AppendOne(charge);
-                    record = Record(tap, uid, card.Id, now, null, null, charge.Amount.Cents, charge.BalanceAfter.Cents);
+                case TapDecision.Authorized a:
+                    stream.AppendOne(a.Event);
+                    record = new TapRecord(TapRecord.IdFor(tap.TerminalId, tap.Sequence), tap.TerminalId, tap.Sequence, uid, tap.VenueId,
+                        tap.TerminalTime, card.Id, null, null, a.RightUsed, a.ProductId, a.Charged.Cents, a.BalanceAfter.Cents,
+                        a.EntriesLeft, a.ValidUntil, now);
                     break;
-                case TapDecision.Declined(var reason, var message, var balance):
-                    record = Record(tap, uid, card.Id, now, ToWire(reason), message, 0, balance?.Cents);
+                case TapDecision.Declined d:
+                    record = Declined(tap, uid, card.Id, now, ToWire(d.Reason), d.Message, d.Balance?.Cents);
                     break;
                 default:
                     throw new InvalidOperationException("Unknown tap decision.");
@@ -77,7 +80,7 @@ public sealed class TapAuthorizer(IDocumentStore store, IClock clock, IOptions<L
     }
 
     /// <summary>Checks what a terminal sent before anything is read or written.</summary>
-    private string? Validate(AuthorizeTap tap)
+    private static string? Validate(AuthorizeTap tap)
     {
         if (string.IsNullOrWhiteSpace(tap.TerminalId) || tap.TerminalId.Length > 64)
             return "terminalId is required (1 to 64 characters).";
@@ -87,26 +90,17 @@ public sealed class TapAuthorizer(IDocumentStore store, IClock clock, IOptions<L
             return "venueId is required (1 to 64 characters).";
         if (tap.TerminalTime == default)
             return "terminalTime is required (ISO-8601 UTC).";
-        if (!CardUid.TryParse(tap.CardUid, out _, out var uidError))
-            return uidError;
-        return ledger.Value.ToLimits().CheckFare(Money.FromCents(tap.AmountCents));
+        return CardUid.TryParse(tap.CardUid, out _, out var uidError) ? null : uidError;
     }
 
-    private static TapRecord Record(
-        AuthorizeTap tap, string uid, Guid? cardId, Instant now, TapDeclineReason? reason, string? message, long charged, long? balance) =>
-        new(TapRecord.IdFor(tap.TerminalId, tap.Sequence), tap.TerminalId, tap.Sequence, uid, tap.VenueId, tap.AmountCents,
-            tap.TerminalTime, cardId, reason, message, charged, balance, now);
+    private static TapRecord Declined(
+        AuthorizeTap tap, string uid, Guid? cardId, Instant now, TapDeclineReason reason, string message, long? balance) =>
+        new(TapRecord.IdFor(tap.TerminalId, tap.Sequence), tap.TerminalId, tap.Sequence, uid, tap.VenueId, tap.TerminalTime,
+            cardId, reason, message, null, null, 0, balance, null, null, now);
 
     private TapDeclined Declined(AuthorizeTap tap, string uid, TapDeclineReason reason, string message, long? balance) =>
         new(tap.TerminalId ?? "", tap.Sequence, uid, reason, message, balance, clock.GetCurrentInstant());
 
-    private static TapDeclineReason ToWire(DeclineReason reason) => reason switch
-    {
-        DeclineReason.InvalidRequest => TapDeclineReason.InvalidRequest,
-        DeclineReason.UnknownCard => TapDeclineReason.UnknownCard,
-        DeclineReason.CardBlocked => TapDeclineReason.CardBlocked,
-        DeclineReason.InsufficientFunds => TapDeclineReason.InsufficientFunds,
-        DeclineReason.SequenceReused => TapDeclineReason.SequenceReused,
-        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
-    };
+    private static TapDeclineReason ToWire(DeclineReason reason) =>
+        Enum.Parse<TapDeclineReason>(reason.ToString());
 }

@@ -22,53 +22,6 @@ public class CardDecisionsTests
         return card;
     }
 
-    private static ChargeFare Fare(long cents) => new("piscine-brequigny", "pool-gate-1", 42, Money.FromCents(cents), Now - Duration.FromMilliseconds(80));
-
-    [Fact]
-    public void A_fare_the_balance_covers_is_charged_and_records_the_balance_after()
-    {
-        var card = CardWith(10_00);
-        var decision = Assert.IsType<TapDecision.Authorized>(CardDecisions.Decide(card, Fare(3_50), Limits, Now));
-        Assert.Equal(Money.FromCents(3_50), decision.Charge.Amount);
-        Assert.Equal(Money.FromCents(6_50), decision.Charge.BalanceAfter);
-        Assert.Equal(("piscine-brequigny", "pool-gate-1", 42L), (decision.Charge.VenueId, decision.Charge.TerminalId, decision.Charge.TerminalSequence));
-        Assert.Equal(Now, decision.Charge.ChargedAt);
-        Assert.Equal(Money.FromCents(6_50), card.Evolve(decision.Charge).Balance);
-    }
-
-    [Fact]
-    public void The_exact_balance_can_be_spent()
-    {
-        var decision = Assert.IsType<TapDecision.Authorized>(CardDecisions.Decide(CardWith(3_50), Fare(3_50), Limits, Now));
-        Assert.Equal(Money.Zero, decision.Charge.BalanceAfter);
-    }
-
-    [Fact]
-    public void A_fare_over_the_balance_is_declined_with_the_balance()
-    {
-        var declined = Assert.IsType<TapDecision.Declined>(CardDecisions.Decide(CardWith(3_49), Fare(3_50), Limits, Now));
-        Assert.Equal(DeclineReason.InsufficientFunds, declined.Reason);
-        Assert.Equal(Money.FromCents(3_49), declined.Balance);
-    }
-
-    [Fact]
-    public void A_blocked_card_is_declined_whatever_its_balance()
-    {
-        var declined = Assert.IsType<TapDecision.Declined>(CardDecisions.Decide(CardWith(50_00, CardStatus.Blocked), Fare(1_00), Limits, Now));
-        Assert.Equal(DeclineReason.CardBlocked, declined.Reason);
-        Assert.Contains("lost", declined.Message);
-    }
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(-100)]
-    [InlineData(50_01)]
-    public void An_invalid_fare_is_declined_as_an_invalid_request(long cents)
-    {
-        var declined = Assert.IsType<TapDecision.Declined>(CardDecisions.Decide(CardWith(100_00), Fare(cents), Limits, Now));
-        Assert.Equal(DeclineReason.InvalidRequest, declined.Reason);
-    }
-
     [Fact]
     public void A_load_over_the_stored_value_ceiling_is_refused()
     {
@@ -104,29 +57,31 @@ public class CardDecisionsTests
     [Fact]
     public void Whatever_the_taps_and_loads_the_balance_never_goes_below_zero_and_adds_up()
     {
+        var scheme = TestScheme.Build();
         var operation = Gen.OneOf(
-            Gen.Long[-100, 60_00].Select(c => (Load: true, Cents: c)),
-            Gen.Long[-100, 60_00].Select(c => (Load: false, Cents: c)));
+            Gen.Long[-100, 60_00].Select(c => (Load: true, Cents: c, Venue: "")),
+            Gen.OneOf("pool", "parking", "library", "theatre").Select(v => (Load: false, Cents: 0L, Venue: v)));
         operation.List[0, 60].Sample(ops =>
         {
-            var card = CardWith(0);
+            var card = TestScheme.NewCard();
             long expected = 0;
-            var sequence = 0L;
-            foreach (var (load, cents) in ops)
+            var at = TestScheme.InParis(2026, 11, 23, 8);
+            foreach (var (load, cents, venue) in ops)
             {
+                at += Duration.FromMinutes(47); // across several service days and both pool tariffs
                 if (load)
                 {
-                    var (loaded, _) = CardDecisions.Decide(card, new LoadValue(Money.FromCents(cents), "test", $"k{sequence++}"), Limits, Now);
+                    var (loaded, _) = CardDecisions.Decide(card, new LoadValue(Money.FromCents(cents), "test", "k"), Limits, at);
                     if (loaded is null) continue;
                     card = card.Evolve(loaded);
                     expected += cents;
                 }
-                else if (CardDecisions.Decide(card, Fare(cents) with { TerminalSequence = sequence++ }, Limits, Now) is TapDecision.Authorized a)
+                else if (TapDecisions.Decide(card, scheme, TestScheme.TapAt(venue, at), at) is TapDecision.Authorized a)
                 {
-                    card = card.Evolve(a.Charge);
-                    expected -= cents;
+                    card = card.Evolve(a.Event);
+                    expected -= a.Charged.Cents;
                 }
-                if (card.Balance < Money.Zero || card.Balance > Limits.MaxBalance || card.Balance.Cents != expected)
+                if (card.Balance < Money.Zero || card.Balance > Limits.MaxBalance || card.Balance.Cents != expected || card.SpentOnCapDay.Cents > 6_00)
                     return false;
             }
             return true;

@@ -12,8 +12,9 @@ public class AuthorizeTapTests(CityPassHost host)
     private readonly IRequestClient<AuthorizeTap> _terminal = host.TapClient();
     private static long _sequence;
 
-    private static AuthorizeTap Tap(string uid, long cents, string terminal = "pool-gate-1", long? sequence = null) =>
-        new(terminal, sequence ?? Interlocked.Increment(ref _sequence), uid, "piscine-brequigny", cents, Instant.FromUtc(2026, 11, 25, 16, 59, 59));
+    /// <summary>A tap at a venue of the <see cref="TestCity"/>: the pool charges 3.50, the library 1.00.</summary>
+    private static AuthorizeTap Tap(string uid, string venue, string terminal = "gate-1", long? sequence = null) =>
+        new(terminal, sequence ?? Interlocked.Increment(ref _sequence), uid, venue, Instant.FromUtc(2026, 11, 25, 16, 59, 59));
 
     private async Task<object> Send(AuthorizeTap tap)
     {
@@ -28,19 +29,19 @@ public class AuthorizeTapTests(CityPassHost host)
     {
         var card = await _http.CardWithBalance(10_00);
 
-        var reply = Assert.IsType<TapAuthorized>(await Send(Tap(card.Uid, 3_50)));
+        var reply = Assert.IsType<TapAuthorized>(await Send(Tap(card.Uid, TestCity.Pool)));
 
-        Assert.Equal((3_50L, 6_50L, card.Uid), (reply.ChargedCents, reply.BalanceCents, reply.CardUid));
+        Assert.Equal((3_50L, 6_50L, card.Uid, "StoredValue", "payg"), (reply.ChargedCents, reply.BalanceCents, reply.CardUid, reply.RightUsed, reply.ProductId));
         Assert.Equal(6_50, (await _http.Card(card.Id)).BalanceCents);
         var charge = Assert.Single(await _http.History(card.Id), l => l.Kind == "charged");
-        Assert.Equal((-3_50L, 6_50L, "piscine-brequigny", "pool-gate-1"), (charge.AmountCents!.Value, charge.BalanceCents!.Value, charge.VenueId!, charge.TerminalId!));
+        Assert.Equal((-3_50L, 6_50L, TestCity.Pool, "gate-1"), (charge.AmountCents!.Value, charge.BalanceCents!.Value, charge.VenueId!, charge.TerminalId!));
     }
 
     [Fact]
     public async Task The_same_tap_delivered_three_times_is_charged_once_and_answered_three_times_alike()
     {
         var card = await _http.CardWithBalance(10_00);
-        var tap = Tap(card.Uid, 3_50);
+        var tap = Tap(card.Uid, TestCity.Pool);
 
         var replies = new List<object>();
         for (var i = 0; i < 3; i++)
@@ -56,7 +57,7 @@ public class AuthorizeTapTests(CityPassHost host)
     public async Task The_same_tap_delivered_concurrently_is_charged_once()
     {
         var card = await _http.CardWithBalance(10_00);
-        var tap = Tap(card.Uid, 1_00);
+        var tap = Tap(card.Uid, TestCity.Library);
 
         var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Send(tap)));
 
@@ -69,7 +70,7 @@ public class AuthorizeTapTests(CityPassHost host)
     public async Task Twenty_racing_taps_on_a_card_that_pays_for_five_authorize_exactly_five()
     {
         var card = await _http.CardWithBalance(5 * 3_50);
-        var terminals = Enumerable.Range(1, 20).Select(i => Tap(card.Uid, 3_50, terminal: $"pool-gate-{i}")).ToList();
+        var terminals = Enumerable.Range(1, 20).Select(i => Tap(card.Uid, TestCity.Pool, terminal: $"pool-gate-{i}")).ToList();
 
         var replies = await Task.WhenAll(terminals.Select(Send));
 
@@ -89,7 +90,7 @@ public class AuthorizeTapTests(CityPassHost host)
     [Fact]
     public async Task A_card_never_issued_is_declined_as_unknown()
     {
-        var reply = Assert.IsType<TapDeclined>(await Send(Tap(Given.NewUid(), 1_00)));
+        var reply = Assert.IsType<TapDeclined>(await Send(Tap(Given.NewUid(), TestCity.Library)));
         Assert.Equal(TapDeclineReason.UnknownCard, reply.Reason);
         Assert.Null(reply.BalanceCents);
     }
@@ -100,7 +101,7 @@ public class AuthorizeTapTests(CityPassHost host)
         var card = await _http.CardWithBalance(10_00);
         (await _http.PostAsJsonAsync($"/cards/{card.Id}/block", new { reason = "lost" })).EnsureSuccessStatusCode();
 
-        var reply = Assert.IsType<TapDeclined>(await Send(Tap(card.Uid, 1_00)));
+        var reply = Assert.IsType<TapDeclined>(await Send(Tap(card.Uid, TestCity.Library)));
 
         Assert.Equal((TapDeclineReason.CardBlocked, 10_00L), (reply.Reason, reply.BalanceCents!.Value));
         Assert.Equal(10_00, (await _http.Card(card.Id)).BalanceCents);
@@ -112,26 +113,42 @@ public class AuthorizeTapTests(CityPassHost host)
         var card = await _http.CardWithBalance(10_00);
         var colonSeparated = string.Join(':', card.Uid.Chunk(2).Select(c => new string(c))).ToLowerInvariant();
 
-        var reply = Assert.IsType<TapAuthorized>(await Send(Tap(colonSeparated, 1_00)));
+        var reply = Assert.IsType<TapAuthorized>(await Send(Tap(colonSeparated, TestCity.Library)));
 
         Assert.Equal(card.Uid, reply.CardUid);
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(-350)]
-    [InlineData(50_01)]
-    public async Task An_invalid_amount_is_declined_and_writes_nothing(long cents)
+    [InlineData("", "the venue is missing")]
+    [InlineData("   ", "the venue is blank")]
+    public async Task An_invalid_request_is_declined_and_writes_nothing(string venue, string because)
     {
         var card = await _http.CardWithBalance(10_00);
-        var tap = Tap(card.Uid, cents);
+        var tap = Tap(card.Uid, venue);
 
         var reply = Assert.IsType<TapDeclined>(await Send(tap));
-        Assert.Equal(TapDeclineReason.InvalidRequest, reply.Reason);
+        Assert.True(reply.Reason == TapDeclineReason.InvalidRequest, because);
 
         // Nothing was recorded under this sequence: the corrected tap with the same number is decided afresh.
-        Assert.IsType<TapAuthorized>(await Send(tap with { AmountCents = 1_00 }));
+        Assert.IsType<TapAuthorized>(await Send(tap with { VenueId = TestCity.Library }));
         Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
+    }
+
+    [Fact]
+    public async Task A_malformed_uid_is_declined_as_an_invalid_request()
+    {
+        var reply = Assert.IsType<TapDeclined>(await Send(Tap("04-zz-not-hex", TestCity.Library)));
+        Assert.Equal(TapDeclineReason.InvalidRequest, reply.Reason);
+        Assert.Contains("hexadecimal", reply.Message);
+    }
+
+    [Fact]
+    public async Task A_venue_not_in_the_scheme_is_declined()
+    {
+        var card = await _http.CardWithBalance(10_00);
+        var reply = Assert.IsType<TapDeclined>(await Send(Tap(card.Uid, "atlantis")));
+        Assert.Equal(TapDeclineReason.UnknownVenue, reply.Reason);
+        Assert.Equal(10_00, (await _http.Card(card.Id)).BalanceCents);
     }
 
     [Fact]
@@ -139,7 +156,7 @@ public class AuthorizeTapTests(CityPassHost host)
     {
         var first = await _http.CardWithBalance(10_00);
         var second = await _http.CardWithBalance(10_00);
-        var tap = Tap(first.Uid, 1_00);
+        var tap = Tap(first.Uid, TestCity.Library);
         Assert.IsType<TapAuthorized>(await Send(tap));
 
         var reply = Assert.IsType<TapDeclined>(await Send(tap with { CardUid = second.Uid }));

@@ -16,8 +16,8 @@ public class RawAmqpTerminalTests(CityPassHost host) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _terminal.DisposeAsync();
 
-    private Task<System.Text.Json.Nodes.JsonObject> Tap(string uid, long cents, long sequence) =>
-        _terminal.TapAsync(host.TapQueue, "library-desk-1", sequence, uid, "bibliotheque-champs-libres", cents,
+    private Task<System.Text.Json.Nodes.JsonObject> Tap(string uid, string venue, long sequence) =>
+        _terminal.TapAsync(host.TapQueue, "library-desk-1", sequence, uid, venue,
             new DateTimeOffset(2026, 11, 25, 16, 59, 59, 250, TimeSpan.Zero), TimeSpan.FromSeconds(30));
 
     [Fact]
@@ -25,7 +25,7 @@ public class RawAmqpTerminalTests(CityPassHost host) : IAsyncLifetime
     {
         var card = await _http.CardWithBalance(5_00);
 
-        var reply = await Tap(card.Uid.ToLowerInvariant(), 1_00, sequence: 1);
+        var reply = await Tap(card.Uid.ToLowerInvariant(), TestCity.Library, sequence: 1);
 
         Assert.True(RawTerminal.IsAuthorized(reply), reply.ToJsonString());
         Assert.Contains("urn:message:CityPass.Contracts.Terminals:TapAuthorized", reply["messageType"]!.AsArray().Select(t => t!.GetValue<string>()));
@@ -34,6 +34,7 @@ public class RawAmqpTerminalTests(CityPassHost host) : IAsyncLifetime
         Assert.Equal(1, message["sequence"]!.GetValue<long>());
         Assert.Equal(card.Uid, message["cardUid"]!.GetValue<string>());
         Assert.Equal(1_00, message["chargedCents"]!.GetValue<long>());
+        Assert.Equal("StoredValue", message["rightUsed"]!.GetValue<string>());
         Assert.Equal(4_00, message["balanceCents"]!.GetValue<long>());
         Assert.StartsWith("2026-11-25T17:", message["decidedAt"]!.GetValue<string>());
         Assert.Equal(4_00, (await _http.Card(card.Id)).BalanceCents);
@@ -44,7 +45,7 @@ public class RawAmqpTerminalTests(CityPassHost host) : IAsyncLifetime
     {
         var card = await _http.CardWithBalance(50);
 
-        var reply = await Tap(card.Uid, 1_00, sequence: 2);
+        var reply = await Tap(card.Uid, TestCity.Library, sequence: 2);
 
         Assert.False(RawTerminal.IsAuthorized(reply));
         Assert.Contains("urn:message:CityPass.Contracts.Terminals:TapDeclined", reply["messageType"]!.AsArray().Select(t => t!.GetValue<string>()));
@@ -58,10 +59,10 @@ public class RawAmqpTerminalTests(CityPassHost host) : IAsyncLifetime
     {
         var card = await _http.CardWithBalance(5_00);
 
-        var first = await Tap(card.Uid, 2_00, sequence: 3);
-        var retry = await Tap(card.Uid, 2_00, sequence: 3);
+        var first = await Tap(card.Uid, TestCity.Parking, sequence: 3);
+        var retry = await Tap(card.Uid, TestCity.Parking, sequence: 3);
 
         Assert.Equal(first["message"]!.ToJsonString(), retry["message"]!.ToJsonString());
-        Assert.Equal(3_00, (await _http.Card(card.Id)).BalanceCents);
+        Assert.Equal(2_50, (await _http.Card(card.Id)).BalanceCents);
     }
 }

@@ -1,6 +1,5 @@
 using CityPass.Domain;
 using CityPass.Domain.Cards;
-using CityPass.Host.Cards.Reading;
 using CityPass.Host.Infrastructure;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,23 +15,16 @@ public sealed record LoadValueRequest(long? AmountCents);
 /// <summary>The outcome of a load; a repeat of the same Idempotency-Key returns it again.</summary>
 public sealed record LoadReceipt(Guid CardId, string IdempotencyKey, long AmountCents, long BalanceCents, string Source, Instant LoadedAt);
 
-/// <summary>Remembers a load under its Idempotency-Key, written in the same transaction as the event.</summary>
-public sealed record LoadRecord(string Id, LoadReceipt Receipt)
-{
-    public static string IdFor(string idempotencyKey) => $"admin-load/{idempotencyKey}";
-}
-
 public static class LoadValue
 {
     public const string AdminSource = "admin";
-    public const int MaxKeyLength = 200;
 
     public static void MapLoadValue(this IEndpointRouteBuilder app) =>
         app.MapPost("/cards/{id:guid}/loads", Handle)
             .WithName("LoadValue")
             .WithSummary("An administrator's credit to a card. Requires an Idempotency-Key header; a repeat returns the first receipt.");
 
-    private static async Task<Results<Created<LoadReceipt>, ProblemHttpResult>> Handle(
+    private static async Task<Results<Created<LoadReceipt>, Ok<LoadReceipt>, ProblemHttpResult>> Handle(
         Guid id,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         LoadValueRequest? request,
@@ -42,9 +34,8 @@ public static class LoadValue
         IOptions<LedgerOptions> ledger,
         CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > MaxKeyLength)
-            return Problems.BadRequest("Missing Idempotency-Key",
-                $"Send an Idempotency-Key header (1 to {MaxKeyLength} characters) so that a retried load is applied once.");
+        if (Idempotency.Check(idempotencyKey) is { } missing)
+            return missing;
         if (request?.AmountCents is not { } cents)
             return Problems.BadRequest("Missing amount", "amountCents is required (a whole number of euro cents).");
         var limits = ledger.Value.ToLimits();
@@ -52,35 +43,10 @@ public static class LoadValue
         if (limits.CheckLoad(amount) is { } invalid)
             return Problems.BadRequest("Invalid amount", invalid);
 
-        return await ConflictRetry.RunAsync<Results<Created<LoadReceipt>, ProblemHttpResult>>(async token =>
-        {
-            await using var session = store.LightweightSession();
-            var prior = await session.LoadAsync<LoadRecord>(LoadRecord.IdFor(idempotencyKey), token);
-            if (prior is not null)
-            {
-                if (prior.Receipt.CardId != id || prior.Receipt.AmountCents != cents)
-                    return Problems.Unprocessable("Idempotency-Key reused",
-                        $"The key '{idempotencyKey}' was already used for a different load ({prior.Receipt.AmountCents} cents to card {prior.Receipt.CardId}).");
-                http.Response.Headers["Idempotent-Replayed"] = "true";
-                return Created(prior.Receipt);
-            }
-
-            var stream = await session.Events.FetchForWriting<Card>(id, token);
-            if (stream.Aggregate is not { } card)
-                return ReadCard.NoSuchCard(id.ToString());
-
-            var (loaded, refusal) = CardDecisions.Decide(card, new Domain.Cards.LoadValue(amount, AdminSource, idempotencyKey), limits, clock.GetCurrentInstant());
-            if (refusal is not null)
-                return Problems.Unprocessable("Load refused", refusal.Message);
-
-            var receipt = new LoadReceipt(id, idempotencyKey, cents, loaded!.BalanceAfter.Cents, AdminSource, loaded.LoadedAt);
-            stream.AppendOne(loaded);
-            session.Insert(new LoadRecord(LoadRecord.IdFor(idempotencyKey), receipt));
-            await session.SaveChangesAsync(token);
-            return Created(receipt);
-        }, ct);
+        return await CardCommands.RunAsync(
+            store, id, new Idempotency("admin-load", idempotencyKey!, $"load {cents} cents to card {id}"),
+            (card, _) => CardDecisions.Decide(card, new Domain.Cards.LoadValue(amount, AdminSource, idempotencyKey!), limits, clock.GetCurrentInstant()),
+            (card, loaded) => new LoadReceipt(id, idempotencyKey!, cents, card.Balance.Cents, AdminSource, ((ValueLoaded)loaded!).LoadedAt),
+            http, ct);
     }
-
-    private static Created<LoadReceipt> Created(LoadReceipt receipt) =>
-        TypedResults.Created($"/cards/{receipt.CardId}/history", receipt);
 }

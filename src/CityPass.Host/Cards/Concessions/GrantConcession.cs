@@ -1,0 +1,41 @@
+using CityPass.Domain.Cards;
+using Marten;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+
+namespace CityPass.Host.Cards.Concessions;
+
+/// <param name="Evidence">A reference to the evidence seen (e.g. "CAF attestation 2026-118842"), never the document itself.</param>
+public sealed record GrantConcessionRequest(string? ProfileId, LocalDate? ValidFrom, LocalDate? ValidTo, string? Evidence);
+
+public static class GrantConcession
+{
+    public static void MapGrantConcession(this IEndpointRouteBuilder app) =>
+        app.MapPost("/cards/{id:guid}/concessions", Handle)
+            .WithName("GrantConcession")
+            .WithSummary("Grant a concession profile to a card between two local dates, on evidence seen. Requires an Idempotency-Key.");
+
+    private static async Task<Results<Created<CardView>, Ok<CardView>, ProblemHttpResult>> Handle(
+        Guid id,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        GrantConcessionRequest? request,
+        HttpContext http,
+        IDocumentStore store,
+        IClock clock,
+        CancellationToken ct)
+    {
+        if (Idempotency.Check(idempotencyKey) is { } missing)
+            return missing;
+        if (request is not { ProfileId: not null, ValidFrom: { } from, ValidTo: { } to })
+            return Infrastructure.Problems.BadRequest("Missing fields", "profileId, validFrom and validTo (local dates) are required.");
+
+        var grantId = Guid.CreateVersion7();
+        return await CardCommands.RunAsync(
+            store, id, new Idempotency("concession", idempotencyKey!, $"grant {request.ProfileId} {from:yyyy-MM-dd}..{to:yyyy-MM-dd} to card {id}"),
+            (card, scheme) => CardDecisions.Decide(card, scheme,
+                new Domain.Cards.GrantConcession(grantId, request.ProfileId, from, to, request.Evidence!), clock.GetCurrentInstant()),
+            (card, _) => CardView.From(card),
+            http, ct);
+    }
+}

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using NodaTime;
 
 namespace CityPass.Domain.Cards;
@@ -33,6 +34,10 @@ public enum CardStatus
 }
 
 /// <summary>The state of one card, folded from its stream; kept as an inline snapshot so a tap never replays history.</summary>
+/// <remarks>
+/// <see cref="Reservations"/> are online reloads still in flight (they count toward the stored-value ceiling);
+/// <see cref="Debt"/> is value taken back by a refund or a lost dispute after it was spent (see Payments).
+/// </remarks>
 public sealed record Card(
     Guid Id,
     string Uid,
@@ -42,6 +47,12 @@ public sealed record Card(
     Instant IssuedAt,
     Instant LastChangedAt)
 {
+    public Money Debt { get; init; } = Money.Zero;
+
+    public ImmutableDictionary<Guid, Money> Reservations { get; init; } = ImmutableDictionary<Guid, Money>.Empty;
+
+    public Money Reserved => Reservations.Values.Aggregate(Money.Zero, (sum, amount) => sum + amount);
+
     // Named From/Evolve rather than Create/Apply: Marten would take those for conventional projection methods,
     // which it can only dispatch through a source generator this pure project does not reference.
     public static Card From(CardIssued issued) =>
@@ -53,6 +64,11 @@ public sealed record Card(
         FareCharged charged => this with { Balance = Balance - charged.Amount, LastChangedAt = charged.ChargedAt },
         CardBlocked blocked => this with { Status = CardStatus.Blocked, BlockReason = blocked.Reason, LastChangedAt = blocked.BlockedAt },
         CardUnblocked unblocked => this with { Status = CardStatus.Active, BlockReason = null, LastChangedAt = unblocked.UnblockedAt },
+        ReloadReserved reserved => this with { Reservations = Reservations.SetItem(reserved.ReloadId, reserved.Amount), LastChangedAt = reserved.ReservedAt },
+        ReloadReservationReleased released => this with { Reservations = Reservations.Remove(released.ReloadId), LastChangedAt = released.ReleasedAt },
+        ValueReclaimed reclaimed => this with { Balance = Balance - reclaimed.Amount, LastChangedAt = reclaimed.ReclaimedAt },
+        CardDebtRecorded debt => this with { Debt = Debt + debt.Amount, LastChangedAt = debt.RecordedAt },
+        DebtSettled settled => this with { Balance = Balance - settled.Amount, Debt = Debt - settled.Amount, LastChangedAt = settled.SettledAt },
         _ => this,
     };
 }

@@ -1,9 +1,11 @@
+using CityPass.Host.Accounts;
 using CityPass.Host.Cards.Blocking;
 using CityPass.Host.Cards.Issuing;
 using CityPass.Host.Cards.Loading;
 using CityPass.Host.Cards.Reading;
 using CityPass.Host.Demo;
 using CityPass.Host.Infrastructure;
+using CityPass.Host.Payments;
 using CityPass.Host.Venues;
 using Marten;
 using NodaTime;
@@ -20,6 +22,8 @@ builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransforme
 builder.Services.AddCityPassMarten(builder.Configuration);
 builder.Services.AddCityPassMessaging(builder.Configuration);
 builder.Services.AddCityPassHealth(builder.Configuration);
+builder.Services.AddCityPassAccounts(builder.Configuration);
+builder.Services.AddCityPassPayments(builder.Configuration);
 
 var app = builder.Build();
 
@@ -39,6 +43,8 @@ app.MapReadCard();
 app.MapLoadValue();
 app.MapBlockCard();
 app.MapVenues();
+app.MapAccounts();
+app.MapPayments();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
     await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(), app.Logger, CancellationToken.None);

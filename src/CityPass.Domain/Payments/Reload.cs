@@ -67,7 +67,7 @@ public enum ReloadFlag
     RefundCurrencyMismatch,
 }
 
-public sealed record Dispute(string Id, Money Amount, string Currency, string Status);
+public sealed record ReloadDispute(string Id, Money Amount, string Currency, string Status);
 
 public sealed record Reload(
     Guid Id,
@@ -87,7 +87,7 @@ public sealed record Reload(
     public string? PaidCurrency { get; init; }
     public Money Credited { get; init; } = Money.Zero;
     public Money RefundedTotal { get; init; } = Money.Zero;
-    public ImmutableDictionary<string, Dispute> Disputes { get; init; } = ImmutableDictionary<string, Dispute>.Empty;
+    public ImmutableDictionary<string, ReloadDispute> Disputes { get; init; } = ImmutableDictionary<string, ReloadDispute>.Empty;
     public Money TakenBack { get; init; } = Money.Zero;
     public ImmutableList<ReloadFlag> Flags { get; init; } = ImmutableList<ReloadFlag>.Empty;
 
@@ -140,12 +140,12 @@ public sealed record Reload(
         ReloadRefunded x => this with { RefundedTotal = x.RefundedTotal, LastChangedAt = x.RefundedAt },
         ReloadDisputeOpened x => this with
         {
-            Disputes = Disputes.ContainsKey(x.DisputeId) ? Disputes : Disputes.SetItem(x.DisputeId, new Dispute(x.DisputeId, x.Amount, x.Currency, "open")),
+            Disputes = Disputes.ContainsKey(x.DisputeId) ? Disputes : Disputes.SetItem(x.DisputeId, new ReloadDispute(x.DisputeId, x.Amount, x.Currency, "open")),
             LastChangedAt = x.OpenedAt,
         },
         ReloadDisputeClosed x => this with
         {
-            Disputes = Disputes.SetItem(x.DisputeId, new Dispute(x.DisputeId, x.Amount, x.Currency, x.Status)), LastChangedAt = x.ClosedAt,
+            Disputes = Disputes.SetItem(x.DisputeId, new ReloadDispute(x.DisputeId, x.Amount, x.Currency, x.Status)), LastChangedAt = x.ClosedAt,
         },
         ReloadValueTakenBack x => this with { TakenBack = TakenBack + x.Amount, LastChangedAt = x.TakenBackAt },
         _ => this,

@@ -96,7 +96,10 @@ public sealed class AdministratorSeeder(IServiceProvider services, Microsoft.Ext
         {
             user = new CardholderUser { UserName = email, Email = email, EmailConfirmed = true };
             var created = await users.CreateAsync(user, password);
-            if (!created.Succeeded)
+            // Another instance starting at the same moment may have created it first.
+            if (!created.Succeeded && await users.FindByEmailAsync(email) is { } raced)
+                user = raced;
+            else if (!created.Succeeded)
                 throw new InvalidOperationException($"Could not create the administrator {email}: {string.Join("; ", created.Errors.Select(e => e.Description))}");
         }
         if (!(await users.GetClaimsAsync(user)).Any(c => c.Type == ClaimTypes.Role && c.Value == AccountsSetup.AdministratorRole))

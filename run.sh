@@ -10,7 +10,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 scripts/services.sh start
 dotnet build src/CityPass.Host -c Release 2>&1 | tail -n 2
 
-Demo__Seed=true ASPNETCORE_URLS=$URL ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
+ADMIN_EMAIL=${Accounts__AdministratorEmail:-admin@citypass.demo}
+ADMIN_PASSWORD=${Accounts__AdministratorPassword:-Demo-Admin-2026}
+Demo__Seed=true Accounts__AdministratorEmail=$ADMIN_EMAIL Accounts__AdministratorPassword=$ADMIN_PASSWORD ASPNETCORE_URLS=$URL ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
   dotnet run --project src/CityPass.Host -c Release --no-build --no-launch-profile &
 host=$!
 trap 'kill $host 2>/dev/null; wait $host 2>/dev/null' INT TERM EXIT
@@ -32,6 +34,8 @@ CityPass is running (Ctrl-C to stop).
   RabbitMQ management          http://127.0.0.1:15672 (guest/guest)
   Terminals send taps to       the exchange "citypass-taps" (see contracts/README.md)
   Send a tap                   dotnet run --project src/CityPass.TerminalSimulator -- 04A22B1C5D6E80 --venue piscine-brequigny --terminal pool-gate-1
+  Administrator                $ADMIN_EMAIL / $ADMIN_PASSWORD (POST $URL/account/login)
+  Online reloads               sandbox checkout unless Stripe__SecretKey is set (docs/payments.md)
 
 TXT
 curl -fsS "$URL/health/ready"; echo

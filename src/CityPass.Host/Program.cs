@@ -1,4 +1,5 @@
 using CityPass.Domain;
+using CityPass.Host.Accounts;
 using CityPass.Host.Cards.Blocking;
 using CityPass.Host.Cards.Issuing;
 using CityPass.Host.Cards.Loading;
@@ -8,6 +9,7 @@ using CityPass.Host.Infrastructure;
 using CityPass.Host.Cards.Concessions;
 using CityPass.Host.Cards.Purchasing;
 using CityPass.Host.Schemes;
+using CityPass.Host.Payments;
 using Marten;
 using NodaTime;
 
@@ -23,6 +25,8 @@ builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransforme
 builder.Services.AddCityPassMarten(builder.Configuration);
 builder.Services.AddCityPassMessaging(builder.Configuration);
 builder.Services.AddCityPassHealth(builder.Configuration);
+builder.Services.AddCityPassAccounts(builder.Configuration);
+builder.Services.AddCityPassPayments(builder.Configuration);
 
 var app = builder.Build();
 
@@ -45,6 +49,8 @@ app.MapPurchaseProduct();
 app.MapGrantConcession();
 app.MapReadScheme();
 app.MapChangeScheme();
+app.MapAccounts();
+app.MapPayments();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
     await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(),

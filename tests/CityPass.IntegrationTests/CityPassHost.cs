@@ -16,7 +16,7 @@ namespace CityPass.IntegrationTests;
 /// Each run gets its own Marten schema and its own tap queue, dropped at the end, so runs never see each other
 /// nor a CityPass started by ./run.sh. A missing service fails the tests with the reason; nothing is skipped.
 /// </summary>
-public sealed class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
+public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public static readonly string PostgresConnection = Environment.GetEnvironmentVariable("CITYPASS_TEST_POSTGRES")
         ?? "Host=127.0.0.1;Port=5433;Database=citypass_test;Username=citypass;Password=citypass;Maximum Pool Size=100";
@@ -36,6 +36,12 @@ public sealed class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetim
 
     public string TapQueue => $"citypass-taps-test-{_run}";
 
+    public const string AdministratorEmail = "admin@citypass.test";
+    public const string AdministratorPassword = "Admin-Pass-2026";
+
+    /// <summary>The webhook secret tests sign their Stripe events with, as Stripe would with the dashboard's.</summary>
+    public const string WebhookSecret = "whsec_test_citypass_integration";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -45,7 +51,16 @@ public sealed class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("Terminals:TapQueue", TapQueue);
         builder.UseSetting("Terminals:ConcurrentTaps", "16");
         builder.UseSetting("Demo:Seed", "false");
+        builder.UseSetting("Accounts:AdministratorEmail", AdministratorEmail);
+        builder.UseSetting("Accounts:AdministratorPassword", AdministratorPassword);
+        builder.UseSetting("Stripe:WebhookSecret", WebhookSecret);
         builder.ConfigureTestServices(services => services.AddSingleton<IClock>(Clock));
+        ConfigureMore(builder);
+    }
+
+    /// <summary>Settings of a fixture that needs a differently configured host (real Stripe client against a stub).</summary>
+    protected virtual void ConfigureMore(IWebHostBuilder builder)
+    {
     }
 
     public async Task InitializeAsync()

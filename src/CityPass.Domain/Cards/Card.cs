@@ -1,4 +1,5 @@
 using CityPass.Domain.Schemes;
+using System.Collections.Immutable;
 using NodaTime;
 
 namespace CityPass.Domain.Cards;
@@ -74,6 +75,10 @@ public sealed record ConcessionGrant(Guid Id, string ProfileId, LocalDate ValidF
 
 /// <summary>The state of one card, folded from its stream; kept as an inline snapshot so a tap never replays history.</summary>
 /// <param name="CapDay">The service day <paramref name="SpentOnCapDay"/> counts for (the daily cap).</param>
+/// <remarks>
+/// <see cref="Reservations"/> are online reloads still in flight (they count toward the stored-value ceiling);
+/// <see cref="Debt"/> is value taken back by a refund or a lost dispute after it was spent (see Payments).
+/// </remarks>
 public sealed record Card(
     Guid Id,
     string Uid,
@@ -87,6 +92,12 @@ public sealed record Card(
     LocalDate? CapDay,
     Money SpentOnCapDay)
 {
+    public Money Debt { get; init; } = Money.Zero;
+
+    public ImmutableDictionary<Guid, Money> Reservations { get; init; } = ImmutableDictionary<Guid, Money>.Empty;
+
+    public Money Reserved => Reservations.Values.Aggregate(Money.Zero, (sum, amount) => sum + amount);
+
     // Named From/Evolve rather than Create/Apply: Marten would take those for conventional projection methods,
     // which it can only dispatch through a source generator this pure project does not reference.
     public static Card From(CardIssued issued) =>
@@ -111,6 +122,11 @@ public sealed record Card(
         ConcessionGranted e => this with { Concessions = [.. Concessions, e.Grant], LastChangedAt = e.GrantedAt },
         CardBlocked e => this with { Status = CardStatus.Blocked, BlockReason = e.Reason, LastChangedAt = e.BlockedAt },
         CardUnblocked e => this with { Status = CardStatus.Active, BlockReason = null, LastChangedAt = e.UnblockedAt },
+        ReloadReserved reserved => this with { Reservations = Reservations.SetItem(reserved.ReloadId, reserved.Amount), LastChangedAt = reserved.ReservedAt },
+        ReloadReservationReleased released => this with { Reservations = Reservations.Remove(released.ReloadId), LastChangedAt = released.ReleasedAt },
+        ValueReclaimed reclaimed => this with { Balance = Balance - reclaimed.Amount, LastChangedAt = reclaimed.ReclaimedAt },
+        CardDebtRecorded debt => this with { Debt = Debt + debt.Amount, LastChangedAt = debt.RecordedAt },
+        DebtSettled settled => this with { Balance = Balance - settled.Amount, Debt = Debt - settled.Amount, LastChangedAt = settled.SettledAt },
         _ => this,
     };
 

@@ -15,6 +15,22 @@ public sealed record UnblockCard(string Reason);
 /// <param name="StartDate">Passes and free entries: the first local day (today when null).</param>
 public sealed record PurchaseProduct(Guid RightId, string ProductId, LocalDate? StartDate, string IdempotencyKey);
 
+/// <summary>Hold room under the stored-value ceiling for an online reload about to be paid.</summary>
+public sealed record ReserveReload(Guid ReloadId, Money Amount);
+
+/// <summary>Credit a paid online reload. <paramref name="PaymentReference"/> (the PaymentIntent id) is the load's idempotency key.</summary>
+public sealed record CreditReload(Guid ReloadId, Money Amount, string Source, string PaymentReference);
+
+public sealed record ReleaseReload(Guid ReloadId, string Reason);
+
+/// <summary>Take back value whose payment was refunded or lost in a dispute.</summary>
+public sealed record ReclaimValue(Money Amount, string Reason, string Reference);
+
+/// <param name="Events">What to append to the card stream, in order.</param>
+/// <param name="OverCeiling">The credit took the card past a limit: it is credited anyway (the money was taken) and finance is told.</param>
+public sealed record ReloadCredit(IReadOnlyList<object> Events, ValueLoaded Loaded, bool OverCeiling);
+
+
 public sealed record GrantConcession(Guid GrantId, string ProfileId, LocalDate ValidFrom, LocalDate ValidTo, string Evidence);
 
 public static class CardDecisions
@@ -22,18 +38,95 @@ public static class CardDecisions
     /// <summary>The furthest ahead a pass may start.</summary>
     public static readonly Period MaxAdvancePurchase = Period.FromDays(366);
 
+    /// <summary>The block reason of a card blocked for debt; settling the debt unblocks only such a card.</summary>
+    public const string DebtBlockReason = "debt";
+
+
     /// <summary>An administrator's credit. A blocked card may still be loaded: value that belongs to its holder can be moved later.</summary>
     public static (ValueLoaded? Loaded, Refusal? Refusal) Decide(Card card, LoadValue command, MoneyLimits limits, Instant now)
     {
         if (limits.CheckLoad(command.Amount) is { } invalid)
             return (null, new Refusal("invalid-amount", invalid));
         var after = card.Balance + command.Amount;
-        if (after > limits.MaxBalance)
-            return (null, new Refusal(
-                "balance-ceiling",
-                $"Loading {command.Amount} would bring the balance to {after}, over the stored-value ceiling of {limits.MaxBalance}."));
+        if (after + card.Reserved > limits.MaxBalance)
+            return (null, new Refusal("balance-ceiling", CeilingMessage(card, command.Amount, limits)));
         return (new ValueLoaded(card.Id, command.Amount, command.Source, command.IdempotencyKey, after, now), null);
     }
+
+    /// <summary>Reloads in flight count toward the ceiling, so that racing reloads cannot overshoot it once paid.</summary>
+    public static (ReloadReserved? Reserved, Refusal? Refusal) Decide(Card card, ReserveReload command, MoneyLimits limits, Instant now)
+    {
+        if (command.Amount.Cents <= 0)
+            return (null, new Refusal("invalid-amount", $"A reload must be a positive number of cents (got {command.Amount.Cents})."));
+        if (card.Reservations.ContainsKey(command.ReloadId))
+            return (null, null);
+        if (card.Balance + card.Reserved + command.Amount > limits.MaxBalance)
+            return (null, new Refusal("balance-ceiling", CeilingMessage(card, command.Amount, limits)));
+        return (new ReloadReserved(card.Id, command.ReloadId, command.Amount, now), null);
+    }
+
+    /// <summary>
+    /// Credits a paid reload through the same load decision as an administrator's credit, once its reservation is released.
+    /// When that decision refuses (the ceiling moved since the reservation was released), the value is credited anyway:
+    /// the cardholder's money was taken. A card in debt pays its debt first, and is unblocked when the debt is gone.
+    /// </summary>
+    public static ReloadCredit Decide(Card card, CreditReload command, MoneyLimits limits, Instant now)
+    {
+        var events = new List<object>();
+        var state = card;
+        if (card.Reservations.ContainsKey(command.ReloadId))
+            Add(new ReloadReservationReleased(card.Id, command.ReloadId, "credited", now));
+
+        var (loaded, refusal) = Decide(state, new LoadValue(command.Amount, command.Source, command.PaymentReference), limits, now);
+        loaded ??= new ValueLoaded(card.Id, command.Amount, command.Source, command.PaymentReference, state.Balance + command.Amount, now);
+        Add(loaded);
+
+        if (state.Debt > Money.Zero && state.Balance > Money.Zero)
+        {
+            var settled = state.Debt < state.Balance ? state.Debt : state.Balance;
+            Add(new DebtSettled(card.Id, settled, command.PaymentReference, state.Debt - settled, state.Balance - settled, now));
+            if (state.Debt == Money.Zero && state.Status == CardStatus.Blocked && state.BlockReason == DebtBlockReason)
+                Add(new CardUnblocked(card.Id, "debt settled", now));
+        }
+        return new ReloadCredit(events, loaded, refusal is not null);
+
+        void Add(object e)
+        {
+            events.Add(e);
+            state = state.Evolve(e);
+        }
+    }
+
+    public static ReloadReservationReleased? Decide(Card card, ReleaseReload command, Instant now) =>
+        card.Reservations.ContainsKey(command.ReloadId) ? new ReloadReservationReleased(card.Id, command.ReloadId, command.Reason, now) : null;
+
+    /// <summary>
+    /// Takes the value back from the balance; what was already spent becomes a debt and the card is blocked
+    /// (a card blocked for another reason keeps that reason).
+    /// </summary>
+    public static IReadOnlyList<object> Decide(Card card, ReclaimValue command, Instant now)
+    {
+        if (command.Amount <= Money.Zero)
+            return [];
+        var events = new List<object>();
+        var balance = card.Balance > Money.Zero ? card.Balance : Money.Zero;
+        var fromBalance = command.Amount < balance ? command.Amount : balance;
+        if (fromBalance > Money.Zero)
+            events.Add(new ValueReclaimed(card.Id, fromBalance, command.Reason, command.Reference, card.Balance - fromBalance, now));
+        var shortfall = command.Amount - fromBalance;
+        if (shortfall > Money.Zero)
+        {
+            events.Add(new CardDebtRecorded(card.Id, shortfall, command.Reason, command.Reference, card.Debt + shortfall, now));
+            if (card.Status == CardStatus.Active)
+                events.Add(new CardBlocked(card.Id, DebtBlockReason, now));
+        }
+        return events;
+    }
+
+    private static string CeilingMessage(Card card, Money amount, MoneyLimits limits) =>
+        card.Reserved > Money.Zero
+            ? $"Loading {amount} onto a balance of {card.Balance} with {card.Reserved} of reloads in flight would pass the stored-value ceiling of {limits.MaxBalance}."
+            : $"Loading {amount} would bring the balance to {card.Balance + amount}, over the stored-value ceiling of {limits.MaxBalance}.";
 
     /// <summary>Blocking a blocked card changes nothing: the first reason stands.</summary>
     public static CardBlocked? Decide(Card card, BlockCard command, Instant now) =>

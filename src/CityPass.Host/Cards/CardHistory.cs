@@ -40,6 +40,9 @@ public sealed partial class CardHistoryProjection : EventProjection
                 $"{x.Grant.ProfileId} {x.Grant.ValidFrom:yyyy-MM-dd} to {x.Grant.ValidTo:yyyy-MM-dd}", x.GrantedAt),
             CardBlocked x => new(e.Id, x.CardId, e.Version, "blocked", null, null, null, null, null, x.Reason, x.BlockedAt),
             CardUnblocked x => new(e.Id, x.CardId, e.Version, "unblocked", null, null, null, null, null, x.Reason, x.UnblockedAt),
+            ValueReclaimed x => new(e.Id, x.CardId, e.Version, "reclaimed", -x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, $"{x.Reason} ({x.Reference})", x.ReclaimedAt),
+            CardDebtRecorded x => new(e.Id, x.CardId, e.Version, "debt", -x.Amount.Cents, null, null, null, null, $"{x.Reason} ({x.Reference}); debt {x.DebtAfter}", x.RecordedAt),
+            DebtSettled x => new(e.Id, x.CardId, e.Version, "debt-settled", -x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, $"debt {x.DebtAfter} left", x.SettledAt),
             _ => null,
         };
         if (line is not null)

@@ -4,7 +4,9 @@ using NodaTime;
 
 namespace CityPass.Host.Cards;
 
-/// <summary>A card as the API shows it: balance, state, the rights it holds and its concessions.</summary>
+/// <summary>A card as the API shows it: balance, state, the rights it holds, its concessions, debt and reloads in flight.</summary>
+/// <param name="DebtCents">Value taken back (refund, lost dispute, offline overdraft) that had already been spent; the card stays blocked until it is settled.</param>
+/// <param name="ReservedCents">Online reloads in flight, counted toward the stored-value ceiling.</param>
 public sealed record CardView(
     Guid Id,
     string Uid,
@@ -16,9 +18,11 @@ public sealed record CardView(
     IReadOnlyList<Right> Rights,
     IReadOnlyList<ConcessionGrant> Concessions,
     LocalDate? CapDay,
-    long SpentOnCapDayCents)
+    long SpentOnCapDayCents,
+    long DebtCents,
+    long ReservedCents)
 {
     public static CardView From(Card card) =>
         new(card.Id, card.Uid, card.Balance.Cents, card.Status, card.BlockReason, card.IssuedAt, card.LastChangedAt,
-            card.Rights, card.Concessions, card.CapDay, card.SpentOnCapDay.Cents);
+            card.Rights, card.Concessions, card.CapDay, card.SpentOnCapDay.Cents, card.Debt.Cents, card.Reserved.Cents);
 }

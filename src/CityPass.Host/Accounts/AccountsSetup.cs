@@ -1,0 +1,111 @@
+using System.Security.Claims;
+using System.Xml.Linq;
+using Marten;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.Identity;
+
+namespace CityPass.Host.Accounts;
+
+/// <summary>Section <c>Accounts</c>: the administrator created at start when both are set (nobody otherwise).</summary>
+public sealed class AccountsOptions
+{
+    public string? AdministratorEmail { get; set; }
+    public string? AdministratorPassword { get; set; }
+}
+
+/// <summary>
+/// Cardholder accounts with ASP.NET Core Identity's API endpoints (<c>/account/register</c>, <c>/account/login</c>
+/// returning bearer tokens, <c>/account/refresh</c>…), users in Marten, and an "administrator" role claim.
+/// </summary>
+public static class AccountsSetup
+{
+    public const string AdministratorPolicy = "administrator";
+    public const string AdministratorRole = "administrator";
+
+    public static IServiceCollection AddCityPassAccounts(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<AccountsOptions>(configuration.GetSection("Accounts"));
+        services.AddIdentityApiEndpoints<CardholderUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+            })
+            .AddUserStore<MartenUserStore>();
+        services.AddAuthorizationBuilder().AddPolicy(AdministratorPolicy, p => p.RequireRole(AdministratorRole));
+
+        services.ConfigureMarten(o =>
+        {
+            o.Schema.For<CardholderUser>().UniqueIndex(u => u.NormalizedUserName!).Index(u => u.NormalizedEmail!);
+            o.Schema.For<CardOwnership>().Index(x => x.AccountId);
+            o.Schema.For<DataProtectionKey>();
+        });
+
+        // Bearer tokens are data-protected: every instance of the host must share the key ring, so it lives in PostgreSQL.
+        services.AddDataProtection().SetApplicationName("CityPass");
+        services.AddOptions<KeyManagementOptions>().Configure<IDocumentStore>((o, store) => o.XmlRepository = new MartenXmlRepository(store));
+
+        services.AddHostedService<AdministratorSeeder>();
+        return services;
+    }
+
+    public static void MapAccounts(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGroup("/account").WithTags("Account").MapIdentityApi<CardholderUser>();
+        app.MapMyCards();
+        app.MapLinkCard();
+    }
+}
+
+public sealed record DataProtectionKey(string Id, string Xml);
+
+public sealed class MartenXmlRepository(IDocumentStore store) : IXmlRepository
+{
+    // IXmlRepository is synchronous; it is read once per key-ring refresh, not per request.
+    public IReadOnlyCollection<XElement> GetAllElements()
+    {
+        using var session = store.QuerySession();
+        var keys = session.Query<DataProtectionKey>().ToListAsync().GetAwaiter().GetResult();
+        return keys.Select(k => XElement.Parse(k.Xml)).ToList();
+    }
+
+    public void StoreElement(XElement element, string friendlyName)
+    {
+        using var session = store.LightweightSession();
+        session.Store(new DataProtectionKey(friendlyName, element.ToString(SaveOptions.DisableFormatting)));
+        session.SaveChangesAsync().GetAwaiter().GetResult();
+    }
+}
+
+/// <summary>Creates the configured administrator once (a repeat start finds it and changes nothing).</summary>
+public sealed class AdministratorSeeder(IServiceProvider services, Microsoft.Extensions.Options.IOptions<AccountsOptions> options, ILogger<AdministratorSeeder> logger)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var (email, password) = (options.Value.AdministratorEmail, options.Value.AdministratorPassword);
+        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrWhiteSpace(password))
+            return;
+        await using var scope = services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<CardholderUser>>();
+        var user = await users.FindByEmailAsync(email);
+        if (user is null)
+        {
+            user = new CardholderUser { UserName = email, Email = email, EmailConfirmed = true };
+            var created = await users.CreateAsync(user, password);
+            // Another instance starting at the same moment may have created it first.
+            if (!created.Succeeded && await users.FindByEmailAsync(email) is { } raced)
+                user = raced;
+            else if (!created.Succeeded)
+                throw new InvalidOperationException($"Could not create the administrator {email}: {string.Join("; ", created.Errors.Select(e => e.Description))}");
+        }
+        if (!(await users.GetClaimsAsync(user)).Any(c => c.Type == ClaimTypes.Role && c.Value == AccountsSetup.AdministratorRole))
+            await users.AddClaimAsync(user, new Claim(ClaimTypes.Role, AccountsSetup.AdministratorRole));
+        logger.LogInformation("Administrator account {Email} is ready", email);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

@@ -1,0 +1,34 @@
+using CityPass.Domain.Payments;
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+
+namespace CityPass.Host.Payments.Reloading;
+
+/// <summary>Folds a reload's stream into its <see cref="Reload"/> state, inline (same transaction as its events).</summary>
+public sealed partial class ReloadProjection : SingleStreamProjection<Reload, Guid>
+{
+    public override Reload? Evolve(Reload? snapshot, Guid id, IEvent e) => (snapshot, e.Data) switch
+    {
+        (null, ReloadRequested requested) => Reload.From(requested),
+        (not null, var data) => snapshot.Evolve(data),
+        _ => snapshot,
+    };
+}
+
+/// <summary>Finds a reload from its PaymentIntent id (charge and dispute events carry only that).</summary>
+public sealed record PaymentIntentLink(string Id, Guid ReloadId);
+
+/// <summary>A cardholder's request to reload, under its Idempotency-Key: a repeat finds the same reload.</summary>
+public sealed record ReloadRequestRecord(string Id, Guid ReloadId, Guid CardId, long AmountCents)
+{
+    public static string IdFor(string accountId, string idempotencyKey) => $"reload-request/{accountId}/{idempotencyKey}";
+}
+
+public static class ReloadMetadata
+{
+    public const string ReloadId = "citypass_reload_id";
+    public const string CardId = "citypass_card_id";
+
+    /// <summary>The key Stripe dedupes PaymentIntent creation on: one reload, one PaymentIntent.</summary>
+    public static string StripeIdempotencyKey(Guid reloadId) => $"citypass-reload-{reloadId}";
+}

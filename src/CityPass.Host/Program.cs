@@ -10,6 +10,8 @@ using CityPass.Host.Cards.Concessions;
 using CityPass.Host.Cards.Purchasing;
 using CityPass.Host.Schemes;
 using CityPass.Host.Payments;
+using CityPass.Host.Taps.Offline;
+using CityPass.Host.Terminals;
 using Marten;
 using NodaTime;
 
@@ -18,6 +20,9 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
 builder.Services.Configure<LedgerOptions>(builder.Configuration.GetSection("Ledger"));
 builder.Services.Configure<TerminalOptions>(builder.Configuration.GetSection("Terminals"));
+builder.Services.AddSingleton(new KeyRing(builder.Configuration.GetSection("Keys").Get<KeyOptions>() ?? new KeyOptions()));
+builder.Services.AddSingleton<TapVerifier>();
+builder.Services.AddSingleton<IncidentLog>();
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -51,6 +56,10 @@ app.MapReadScheme();
 app.MapChangeScheme();
 app.MapAccounts();
 app.MapPayments();
+app.MapTerminalEnrolment();
+app.MapDenyList();
+app.MapOfflineTaps();
+app.MapTerminalHealth();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
     await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(),

@@ -1,7 +1,13 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using CityPass.TerminalSimulator;
 
-// citypass-terminal <card-uid> [--terminal ID] [--venue ID] [--sequence N] [--broker amqp://…] [--exchange NAME] [--envelope]
-// Sends one tap the way a validator terminal would and prints CityPass's answer. A retry of a tap keeps its --sequence.
+// citypass-terminal <card-uid> [--terminal ID] [--venue ID] [--api http://127.0.0.1:5080] [--broker amqp://…] [--envelope]
+// Enrols the terminal and personalises the card through the API (as an installer and a card bureau would), then sends
+// one signed tap the way a validator terminal does and prints CityPass's answer. `citypass-terminal demo` runs a city.
+if (args.Length > 0 && args[0] == "demo")
+    return await DemoCity.RunAsync(args[1..]);
+
 var positional = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || !args[i - 1].StartsWith("--") || args[i - 1] == "--envelope")).ToArray();
 string Option(string name, string fallback)
 {
@@ -11,24 +17,27 @@ string Option(string name, string fallback)
 
 if (positional.Length < 1)
 {
-    Console.Error.WriteLine("usage: citypass-terminal <card-uid> [--terminal pool-gate-1] [--venue piscine-brequigny] " +
-                            "[--sequence N] [--broker amqp://guest:guest@127.0.0.1:5672/] [--exchange citypass-taps] [--envelope]");
+    Console.Error.WriteLine("usage: citypass-terminal <card-uid> [--terminal pool-gate-1] [--venue piscine-brequigny] [--api http://127.0.0.1:5080] " +
+                            "[--broker amqp://guest:guest@127.0.0.1:5672/] [--exchange citypass-taps] [--envelope]\n       citypass-terminal demo [--terminals 8] [--seconds 60]");
     return 2;
 }
 
 var terminalId = Option("terminal", "pool-gate-1");
-var sequence = long.Parse(Option("sequence", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString()));
+var api = new CityPassApi(new Uri(Option("api", "http://127.0.0.1:5080")));
+var terminalKey = await api.EnrolAsync(terminalId);
+var card = await api.PersonaliseAsync(positional[0]);
+var sequence = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 await using var terminal = await RawTerminal.ConnectAsync(new Uri(Option("broker", "amqp://guest:guest@127.0.0.1:5672/")), terminalId);
 try
 {
-    var reply = await terminal.TapAsync(Option("exchange", "citypass-taps"), terminalId, sequence, positional[0],
+    var reply = await terminal.TapAsync(Option("exchange", "citypass-taps"), terminalKey, terminalId, sequence, positional[0], card,
         Option("venue", "piscine-brequigny"), DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5));
     Console.WriteLine(RawTerminal.IsAuthorized(reply) ? "AUTHORIZED" : "DECLINED");
-    Console.WriteLine(args.Contains("--envelope") ? reply.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) : RawTerminal.Describe(reply));
+    Console.WriteLine(args.Contains("--envelope") ? reply.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : RawTerminal.Describe(reply));
     return RawTerminal.IsAuthorized(reply) ? 0 : 1;
 }
 catch (TimeoutException)
 {
-    Console.Error.WriteLine($"No answer within 5 s: retry with --sequence {sequence} (the same tap is never charged twice).");
+    Console.Error.WriteLine($"No answer within 5 s: retry with the same sequence {sequence} (the same tap is never charged twice).");
     return 3;
 }

@@ -50,10 +50,35 @@ public sealed class RawTerminal : IAsyncDisposable
         return terminal;
     }
 
-    /// <summary>Sends one tap and returns the reply envelope (its "messageType" says authorized or declined).</summary>
+    /// <summary>
+    /// Sends one tap, signed with the terminal's key and carrying the card's cryptogram, and returns the reply envelope
+    /// (its "messageType" says authorized or declined). <paramref name="cardUid"/> is sent as the reader reported it.
+    /// </summary>
     public async Task<JsonObject> TapAsync(
-        string tapExchange, string terminalId, long sequence, string cardUid, string venueId,
+        string tapExchange, byte[] terminalKey, string terminalId, long sequence, string cardUid, CardChip card, string venueId,
         DateTimeOffset terminalTime, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var (counter, cryptogram) = card.Authenticate(terminalId, sequence);
+        var message = TapMessage(terminalKey, terminalId, sequence, cardUid, venueId, terminalTime, counter, cryptogram);
+        return await RequestAsync(tapExchange, "AuthorizeTap", message, timeout, ct);
+    }
+
+    /// <summary>The JSON of a signed tap, online or offline.</summary>
+    public static JsonObject TapMessage(byte[] terminalKey, string terminalId, long sequence, string cardUid, string venueId,
+        DateTimeOffset terminalTime, long counter, string cryptogram) => new()
+    {
+        ["terminalId"] = terminalId,
+        ["sequence"] = sequence,
+        ["cardUid"] = cardUid,
+        ["venueId"] = venueId,
+        ["terminalTime"] = terminalTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        ["cardCounter"] = counter,
+        ["cryptogram"] = cryptogram,
+        ["mac"] = TerminalCrypto.SignTap(terminalKey, terminalId, sequence, cardUid, venueId, terminalTime, counter, cryptogram),
+    };
+
+    /// <summary>Sends a request of the given CityPass message type and waits for its answer.</summary>
+    public async Task<JsonObject> RequestAsync(string exchange, string messageType, JsonObject message, TimeSpan timeout, CancellationToken ct = default)
     {
         var requestId = Guid.NewGuid().ToString();
         var envelope = new JsonObject
@@ -61,18 +86,11 @@ public sealed class RawTerminal : IAsyncDisposable
             ["messageId"] = Guid.NewGuid().ToString(),
             ["requestId"] = requestId,
             ["sourceAddress"] = $"rabbitmq://{_brokerHost}/{_replies}",
-            ["destinationAddress"] = $"rabbitmq://{_brokerHost}/{tapExchange}",
+            ["destinationAddress"] = $"rabbitmq://{_brokerHost}/{exchange}",
             ["responseAddress"] = $"rabbitmq://{_brokerHost}/{_replies}?temporary=true",
             ["expirationTime"] = (DateTimeOffset.UtcNow + timeout).ToString("O", CultureInfo.InvariantCulture),
-            ["messageType"] = new JsonArray("urn:message:CityPass.Contracts.Terminals:AuthorizeTap"),
-            ["message"] = new JsonObject
-            {
-                ["terminalId"] = terminalId,
-                ["sequence"] = sequence,
-                ["cardUid"] = cardUid,
-                ["venueId"] = venueId,
-                ["terminalTime"] = terminalTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            },
+            ["messageType"] = new JsonArray($"urn:message:CityPass.Contracts.Terminals:{messageType}"),
+            ["message"] = message,
         };
         var reply = new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[requestId] = reply;
@@ -82,7 +100,7 @@ public sealed class RawTerminal : IAsyncDisposable
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = requestId,
         };
-        await _channel.BasicPublishAsync(tapExchange, routingKey: "", mandatory: false, properties,
+        await _channel.BasicPublishAsync(exchange, routingKey: "", mandatory: false, properties,
             Encoding.UTF8.GetBytes(envelope.ToJsonString()), ct);
         try
         {
@@ -92,6 +110,32 @@ public sealed class RawTerminal : IAsyncDisposable
         {
             _waiting.TryRemove(requestId, out _);
         }
+    }
+
+    /// <summary>Sends a one-way message (a heartbeat): no answer is expected.</summary>
+    public async Task SendAsync(string exchange, string messageType, JsonObject message, CancellationToken ct = default)
+    {
+        var envelope = new JsonObject
+        {
+            ["messageId"] = Guid.NewGuid().ToString(),
+            ["destinationAddress"] = $"rabbitmq://{_brokerHost}/{exchange}",
+            ["messageType"] = new JsonArray($"urn:message:CityPass.Contracts.Terminals:{messageType}"),
+            ["message"] = message,
+        };
+        var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", DeliveryMode = DeliveryModes.Persistent };
+        await _channel.BasicPublishAsync(exchange, routingKey: "", mandatory: false, properties, Encoding.UTF8.GetBytes(envelope.ToJsonString()), ct);
+    }
+
+    /// <summary>Binds a queue of this terminal's own to the deny-list fanout exchange; each push is handed to <paramref name="onChange"/>.</summary>
+    public async Task SubscribeDenyListAsync(string exchange, Func<JsonObject, Task> onChange, CancellationToken ct = default)
+    {
+        await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
+        var queue = (await _channel.QueueDeclareAsync($"{_replies}-deny-list", durable: false, exclusive: true, autoDelete: true, cancellationToken: ct)).QueueName;
+        await _channel.QueueBindAsync(queue, exchange, routingKey: "", cancellationToken: ct);
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+            await onChange(JsonNode.Parse(Encoding.UTF8.GetString(delivery.Body.Span))!["message"]!.AsObject());
+        await _channel.BasicConsumeAsync(queue, autoAck: true, consumer, ct);
     }
 
     public static bool IsAuthorized(JsonObject reply) =>

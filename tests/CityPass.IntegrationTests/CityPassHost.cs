@@ -34,6 +34,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string Schema => $"test_{_run}";
 
+    public TestTerminals Terminals => _terminals ??= new TestTerminals(this);
+    private TestTerminals? _terminals;
+
     public string TapQueue => $"citypass-taps-test-{_run}";
 
     public const string AdministratorEmail = "admin@citypass.test";

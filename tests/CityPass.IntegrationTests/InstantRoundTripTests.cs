@@ -35,11 +35,11 @@ public class InstantRoundTripTests(CityPassHost host)
     {
         var http = host.CreateClient();
         var card = await http.CardWithBalance(10_00);
-        var terminalTime = Instant.FromUtc(2026, 11, 25, 16, 59, 58) + Duration.FromMilliseconds(375);
+        var terminalTime = host.Clock.GetCurrentInstant() - Duration.FromMilliseconds(375);
         var before = host.Clock.GetCurrentInstant();
 
         var response = await host.TapClient().GetResponse<TapAuthorized>(
-            new AuthorizeTap("parking-exit-1", 1, card.Uid, TestCity.Parking, terminalTime));
+            await host.Terminals.Tap("parking-exit-1", 1, card.Uid, TestCity.Parking, terminalTime));
 
         var decidedAt = response.Message.DecidedAt;
         Assert.InRange(decidedAt, before, host.Clock.GetCurrentInstant());

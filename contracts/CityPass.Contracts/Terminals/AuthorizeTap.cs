@@ -13,13 +13,19 @@ namespace CityPass.Contracts.Terminals;
 /// <param name="Sequence">The terminal's own tap counter, never reused; a retry keeps the same number.</param>
 /// <param name="CardUid">The UID as the reader reports it (4, 7 or 10 bytes in hex; case and ':' separators are ignored).</param>
 /// <param name="VenueId">The venue the terminal stands at. The scheme's tariffs price the tap; the terminal sends no amount.</param>
-/// <param name="TerminalTime">When the card was presented, by the terminal's clock (ISO-8601 UTC, e.g. "2026-11-25T17:45:00Z").</param>
+/// <param name="TerminalTime">When the card was presented, by the terminal's clock (ISO-8601 UTC, e.g. "2026-11-25T17:45:00Z"); online taps must be within the allowed clock skew of the server.</param>
+/// <param name="CardCounter">The card's transaction counter for this tap; a counter is never accepted twice for one card.</param>
+/// <param name="Cryptogram">The card's MAC over this tap with its diversified key (16 hex characters), see docs/terminal-protocol.md.</param>
+/// <param name="Mac">The terminal's HMAC-SHA256 over the tap's canonical line with its enrolled key (64 hex characters).</param>
 public sealed record AuthorizeTap(
     string TerminalId,
     long Sequence,
     string CardUid,
     string VenueId,
-    Instant TerminalTime);
+    Instant TerminalTime,
+    long CardCounter,
+    string Cryptogram,
+    string Mac);
 
 /// <summary>
 /// The entry is granted: open the gate. Sent by the CityPass host in reply to <see cref="AuthorizeTap"/>; consumed by the terminal.
@@ -107,6 +113,18 @@ public enum TapDeclineReason
 
     /// <summary>The carnet for this venue has no entry left.</summary>
     NoEntriesLeft,
+
+    /// <summary>The terminal is unknown, not enrolled, decommissioned, or its signature does not verify. Reported.</summary>
+    NotAuthenticated,
+
+    /// <summary>The terminal's time is too far from the server's for an online tap (a replayed message, or a clock to fix).</summary>
+    StaleRequest,
+
+    /// <summary>The card's cryptogram does not verify: a cloned UID or a corrupted read. Reported.</summary>
+    CardNotAuthentic,
+
+    /// <summary>The card's counter was already used by another tap: a replayed or cloned card. Reported.</summary>
+    CardReplayed,
 }
 
 /// <summary>The queue names terminals send to. An exchange of the same name (fanout) is bound to each.</summary>
@@ -114,4 +132,13 @@ public static class TerminalQueues
 {
     /// <summary>Where <see cref="AuthorizeTap"/> requests go.</summary>
     public const string Taps = "citypass-taps";
+
+    /// <summary>Where <see cref="UploadOfflineTaps"/> requests go.</summary>
+    public const string OfflineTaps = "citypass-offline-taps";
+
+    /// <summary>Where <see cref="TerminalHeartbeat"/> messages go.</summary>
+    public const string Heartbeats = "citypass-heartbeats";
+
+    /// <summary>The fanout exchange <see cref="DenyListChanged"/> is published on.</summary>
+    public const string DenyList = "citypass-deny-list";
 }

@@ -41,7 +41,6 @@ public static class CardDecisions
     /// <summary>The block reason of a card blocked for debt; settling the debt unblocks only such a card.</summary>
     public const string DebtBlockReason = "debt";
 
-
     /// <summary>An administrator's credit. A blocked card may still be loaded: value that belongs to its holder can be moved later.</summary>
     public static (ValueLoaded? Loaded, Refusal? Refusal) Decide(Card card, LoadValue command, MoneyLimits limits, Instant now)
     {

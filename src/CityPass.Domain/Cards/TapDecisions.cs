@@ -39,7 +39,8 @@ public abstract record TapDecision
     public sealed record Authorized(
         object Event, string RightUsed, string? ProductId, int? EntriesLeft, LocalDate? ValidUntil, Money Charged, Money BalanceAfter) : TapDecision;
 
-    public sealed record Declined(DeclineReason Reason, string Message, Money? Balance) : TapDecision;
+    /// <param name="Fare">For <see cref="DeclineReason.InsufficientFunds"/>: the fare the balance did not cover.</param>
+    public sealed record Declined(DeclineReason Reason, string Message, Money? Balance, PriceBreakdown? Fare = null) : TapDecision;
 }
 
 public static class TapDecisions
@@ -87,7 +88,7 @@ public static class TapDecisions
             var price = Pricing.Cap(quote, cap, card.CapDay == serviceDate ? card.SpentOnCapDay : Money.Zero);
             if (card.Balance < price.Charged)
                 return new TapDecision.Declined(DeclineReason.InsufficientFunds,
-                    $"The fare of {price.Charged} is more than the balance of {card.Balance}.", card.Balance);
+                    $"The fare of {price.Charged} is more than the balance of {card.Balance}.", card.Balance, price);
             var charge = new FareCharged(card.Id, venue.Id, tap.TerminalId, tap.TerminalSequence, price.Charged, card.Balance - price.Charged,
                 serviceDate, price, tap.TerminalTime, now);
             return new TapDecision.Authorized(charge, RightUsed.StoredValue, payg.Id, null, null, price.Charged, charge.BalanceAfter);

@@ -24,7 +24,12 @@ public sealed record Venue(string Id, string OperatorId, string Name, VenueKind 
     public bool IsOpen(LocalDateTime at) => OpeningHours.Count == 0 || OpeningHours.Any(h => h.Contains(at));
 }
 
-public sealed record Terminal(string Id, string VenueId);
+/// <param name="KeyVersion">0 until enrolled; each enrolment rotates the terminal's key to a new version.</param>
+/// <param name="Decommissioned">A decommissioned terminal is refused until enrolled again.</param>
+public sealed record Terminal(string Id, string VenueId, int KeyVersion = 0, bool Decommissioned = false)
+{
+    public bool CanSign => KeyVersion > 0 && !Decommissioned;
+}
 
 public enum ProductKind
 {
@@ -90,6 +95,11 @@ public sealed record VenueDefined(Venue Venue, Instant At);
 
 public sealed record TerminalAttached(Terminal Terminal, Instant At);
 
+/// <summary>A terminal received credentials: its key of version <paramref name="KeyVersion"/> (the key itself is never stored).</summary>
+public sealed record TerminalEnrolled(string TerminalId, int KeyVersion, Instant At);
+
+public sealed record TerminalDecommissioned(string TerminalId, string Reason, Instant At);
+
 public sealed record ProductDefined(Product Product, Instant At);
 
 public sealed record ConcessionProfileDefined(ConcessionProfile Profile, Instant At);
@@ -125,7 +135,19 @@ public sealed record Scheme(
     {
         OperatorDefined e => this with { Operators = With(Operators, e.Operator.Id, e.Operator) },
         VenueDefined e => this with { Venues = With(Venues, e.Venue.Id, e.Venue) },
-        TerminalAttached e => this with { Terminals = With(Terminals, e.Terminal.Id, e.Terminal) },
+        TerminalAttached e => this with
+        {
+            Terminals = With(Terminals, e.Terminal.Id,
+                Terminals.GetValueOrDefault(e.Terminal.Id) is { } known ? known with { VenueId = e.Terminal.VenueId } : e.Terminal),
+        },
+        TerminalEnrolled e => this with
+        {
+            Terminals = With(Terminals, e.TerminalId, Terminals[e.TerminalId] with { KeyVersion = e.KeyVersion, Decommissioned = false }),
+        },
+        TerminalDecommissioned e => this with
+        {
+            Terminals = With(Terminals, e.TerminalId, Terminals[e.TerminalId] with { Decommissioned = true }),
+        },
         ProductDefined e => this with { Products = With(Products, e.Product.Id, e.Product) },
         ConcessionProfileDefined e => this with { Profiles = With(Profiles, e.Profile.Id, e.Profile) },
         TariffSet e => this with

@@ -29,6 +29,21 @@ public static class SchemeDecisions
         return refusal is null ? (new TerminalAttached(terminal, now), null) : (null, refusal);
     }
 
+    /// <summary>Gives a terminal attached to a venue a new key version; the previous key stops working.</summary>
+    public static (object? Event, Refusal? Refusal) Enrol(Scheme scheme, string terminalId, Instant now) =>
+        scheme.Terminals.TryGetValue(terminalId, out var terminal)
+            ? (new TerminalEnrolled(terminalId, terminal.KeyVersion + 1, now), null)
+            : (null, Unknown("terminal", terminalId));
+
+    public static (object? Event, Refusal? Refusal) Decommission(Scheme scheme, string terminalId, string? reason, Instant now)
+    {
+        if (!scheme.Terminals.TryGetValue(terminalId, out var terminal))
+            return (null, Unknown("terminal", terminalId));
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 200)
+            return (null, Invalid("A reason is 1 to 200 characters."));
+        return terminal.Decommissioned ? (null, null) : (new TerminalDecommissioned(terminalId, reason, now), null);
+    }
+
     public static (object? Event, Refusal? Refusal) Define(Scheme scheme, Product product, Instant now)
     {
         var refusal = CheckId(product.Id, "product") ?? CheckName(product.Name);

@@ -18,8 +18,21 @@ public sealed class TerminalOptions
 {
     public string TapQueue { get; set; } = CityPass.Contracts.Terminals.TerminalQueues.Taps;
 
+    public string OfflineTapQueue { get; set; } = CityPass.Contracts.Terminals.TerminalQueues.OfflineTaps;
+
+    public string HeartbeatQueue { get; set; } = CityPass.Contracts.Terminals.TerminalQueues.Heartbeats;
+
+    /// <summary>A terminal not heard from for this long is listed as silent.</summary>
+    public int SilentAfterSeconds { get; set; } = 300;
+
+    /// <summary>Terminals running an older software version are listed as out of date (empty: no minimum).</summary>
+    public string MinimumSoftwareVersion { get; set; } = "";
+
     /// <summary>Taps a host decides at once; more instances of the host add their own.</summary>
     public int ConcurrentTaps { get; set; } = 32;
+
+    /// <summary>How far an online tap's terminal time may be from the server's before it is refused as stale.</summary>
+    public int MaxClockSkewSeconds { get; set; } = 120;
 }
 
 /// <summary>Section <c>Marten</c>.</summary>

@@ -26,7 +26,9 @@ public static class ConflictRetry
         }
     }
 
+    /// <summary>A lost race: the stream moved on, a twin inserted the same id, or the same unique key (a card counter).</summary>
     public static bool IsConflict(Exception e) =>
         e is ConcurrencyException or DocumentAlreadyExistsException
+        || Problems.IsUniqueViolation(e)
         || e.InnerException is { } inner && IsConflict(inner);
 }

@@ -35,11 +35,21 @@ public static class MartenSetup
                 // The scheme (catalogue, tariffs) is one stream folded into one document, read by every tap.
                 options.Projections.Add<SchemeProjection>(ProjectionLifecycle.Inline);
 
-                options.Schema.For<TapRecord>();
+                // A card counter is accepted once per card; terminal and sequence are columns for gap reports.
+                options.Schema.For<TapRecord>()
+                    .UniqueIndex(Marten.Schema.UniqueIndexType.Computed, "tap_card_counter", r => r.CardUid, r => r.CardCounter!)
+                    .Duplicate(r => r.TerminalId)
+                    .Duplicate(r => r.Sequence);
+                options.Schema.For<Terminals.SecurityIncident>();
+                options.Projections.Add<Terminals.DenyListProjection>(ProjectionLifecycle.Inline);
+                options.Schema.For<Terminals.DenyListRow>().Index(r => r.Version);
+                options.Schema.For<Terminals.TerminalStatus>();
                 options.Schema.For<IdempotencyRecord>();
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
+        services.AddSingleton<Terminals.DenyListListener>();
+        services.ConfigureMarten((sp, options) => options.Listeners.Add(sp.GetRequiredService<Terminals.DenyListListener>()));
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using CityPass.Host.Taps;
+using CityPass.Contracts.Terminals;
 using MassTransit;
 
 namespace CityPass.Host.Infrastructure;
@@ -12,13 +13,18 @@ public static class MessagingSetup
         var terminals = configuration.GetSection("Terminals").Get<TerminalOptions>() ?? new TerminalOptions();
 
         services.AddSingleton<TapAuthorizer>();
+        services.AddSingleton<Taps.Offline.OfflineTapIngestor>();
         services.AddMassTransit(bus =>
         {
             bus.AddConsumer<AuthorizeTapConsumer>();
+            bus.AddConsumer<Taps.Offline.UploadOfflineTapsConsumer>();
+            bus.AddConsumer<Terminals.TerminalHeartbeatConsumer>();
             bus.UsingRabbitMq((context, cfg) =>
             {
                 cfg.Host(rabbit);
                 cfg.ConfigureJsonSerializerOptions(Json.Configure);
+                // Terminals bind their own queue to this fanout exchange (docs/terminal-protocol.md).
+                cfg.Message<DenyListChanged>(m => m.SetEntityName(TerminalQueues.DenyList));
                 cfg.ReceiveEndpoint(terminals.TapQueue, endpoint =>
                 {
                     endpoint.PrefetchCount = terminals.ConcurrentTaps;
@@ -26,6 +32,22 @@ public static class MessagingSetup
                     // Transient faults (a dropped database connection) are retried; what still fails goes to <queue>_error.
                     endpoint.UseMessageRetry(r => r.Intervals(50, 250, 1000));
                     endpoint.ConfigureConsumer<AuthorizeTapConsumer>(context);
+                });
+                cfg.ReceiveEndpoint(terminals.OfflineTapQueue, endpoint =>
+                {
+                    // Batches of up to 1,000 taps: a few at a time, each in one transaction.
+                    endpoint.PrefetchCount = 4;
+                    endpoint.UseMessageRetry(r =>
+                    {
+                        r.Ignore<Taps.Offline.InvalidOfflineBatchException>();
+                        r.Intervals(100, 500, 2000);
+                    });
+                    endpoint.ConfigureConsumer<Taps.Offline.UploadOfflineTapsConsumer>(context);
+                });
+                cfg.ReceiveEndpoint(terminals.HeartbeatQueue, endpoint =>
+                {
+                    endpoint.PrefetchCount = 16;
+                    endpoint.ConfigureConsumer<Terminals.TerminalHeartbeatConsumer>(context);
                 });
             });
         });

@@ -1,12 +1,17 @@
 using CityPass.Contracts.Terminals;
+using CityPass.Domain.Cards;
 using NodaTime;
 
 namespace CityPass.Host.Taps;
 
 /// <summary>
-/// The decision on one tap, stored under (terminal id, sequence) in the same transaction as its effect on the card,
-/// so that a redelivered or retried tap gets the first answer and changes nothing.
+/// The decision on one tap, online or offline, stored under (terminal id, sequence) in the same transaction as its
+/// effect on the card, so that a redelivered, retried or re-uploaded tap gets the first answer and changes nothing.
+/// A card counter is unique per card (a unique index): a second tap with it is a replay or a clone.
 /// </summary>
+/// <param name="CardCounter">The card's counter, when the card was authentic; null otherwise.</param>
+/// <param name="Offline">Decided by the terminal alone and uploaded later.</param>
+/// <param name="Flag">Why a person should review it (offline taps), if anything.</param>
 public sealed record TapRecord(
     string Id,
     string TerminalId,
@@ -15,6 +20,7 @@ public sealed record TapRecord(
     string VenueId,
     Instant TerminalTime,
     Guid? CardId,
+    long? CardCounter,
     TapDeclineReason? DeclineReason,
     string? Message,
     string? RightUsed,
@@ -23,17 +29,28 @@ public sealed record TapRecord(
     long? BalanceCents,
     int? EntriesLeft,
     LocalDate? ValidUntil,
-    Instant DecidedAt)
+    Instant DecidedAt,
+    bool Offline = false,
+    string? Flag = null)
 {
     public static string IdFor(string terminalId, long sequence) => $"{terminalId}/{sequence}";
 
-    public bool Authorized => DeclineReason is null;
+    public bool IsAuthorized => DeclineReason is null;
 
     /// <summary>Whether a repeat of this (terminal, sequence) asks for the same tap; otherwise the terminal reused a number.</summary>
     public bool SameTapAs(string cardUid, AuthorizeTap tap) =>
         CardUid == cardUid && VenueId == tap.VenueId && TerminalTime == tap.TerminalTime;
 
-    public object ToReply() => Authorized
+    public static TapRecord Authorized(AuthorizeTap tap, string uid, Guid cardId, long counter, Instant now, TapDecision.Authorized a) =>
+        new(IdFor(tap.TerminalId, tap.Sequence), tap.TerminalId, tap.Sequence, uid, tap.VenueId, tap.TerminalTime, cardId, counter,
+            null, null, a.RightUsed, a.ProductId, a.Charged.Cents, a.BalanceAfter.Cents, a.EntriesLeft, a.ValidUntil, now);
+
+    public static TapRecord Declined(
+        AuthorizeTap tap, string uid, Guid? cardId, long? counter, Instant now, TapDeclineReason reason, string message, long? balance) =>
+        new(IdFor(tap.TerminalId, tap.Sequence), tap.TerminalId, tap.Sequence, uid, tap.VenueId, tap.TerminalTime,
+            cardId, counter, reason, message, null, null, 0, balance, null, null, now);
+
+    public object ToReply() => IsAuthorized
         ? new TapAuthorized(TerminalId, Sequence, CardUid, RightUsed!, ProductId, ChargedCents, BalanceCents ?? 0, EntriesLeft, ValidUntil, DecidedAt)
         : new TapDeclined(TerminalId, Sequence, CardUid, DeclineReason!.Value, Message ?? "", BalanceCents, DecidedAt);
 }

@@ -9,10 +9,12 @@ namespace CityPass.IntegrationTests.Payments;
 [Collection(CityPassCollection.Name)]
 public class RefundTests(CityPassHost host)
 {
+    private static long _sequence;
+
     /// <summary>A tap at the test city's library (1.00 from stored value).</summary>
     private async Task<object> Tap(string uid)
     {
-        var tap = new AuthorizeTap($"gate-{Guid.NewGuid():N}"[..20], 1, uid, TestCity.Library, host.Clock.GetCurrentInstant());
+        var tap = await host.Terminals.Tap("library-refunds-gate", Interlocked.Increment(ref _sequence), uid, TestCity.Library, host.Clock.GetCurrentInstant());
         var response = await host.TapClient().GetResponse<TapAuthorized, TapDeclined>(tap);
         if (response.Is(out Response<TapAuthorized>? ok))
             return ok!.Message;

@@ -22,7 +22,7 @@ public class ProductsAndTariffsTests(CityPassHost host)
     private async Task<object> Tap(string uid, string venue)
     {
         var response = await host.TapClient().GetResponse<TapAuthorized, TapDeclined>(
-            new AuthorizeTap("gate-p", Interlocked.Increment(ref _sequence), uid, venue, host.Clock.GetCurrentInstant()));
+            await host.Terminals.Tap($"{venue}-products-gate", Interlocked.Increment(ref _sequence), uid, venue, host.Clock.GetCurrentInstant()));
         if (response.Is(out Response<TapAuthorized>? authorized))
             return authorized!.Message;
         return response.Is(out Response<TapDeclined>? declined) ? declined!.Message : throw new InvalidOperationException();

@@ -77,11 +77,11 @@ public class SchemeAdministrationTests(CityPassHost host)
     [Fact]
     public async Task A_terminal_attached_to_one_venue_cannot_tap_at_another()
     {
-        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync("/scheme/terminals/pool-only-gate", new { venueId = TestCity.Pool })).StatusCode);
+        await host.Terminals.KeyAsync("pool-only-gate", TestCity.Pool);
         var card = await _http.CardWithBalance(10_00);
 
         var reply = await host.TapClient().GetResponse<TapAuthorized, TapDeclined>(
-            new AuthorizeTap("pool-only-gate", 1, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant()));
+            await host.Terminals.Tap("pool-only-gate", 1, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant()));
 
         Assert.True(reply.Is(out MassTransit.Response<TapDeclined>? declined));
         Assert.Equal(TapDeclineReason.InvalidRequest, declined!.Message.Reason);

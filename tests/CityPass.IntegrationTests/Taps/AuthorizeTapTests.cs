@@ -12,9 +12,10 @@ public class AuthorizeTapTests(CityPassHost host)
     private readonly IRequestClient<AuthorizeTap> _terminal = host.TapClient();
     private static long _sequence;
 
-    /// <summary>A tap at a venue of the <see cref="TestCity"/>: the pool charges 3.50, the library 1.00.</summary>
-    private static AuthorizeTap Tap(string uid, string venue, string terminal = "gate-1", long? sequence = null) =>
-        new(terminal, sequence ?? Interlocked.Increment(ref _sequence), uid, venue, Instant.FromUtc(2026, 11, 25, 16, 59, 59));
+    /// <summary>A signed tap at a venue of the <see cref="TestCity"/> (the pool charges 3.50, the library 1.00), by a terminal of that venue.</summary>
+    private Task<AuthorizeTap> Tap(string uid, string venue, string? terminal = null, long? sequence = null) =>
+        host.Terminals.Tap(terminal ?? $"{(venue.Trim().Length == 0 ? TestCity.Library : venue)}-gate", sequence ?? Interlocked.Increment(ref _sequence), uid, venue,
+            host.Clock.GetCurrentInstant());
 
     private async Task<object> Send(AuthorizeTap tap)
     {
@@ -29,19 +30,19 @@ public class AuthorizeTapTests(CityPassHost host)
     {
         var card = await _http.CardWithBalance(10_00);
 
-        var reply = Assert.IsType<TapAuthorized>(await Send(Tap(card.Uid, TestCity.Pool)));
+        var reply = Assert.IsType<TapAuthorized>(await Send(await Tap(card.Uid, TestCity.Pool)));
 
         Assert.Equal((3_50L, 6_50L, card.Uid, "StoredValue", "payg"), (reply.ChargedCents, reply.BalanceCents, reply.CardUid, reply.RightUsed, reply.ProductId));
         Assert.Equal(6_50, (await _http.Card(card.Id)).BalanceCents);
         var charge = Assert.Single(await _http.History(card.Id), l => l.Kind == "charged");
-        Assert.Equal((-3_50L, 6_50L, TestCity.Pool, "gate-1"), (charge.AmountCents!.Value, charge.BalanceCents!.Value, charge.VenueId!, charge.TerminalId!));
+        Assert.Equal((-3_50L, 6_50L, TestCity.Pool, "pool-gate"), (charge.AmountCents!.Value, charge.BalanceCents!.Value, charge.VenueId!, charge.TerminalId!));
     }
 
     [Fact]
     public async Task The_same_tap_delivered_three_times_is_charged_once_and_answered_three_times_alike()
     {
         var card = await _http.CardWithBalance(10_00);
-        var tap = Tap(card.Uid, TestCity.Pool);
+        var tap = await Tap(card.Uid, TestCity.Pool);
 
         var replies = new List<object>();
         for (var i = 0; i < 3; i++)
@@ -57,7 +58,7 @@ public class AuthorizeTapTests(CityPassHost host)
     public async Task The_same_tap_delivered_concurrently_is_charged_once()
     {
         var card = await _http.CardWithBalance(10_00);
-        var tap = Tap(card.Uid, TestCity.Library);
+        var tap = await Tap(card.Uid, TestCity.Library);
 
         var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Send(tap)));
 
@@ -70,7 +71,7 @@ public class AuthorizeTapTests(CityPassHost host)
     public async Task Twenty_racing_taps_on_a_card_that_pays_for_five_authorize_exactly_five()
     {
         var card = await _http.CardWithBalance(5 * 3_50);
-        var terminals = Enumerable.Range(1, 20).Select(i => Tap(card.Uid, TestCity.Pool, terminal: $"pool-gate-{i}")).ToList();
+        var terminals = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => Tap(card.Uid, TestCity.Pool, terminal: $"pool-gate-{i}")));
 
         var replies = await Task.WhenAll(terminals.Select(Send));
 
@@ -90,7 +91,7 @@ public class AuthorizeTapTests(CityPassHost host)
     [Fact]
     public async Task A_card_never_issued_is_declined_as_unknown()
     {
-        var reply = Assert.IsType<TapDeclined>(await Send(Tap(Given.NewUid(), TestCity.Library)));
+        var reply = Assert.IsType<TapDeclined>(await Send(await Tap(Given.NewUid(), TestCity.Library)));
         Assert.Equal(TapDeclineReason.UnknownCard, reply.Reason);
         Assert.Null(reply.BalanceCents);
     }
@@ -101,7 +102,7 @@ public class AuthorizeTapTests(CityPassHost host)
         var card = await _http.CardWithBalance(10_00);
         (await _http.PostAsJsonAsync($"/cards/{card.Id}/block", new { reason = "lost" })).EnsureSuccessStatusCode();
 
-        var reply = Assert.IsType<TapDeclined>(await Send(Tap(card.Uid, TestCity.Library)));
+        var reply = Assert.IsType<TapDeclined>(await Send(await Tap(card.Uid, TestCity.Library)));
 
         Assert.Equal((TapDeclineReason.CardBlocked, 10_00L), (reply.Reason, reply.BalanceCents!.Value));
         Assert.Equal(10_00, (await _http.Card(card.Id)).BalanceCents);
@@ -113,7 +114,7 @@ public class AuthorizeTapTests(CityPassHost host)
         var card = await _http.CardWithBalance(10_00);
         var colonSeparated = string.Join(':', card.Uid.Chunk(2).Select(c => new string(c))).ToLowerInvariant();
 
-        var reply = Assert.IsType<TapAuthorized>(await Send(Tap(colonSeparated, TestCity.Library)));
+        var reply = Assert.IsType<TapAuthorized>(await Send(await Tap(colonSeparated, TestCity.Library)));
 
         Assert.Equal(card.Uid, reply.CardUid);
     }
@@ -124,20 +125,20 @@ public class AuthorizeTapTests(CityPassHost host)
     public async Task An_invalid_request_is_declined_and_writes_nothing(string venue, string because)
     {
         var card = await _http.CardWithBalance(10_00);
-        var tap = Tap(card.Uid, venue);
+        var tap = await Tap(card.Uid, venue);
 
         var reply = Assert.IsType<TapDeclined>(await Send(tap));
         Assert.True(reply.Reason == TapDeclineReason.InvalidRequest, because);
 
         // Nothing was recorded under this sequence: the corrected tap with the same number is decided afresh.
-        Assert.IsType<TapAuthorized>(await Send(tap with { VenueId = TestCity.Library }));
+        Assert.IsType<TapAuthorized>(await Send(await host.Terminals.Resign(tap with { VenueId = TestCity.Library })));
         Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
     }
 
     [Fact]
     public async Task A_malformed_uid_is_declined_as_an_invalid_request()
     {
-        var reply = Assert.IsType<TapDeclined>(await Send(Tap("04-zz-not-hex", TestCity.Library)));
+        var reply = Assert.IsType<TapDeclined>(await Send(await Tap("04-zz-not-hex", TestCity.Library)));
         Assert.Equal(TapDeclineReason.InvalidRequest, reply.Reason);
         Assert.Contains("hexadecimal", reply.Message);
     }
@@ -146,7 +147,7 @@ public class AuthorizeTapTests(CityPassHost host)
     public async Task A_venue_not_in_the_scheme_is_declined()
     {
         var card = await _http.CardWithBalance(10_00);
-        var reply = Assert.IsType<TapDeclined>(await Send(Tap(card.Uid, "atlantis")));
+        var reply = Assert.IsType<TapDeclined>(await Send(await Tap(card.Uid, "atlantis", terminal: "library-gate")));
         Assert.Equal(TapDeclineReason.UnknownVenue, reply.Reason);
         Assert.Equal(10_00, (await _http.Card(card.Id)).BalanceCents);
     }
@@ -156,10 +157,10 @@ public class AuthorizeTapTests(CityPassHost host)
     {
         var first = await _http.CardWithBalance(10_00);
         var second = await _http.CardWithBalance(10_00);
-        var tap = Tap(first.Uid, TestCity.Library);
+        var tap = await Tap(first.Uid, TestCity.Library);
         Assert.IsType<TapAuthorized>(await Send(tap));
 
-        var reply = Assert.IsType<TapDeclined>(await Send(tap with { CardUid = second.Uid }));
+        var reply = Assert.IsType<TapDeclined>(await Send(await host.Terminals.Resign(tap with { CardUid = second.Uid, CardCounter = TestTerminals.NextCounter() })));
 
         Assert.Equal(TapDeclineReason.SequenceReused, reply.Reason);
         Assert.Equal(10_00, (await _http.Card(second.Id)).BalanceCents);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using CityPass.TerminalSimulator;
 
 namespace CityPass.IntegrationTests.Taps;
@@ -16,9 +17,21 @@ public class RawAmqpTerminalTests(CityPassHost host) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _terminal.DisposeAsync();
 
-    private Task<System.Text.Json.Nodes.JsonObject> Tap(string uid, string venue, long sequence) =>
-        _terminal.TapAsync(host.TapQueue, "library-desk-1", sequence, uid, venue,
-            new DateTimeOffset(2026, 11, 25, 16, 59, 59, 250, TimeSpan.Zero), TimeSpan.FromSeconds(30));
+    /// <summary>A tap by the library's desk terminal, enrolled over HTTP, with a card personalised over HTTP.</summary>
+    private async Task<System.Text.Json.Nodes.JsonObject> Tap(string uid, string venue, long sequence, CardChip? chip = null)
+    {
+        var key = await host.Terminals.KeyAsync("library-desk-1", TestCity.Library);
+        chip ??= await Chip(uid);
+        return await _terminal.TapAsync(host.TapQueue, key, "library-desk-1", sequence, uid, chip, venue,
+            host.Clock.GetCurrentInstant().ToDateTimeOffset(), TimeSpan.FromSeconds(30));
+    }
+
+    private async Task<CardChip> Chip(string uid)
+    {
+        var response = await _http.PostAsJsonAsync("/cards/personalisation", new { uid });
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return new CardChip(Convert.FromBase64String(body.GetProperty("key").GetString()!), body.GetProperty("uid").GetString()!, TestTerminals.NextCounter() * 1000);
+    }
 
     [Fact]
     public async Task A_tap_sent_with_raw_RabbitMQ_Client_gets_its_authorization()
@@ -55,14 +68,18 @@ public class RawAmqpTerminalTests(CityPassHost host) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_raw_retry_with_the_same_sequence_gets_the_first_answer()
+    public async Task A_raw_retry_of_the_same_message_gets_the_first_answer()
     {
         var card = await _http.CardWithBalance(5_00);
+        var key = await host.Terminals.KeyAsync("library-desk-1", TestCity.Library);
+        var (counter, cryptogram) = (await Chip(card.Uid)).Authenticate("library-desk-1", 3);
+        var message = RawTerminal.TapMessage(key, "library-desk-1", 3, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant().ToDateTimeOffset(), counter, cryptogram);
 
-        var first = await Tap(card.Uid, TestCity.Parking, sequence: 3);
-        var retry = await Tap(card.Uid, TestCity.Parking, sequence: 3);
+        var first = await _terminal.RequestAsync(host.TapQueue, "AuthorizeTap", message, TimeSpan.FromSeconds(30));
+        var retry = await _terminal.RequestAsync(host.TapQueue, "AuthorizeTap", message.DeepClone().AsObject(), TimeSpan.FromSeconds(30));
 
+        Assert.True(RawTerminal.IsAuthorized(first));
         Assert.Equal(first["message"]!.ToJsonString(), retry["message"]!.ToJsonString());
-        Assert.Equal(2_50, (await _http.Card(card.Id)).BalanceCents);
+        Assert.Equal(4_00, (await _http.Card(card.Id)).BalanceCents);
     }
 }

@@ -1,0 +1,73 @@
+using NodaTime;
+
+namespace CityPass.Contracts.Terminals;
+
+/// <summary>
+/// Taps a terminal decided alone while it had no link, uploaded later in batches (up to 1,000).
+/// Sent by a terminal to the queue <see cref="TerminalQueues.OfflineTaps"/> as a request (or POSTed to
+/// <c>/terminals/{terminalId}/offline-taps</c>); consumed by the CityPass host, which answers <see cref="OfflineTapsAccepted"/>.
+/// Every tap is recorded exactly once by (terminal id, sequence), whatever the order and however often it is uploaded.
+/// </summary>
+/// <param name="BatchId">The terminal's id for this upload; an upload sent again may keep it.</param>
+public sealed record UploadOfflineTaps(string TerminalId, Guid BatchId, IReadOnlyList<OfflineTap> Taps);
+
+/// <summary>One tap honoured offline, signed by the terminal when it happened (same fields and signature as an online tap).</summary>
+public sealed record OfflineTap(
+    long Sequence,
+    string CardUid,
+    string VenueId,
+    Instant TerminalTime,
+    long CardCounter,
+    string Cryptogram,
+    string Mac);
+
+/// <summary>The outcome of an upload. Sent by the CityPass host in reply to <see cref="UploadOfflineTaps"/>; consumed by the terminal, which may then forget the recorded and duplicate taps.</summary>
+/// <param name="Recorded">Taps recorded by this upload.</param>
+/// <param name="Duplicates">Taps already recorded by an earlier upload (or online): nothing done.</param>
+/// <param name="Rejected">Taps refused: not signed by this terminal. Kept by the terminal for support; not retried.</param>
+/// <param name="Flagged">Recorded taps that need a person's review (a blocked card honoured, an overdraft, a cloned card, clock skew).</param>
+/// <param name="Gaps">Sequence numbers of this terminal never received, online or offline (ranges, inclusive).</param>
+public sealed record OfflineTapsAccepted(
+    string TerminalId,
+    Guid BatchId,
+    int Recorded,
+    int Duplicates,
+    int Rejected,
+    IReadOnlyList<OfflineTapFlag> Flagged,
+    IReadOnlyList<SequenceGap> Gaps);
+
+/// <summary>A recorded offline tap that a person should look at, and why.</summary>
+/// <param name="Sequence">The tap's sequence number.</param>
+/// <param name="Reason">"card-was-denied", "overdraft", "card-replayed", "card-not-authentic", "clock-skew", "not-honourable".</param>
+public sealed record OfflineTapFlag(long Sequence, string Reason);
+
+/// <summary>Sequence numbers of a terminal that never reached CityPass, from <paramref name="From"/> to <paramref name="To"/> inclusive.</summary>
+/// <param name="From">The first missing sequence number.</param>
+/// <param name="To">The last missing sequence number.</param>
+public sealed record SequenceGap(long From, long To);
+
+/// <summary>
+/// The deny list moved on: cards to refuse offline (and cards no longer to refuse). Published by the CityPass host on the
+/// fanout exchange <see cref="TerminalQueues.DenyList"/>; every terminal binds a queue of its own to it. A terminal that
+/// sees a version gap, or was away, re-syncs over HTTP: <c>GET /deny-list?since=&lt;its version&gt;</c>.
+/// </summary>
+/// <param name="Version">The deny list's version after these changes.</param>
+public sealed record DenyListChanged(long Version, IReadOnlyList<DenyListEntry> Changes);
+
+/// <param name="CardUid">Canonical UID (upper-case hex).</param>
+/// <param name="Denied">True: refuse this card offline. False: it was put back into service.</param>
+/// <param name="Version">The deny-list version this change made.</param>
+public sealed record DenyListEntry(string CardUid, bool Denied, string Reason, long Version);
+
+/// <summary>
+/// A terminal's sign of life, every minute or so. Sent by a terminal to <see cref="TerminalQueues.Heartbeats"/> (one way);
+/// consumed by the CityPass host, which lists silent and out-of-date terminals at <c>GET /terminals/health</c>.
+/// </summary>
+/// <param name="Mac">HMAC-SHA256 with the terminal's key over "TerminalHeartbeat|terminalId|softwareVersion|denyListVersion|pendingOfflineTaps|terminalTime in Unix ms".</param>
+public sealed record TerminalHeartbeat(
+    string TerminalId,
+    string SoftwareVersion,
+    long DenyListVersion,
+    int PendingOfflineTaps,
+    Instant TerminalTime,
+    string Mac);

@@ -1,0 +1,50 @@
+using CityPass.Domain.Schemes;
+using NodaTime;
+
+namespace CityPass.Domain.Cards;
+
+/// <param name="Events">What to append to the card stream.</param>
+/// <param name="Flag">Why a person should review the tap, if anything.</param>
+public sealed record OfflineTapOutcome(IReadOnlyList<object> Events, string? Flag, Money Charged);
+
+/// <summary>
+/// A tap a terminal honoured while offline, uploaded later. The venue let the holder in, so it is recorded and charged
+/// whatever CityPass would have said online: priced at the terminal's time (its business day), by the same precedence
+/// of rights; a blocked card is charged and flagged; a fare the balance does not cover takes the balance and records
+/// the rest as a debt, and the card is blocked for debt (and so goes on the deny list) until it is settled.
+/// </summary>
+public static class OfflineTapDecisions
+{
+    public const string OverdraftReason = "offline overdraft";
+
+    public static OfflineTapOutcome Decide(Card card, Scheme scheme, Tap tap, string tapReference)
+    {
+        var wasDenied = card.Status == CardStatus.Blocked;
+        var asHonoured = wasDenied ? card with { Status = CardStatus.Active } : card;
+        var at = tap.TerminalTime;
+        switch (TapDecisions.Decide(asHonoured, scheme, tap, at))
+        {
+            case TapDecision.Authorized a:
+                return new OfflineTapOutcome([a.Event], wasDenied ? "card-was-denied" : null, a.Charged);
+
+            case TapDecision.Declined { Reason: DeclineReason.InsufficientFunds, Fare: { } fare }:
+                var covered = card.Balance > Money.Zero ? card.Balance : Money.Zero;
+                var owed = fare.Charged - covered;
+                var serviceDate = scheme.Time.ServiceDate(at);
+                var events = new List<object>
+                {
+                    new FareCharged(card.Id, tap.VenueId, tap.TerminalId, tap.TerminalSequence, covered, card.Balance - covered, serviceDate, fare, tap.TerminalTime, at),
+                    new CardDebtRecorded(card.Id, owed, OverdraftReason, tapReference, card.Debt + owed, at),
+                };
+                if (card.Status == CardStatus.Active)
+                    events.Add(new CardBlocked(card.Id, CardDecisions.DebtBlockReason, at));
+                return new OfflineTapOutcome(events, wasDenied ? "card-was-denied" : "overdraft", fare.Charged);
+
+            case TapDecision.Declined d:
+                return new OfflineTapOutcome([], $"not-honourable:{d.Reason}", Money.Zero);
+
+            default:
+                throw new InvalidOperationException("Unknown tap decision.");
+        }
+    }
+}

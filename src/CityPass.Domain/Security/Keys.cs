@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CityPass.Domain.Security;
+
+/// <summary>
+/// Key diversification, as Calypso secure modules do it: one master key per purpose, and each card's or terminal's key
+/// derived from it and the card's UID or the terminal's id, so the back end stores no per-device secret.
+/// K = HMAC-SHA256(master, label + id). The algorithm is documented for terminal vendors in docs/terminal-protocol.md.
+/// </summary>
+public sealed class KeyDiversifier(byte[] masterKey, string label)
+{
+    public const string CardLabel = "citypass-card-v1:";
+    public const string TerminalLabel = "citypass-terminal-v1:";
+
+    public byte[] KeyFor(string id) => HMACSHA256.HashData(masterKey, Encoding.UTF8.GetBytes(label + id));
+
+    public static KeyDiversifier ForCards(byte[] master) => new(master, CardLabel);
+
+    /// <summary>A terminal's key changes with each enrolment: re-enrolling rotates it.</summary>
+    public static KeyDiversifier ForTerminals(byte[] master) => new(master, TerminalLabel);
+
+    public static string TerminalKeyId(string terminalId, int keyVersion) => $"{terminalId}:{keyVersion.ToString(CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>The card's proof of presence: a MAC over the tap, with the card's diversified key and its transaction counter.</summary>
+public static class CardCryptogram
+{
+    /// <summary>First 8 bytes of HMAC-SHA256(K_card, "UID|counter|terminalId|sequence"), upper-case hex (16 characters).</summary>
+    public static string Compute(byte[] cardKey, string canonicalUid, long counter, string terminalId, long sequence)
+    {
+        var message = string.Create(CultureInfo.InvariantCulture, $"{canonicalUid}|{counter}|{terminalId}|{sequence}");
+        return Convert.ToHexString(HMACSHA256.HashData(cardKey, Encoding.UTF8.GetBytes(message)).AsSpan(0, 8));
+    }
+
+    public static bool Verify(byte[] cardKey, string canonicalUid, long counter, string terminalId, long sequence, string? cryptogram) =>
+        cryptogram is { Length: 16 }
+        && CryptographicOperations.FixedTimeEquals(
+            Encoding.ASCII.GetBytes(Compute(cardKey, canonicalUid, counter, terminalId, sequence)),
+            Encoding.ASCII.GetBytes(cryptogram.ToUpperInvariant()));
+}
+
+/// <summary>A terminal's signature over what it sends: HMAC-SHA256 with its key over a canonical line of the fields.</summary>
+public static class TerminalSignature
+{
+    public static string Compute(byte[] terminalKey, string canonical) =>
+        Convert.ToHexString(HMACSHA256.HashData(terminalKey, Encoding.UTF8.GetBytes(canonical)));
+
+    public static bool Verify(byte[] terminalKey, string canonical, string? mac) =>
+        mac is { Length: 64 }
+        && CryptographicOperations.FixedTimeEquals(
+            Encoding.ASCII.GetBytes(Compute(terminalKey, canonical)), Encoding.ASCII.GetBytes(mac.ToUpperInvariant()));
+
+    /// <summary>
+    /// "AuthorizeTap|terminalId|sequence|cardUid|venueId|terminalTime in Unix milliseconds|cardCounter|cryptogram",
+    /// the fields exactly as sent (the UID as the reader reported it).
+    /// </summary>
+    public static string ForTap(string terminalId, long sequence, string cardUid, string venueId, long terminalTimeUnixMs, long cardCounter, string cryptogram) =>
+        string.Create(CultureInfo.InvariantCulture, $"AuthorizeTap|{terminalId}|{sequence}|{cardUid}|{venueId}|{terminalTimeUnixMs}|{cardCounter}|{cryptogram}");
+}

@@ -1,0 +1,44 @@
+using CityPass.Contracts.Terminals;
+using CityPass.Host.Infrastructure;
+using MassTransit;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CityPass.Host.Taps.Offline;
+
+/// <summary>Answers a terminal's <see cref="UploadOfflineTaps"/> over RabbitMQ with <see cref="OfflineTapsAccepted"/>.</summary>
+public sealed class UploadOfflineTapsConsumer(OfflineTapIngestor ingestor, ILogger<UploadOfflineTapsConsumer> logger) : IConsumer<UploadOfflineTaps>
+{
+    public async Task Consume(ConsumeContext<UploadOfflineTaps> context)
+    {
+        var (accepted, problem) = await ingestor.IngestAsync(context.Message, context.CancellationToken);
+        if (accepted is null)
+        {
+            // A malformed batch is not retried: it goes to the error queue with the reason, and the terminal gets a fault.
+            logger.LogWarning("Offline batch {BatchId} from {TerminalId} refused: {Problem}", context.Message.BatchId, context.Message.TerminalId, problem);
+            throw new InvalidOfflineBatchException(problem!);
+        }
+        await context.RespondAsync(accepted);
+    }
+}
+
+public sealed class InvalidOfflineBatchException(string message) : Exception(message);
+
+public static class OfflineTapEndpoints
+{
+    public static void MapOfflineTaps(this IEndpointRouteBuilder app)
+    {
+        var terminals = app.MapGroup("/terminals").WithTags("Terminals");
+        terminals.MapPost("/{id}/offline-taps", async Task<Results<Ok<OfflineTapsAccepted>, ProblemHttpResult>> (
+                string id, UploadOfflineTaps? upload, OfflineTapIngestor ingestor, CancellationToken ct) =>
+            {
+                if (upload is null || upload.TerminalId != id)
+                    return Problems.BadRequest("Invalid batch", "The body is an UploadOfflineTaps whose terminalId is the one in the path.");
+                var (accepted, problem) = await ingestor.IngestAsync(upload, ct);
+                return accepted is null ? Problems.BadRequest("Invalid batch", problem!) : TypedResults.Ok(accepted);
+            })
+            .WithSummary("Upload taps honoured offline (up to 1,000 a batch): each recorded exactly once, whatever the order or repeats.");
+        terminals.MapGet("/{id}/gaps", async (string id, OfflineTapIngestor ingestor, CancellationToken ct) =>
+                TypedResults.Ok(await ingestor.GapsAsync(id, ct)))
+            .WithSummary("Sequence numbers of a terminal never received, online or offline.");
+    }
+}

@@ -1,0 +1,162 @@
+using CityPass.Contracts.Terminals;
+using CityPass.Domain;
+using CityPass.Domain.Cards;
+using CityPass.Domain.Schemes;
+using CityPass.Host.Infrastructure;
+using CityPass.Host.Terminals;
+using Marten;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using Npgsql;
+
+namespace CityPass.Host.Taps.Offline;
+
+/// <summary>
+/// Records a batch of offline taps exactly once each: one transaction for the whole batch (its taps' records and their
+/// cards' events), taps of one card applied in terminal-time order. A batch uploaded again, in part or out of order,
+/// records only what is new. See <see cref="OfflineTapDecisions"/> for what an honoured tap costs.
+/// </summary>
+public sealed class OfflineTapIngestor(
+    IDocumentStore store, IClock clock, TapVerifier verifier, IncidentLog incidents, IOptions<TerminalOptions> options, IConfiguration configuration,
+    ILogger<OfflineTapIngestor> logger)
+{
+    public const int MaxBatch = 1000;
+
+    public async Task<(OfflineTapsAccepted? Accepted, string? Problem)> IngestAsync(UploadOfflineTaps upload, CancellationToken ct)
+    {
+        if (Validate(upload) is { } problem)
+            return (null, problem);
+
+        var (accepted, found) = await ConflictRetry.RunAsync(token => IngestOnce(upload, token), ct);
+        foreach (var incident in found)
+            await incidents.ReportAsync(incident, ct);
+        return (accepted with { Gaps = await GapsAsync(upload.TerminalId, ct) }, null);
+    }
+
+    private async Task<(OfflineTapsAccepted, List<SecurityIncident>)> IngestOnce(UploadOfflineTaps upload, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var skew = Duration.FromSeconds(options.Value.MaxClockSkewSeconds);
+        var found = new List<SecurityIncident>();
+        await using var session = store.LightweightSession();
+
+        var taps = upload.Taps.Select(t => (Tap: t, Uid: CardUid.TryParse(t.CardUid, out var u, out _) ? u!.Value.Value : "")).ToList();
+        var uids = taps.Select(t => t.Uid).Distinct().ToArray();
+        var batch = session.CreateBatchQuery();
+        var schemeTask = batch.Load<Scheme>(Scheme.StreamId);
+        var recordedTask = batch.LoadMany<TapRecord>().ById(taps.Select(t => TapRecord.IdFor(upload.TerminalId, t.Tap.Sequence)).ToArray());
+        var cardsTask = batch.Query<Card>().Where(c => c.Uid.IsOneOf(uids)).ToList();
+        var countersTask = batch.Query<TapRecord>().Where(r => r.CardUid.IsOneOf(uids) && r.CardCounter != null).Select(r => new UsedCounter(r.CardUid, r.CardCounter, r.Id)).ToList();
+        await batch.Execute(ct);
+
+        var scheme = await schemeTask ?? Scheme.Empty;
+        var recorded = (await recordedTask).Select(r => r.Id).ToHashSet();
+        var cards = (await cardsTask).ToDictionary(c => c.Uid);
+        var usedCounters = (await countersTask).Select(c => (c.CardUid, c.Counter)).ToHashSet();
+        var streams = new Dictionary<Guid, JasperFx.Events.IEventStream<Card>>();
+        foreach (var card in cards.Values)
+            streams[card.Id] = await session.Events.FetchForWriting<Card>(card.Id, ct);
+        var states = streams.ToDictionary(s => s.Key, s => s.Value.Aggregate!);
+
+        int added = 0, duplicates = 0, rejected = 0;
+        var flags = new List<OfflineTapFlag>();
+        foreach (var (tap, uid) in taps.OrderBy(t => t.Tap.TerminalTime).ThenBy(t => t.Tap.Sequence))
+        {
+            var id = TapRecord.IdFor(upload.TerminalId, tap.Sequence);
+            if (!recorded.Add(id))
+            {
+                duplicates++;
+                continue;
+            }
+            var line = TapVerifier.TapLine(upload.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram);
+            if (verifier.TerminalProblem(scheme, upload.TerminalId, line, tap.Mac) is { } forged)
+            {
+                rejected++;
+                recorded.Remove(id);
+                found.Add(Incident("offline-tap-not-authenticated", upload.TerminalId, uid, tap.Sequence, forged, now));
+                continue;
+            }
+
+            string? flag = null;
+            long? counter = tap.CardCounter;
+            var charged = Money.Zero;
+            Guid? cardId = null;
+            if (!cards.TryGetValue(uid, out var card))
+                flag = "unknown-card";
+            else if (!verifier.CardIsAuthentic(uid, tap.CardCounter, upload.TerminalId, tap.Sequence, tap.Cryptogram))
+                (flag, counter, cardId) = ("card-not-authentic", null, card.Id);
+            else if (!usedCounters.Add((uid, tap.CardCounter)))
+                (flag, counter, cardId) = ("card-replayed", null, card.Id);
+            else
+            {
+                cardId = card.Id;
+                var outcome = OfflineTapDecisions.Decide(states[card.Id], scheme, new Tap(tap.VenueId, upload.TerminalId, tap.Sequence, tap.TerminalTime), id);
+                if (outcome.Events.Count > 0)
+                {
+                    streams[card.Id].AppendMany(outcome.Events.ToArray());
+                    states[card.Id] = outcome.Events.Aggregate(states[card.Id], (c, e) => c.Evolve(e));
+                }
+                (flag, charged) = (outcome.Flag, outcome.Charged);
+            }
+            if (tap.TerminalTime > now + skew)
+                flag = flag is null ? "clock-skew" : $"{flag},clock-skew";
+            if (flag is "card-not-authentic" or "card-replayed")
+                found.Add(Incident(flag, upload.TerminalId, uid, tap.Sequence, $"Offline tap {id} was honoured with a card that failed authentication.", now));
+            if (flag is not null)
+                flags.Add(new OfflineTapFlag(tap.Sequence, flag));
+
+            session.Insert(new TapRecord(id, upload.TerminalId, tap.Sequence, uid, tap.VenueId, tap.TerminalTime, cardId, counter,
+                null, null, null, null, charged.Cents, cardId is { } c ? states[c].Balance.Cents : null, null, null, now, Offline: true, Flag: flag));
+            added++;
+        }
+
+        await session.SaveChangesAsync(ct);
+        if (flags.Count > 0)
+            logger.LogWarning("Offline batch {BatchId} of terminal {TerminalId}: {Count} taps flagged for review", upload.BatchId, upload.TerminalId, flags.Count);
+        return (new OfflineTapsAccepted(upload.TerminalId, upload.BatchId, added, duplicates, rejected, flags, []), found);
+    }
+
+    /// <summary>The sequence numbers of a terminal never received, online or offline, between its first and its last.</summary>
+    public async Task<IReadOnlyList<SequenceGap>> GapsAsync(string terminalId, CancellationToken ct)
+    {
+        var table = $"{store.Options.DatabaseSchemaName}.mt_doc_taprecord";
+        await using var connection = new NpgsqlConnection(configuration.GetConnectionString("Marten"));
+        await connection.OpenAsync(ct);
+        await using var query = new NpgsqlCommand(
+            $"select prev + 1, sequence - 1 from (select sequence, lag(sequence) over (order by sequence) as prev from {table} where terminal_id = $1) s " +
+            "where sequence > prev + 1 order by 1 limit 1000", connection);
+        query.Parameters.AddWithValue(terminalId);
+        var gaps = new List<SequenceGap>();
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            gaps.Add(new SequenceGap(reader.GetInt64(0), reader.GetInt64(1)));
+        return gaps;
+    }
+
+    private static string? Validate(UploadOfflineTaps upload)
+    {
+        if (string.IsNullOrWhiteSpace(upload.TerminalId) || upload.TerminalId.Length > 64)
+            return "terminalId is required (1 to 64 characters).";
+        if (upload.Taps is not { Count: > 0 and <= MaxBatch })
+            return $"A batch holds 1 to {MaxBatch} taps.";
+        foreach (var tap in upload.Taps)
+        {
+            if (tap is null)
+                return "A tap is null.";
+            if (tap.Sequence < 0 || tap.CardCounter < 0)
+                return $"Tap {tap.Sequence}: sequence and cardCounter are zero or more.";
+            if (string.IsNullOrWhiteSpace(tap.VenueId) || tap.TerminalTime == default || string.IsNullOrEmpty(tap.Mac) || string.IsNullOrEmpty(tap.Cryptogram))
+                return $"Tap {tap.Sequence}: venueId, terminalTime, cryptogram and mac are required.";
+            if (!CardUid.TryParse(tap.CardUid, out _, out var uidError))
+                return $"Tap {tap.Sequence}: {uidError}";
+        }
+        return upload.Taps.GroupBy(t => t.Sequence).FirstOrDefault(g => g.Distinct().Count() > 1) is { } twice
+            ? $"Sequence {twice.Key} appears twice in the batch with different taps."
+            : null;
+    }
+
+    private static SecurityIncident Incident(string kind, string terminalId, string uid, long sequence, string detail, Instant now) =>
+        new(Guid.CreateVersion7(), kind, terminalId, uid, sequence, detail, now);
+
+    private sealed record UsedCounter(string CardUid, long? Counter, string Id);
+}

@@ -1,0 +1,118 @@
+using CityPass.Contracts.Terminals;
+using CityPass.Domain.Cards;
+using CityPass.Domain.DenyLists;
+using CityPass.Host.Infrastructure;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+using MassTransit;
+using Marten.Services;
+using NodaTime;
+using System.Runtime.CompilerServices;
+
+namespace CityPass.Host.Terminals;
+
+/// <summary>The deny list's current word on one card: its latest change and the version that made it.</summary>
+public sealed record DenyListRow(string Id, Guid CardId, bool Denied, string Reason, long Version, Instant At);
+
+/// <summary>Inline: one row per card ever denied, updated in the transaction that blocks or unblocks it.</summary>
+public sealed partial class DenyListProjection : EventProjection
+{
+    public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    {
+        switch (e.Data)
+        {
+            case CardDenied x:
+                operations.Store(new DenyListRow(x.Uid, x.CardId, true, x.Reason, e.Version, x.At));
+                break;
+            case CardAllowed x:
+                operations.Store(new DenyListRow(x.Uid, x.CardId, false, x.Reason, e.Version, x.At));
+                break;
+        }
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Keeps the deny list in step with the cards, whatever code blocks or unblocks one (an administrator, a refund's debt,
+/// an offline overdraft, a lost card): before any session commits, every pending CardBlocked / CardUnblocked gets its
+/// CardDenied / CardAllowed on the deny-list stream, in the same transaction (the stream's version is the deny list's
+/// version); once committed, the changes are pushed to terminals.
+/// </summary>
+public sealed class DenyListListener(IServiceProvider services) : DocumentSessionListenerBase
+{
+    private readonly ConditionalWeakTable<IDocumentSession, List<DenyListEntry>> _pending = new();
+
+    public override async Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+    {
+        var blocks = session.PendingChanges.Streams()
+            .Where(s => s.Id != DenyList.StreamId)
+            .SelectMany(s => s.Events.Select(e => (CardId: s.Id, e.Data)))
+            .Where(x => x.Data is CardBlocked or CardUnblocked)
+            .ToList();
+        if (blocks.Count == 0)
+            return;
+
+        var changes = new List<object>();
+        foreach (var (cardId, data) in blocks)
+        {
+            var uid = (await session.LoadAsync<Card>(cardId, token))?.Uid
+                ?? throw new InvalidOperationException($"Card {cardId} is blocked before it was issued.");
+            changes.Add(data is CardBlocked b ? new CardDenied(uid, cardId, b.Reason, b.BlockedAt) : new CardAllowed(uid, cardId, ((CardUnblocked)data).Reason, ((CardUnblocked)data).UnblockedAt));
+        }
+        var version = (await session.Events.FetchStreamStateAsync(DenyList.StreamId, token))?.Version ?? 0;
+        session.Events.Append(DenyList.StreamId, version + changes.Count, changes.ToArray());
+        _pending.AddOrUpdate(session, changes.Select((c, i) => c switch
+        {
+            CardDenied d => new DenyListEntry(d.Uid, true, d.Reason, version + i + 1),
+            CardAllowed a => new DenyListEntry(a.Uid, false, a.Reason, version + i + 1),
+            _ => throw new InvalidOperationException(),
+        }).ToList());
+    }
+
+    /// <summary>
+    /// Pushes committed changes on the fanout exchange. A push that fails is logged, not retried: terminals see the
+    /// version gap at the next push or in their heartbeat answer and re-sync over HTTP, so nothing is lost.
+    /// </summary>
+    public override async Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+    {
+        if (!_pending.TryGetValue(session, out var changes))
+            return;
+        _pending.Remove(session);
+        try
+        {
+            await services.GetRequiredService<IBus>().Publish(new DenyListChanged(changes.Max(c => c.Version), changes), token);
+        }
+        catch (Exception e)
+        {
+            services.GetRequiredService<ILogger<DenyListListener>>()
+                .LogError(e, "Pushing deny-list version {Version} failed; terminals will re-sync over HTTP", changes.Max(c => c.Version));
+        }
+    }
+}
+
+/// <summary>A terminal's re-sync: what changed since its version, or the whole list when it is too far behind.</summary>
+public sealed record DenyListSync(long Version, string Kind, IReadOnlyList<DenyListEntry> Entries);
+
+public static class DenyListEndpoints
+{
+    /// <summary>Past this many changes, a full snapshot is smaller than the delta.</summary>
+    public const int MaxDelta = 10_000;
+
+    public static void MapDenyList(this IEndpointRouteBuilder app) =>
+        app.MapGet("/deny-list", async (IQuerySession session, CancellationToken ct, long since = 0) =>
+            {
+                var state = await session.Events.FetchStreamStateAsync(DenyList.StreamId, ct);
+                var version = state?.Version ?? 0;
+                if (since < 0 || since > version)
+                    return Results.Problem(statusCode: 400, title: "Invalid version", detail: $"since must be between 0 and the current version {version}.");
+                var changed = since > 0 && version - since <= MaxDelta;
+                var rows = changed
+                    ? await session.Query<DenyListRow>().Where(r => r.Version > since).OrderBy(r => r.Version).ToListAsync(ct)
+                    : await session.Query<DenyListRow>().Where(r => r.Denied).OrderBy(r => r.Version).ToListAsync(ct);
+                return Results.Ok(new DenyListSync(version, changed ? "delta" : "snapshot",
+                    rows.Select(r => new DenyListEntry(r.Id, r.Denied, r.Reason, r.Version)).ToList()));
+            })
+            .WithTags("Terminals")
+            .WithSummary("Deny-list re-sync: the changes since a version (delta), or every denied card (snapshot) from 0 or when too far behind.");
+}

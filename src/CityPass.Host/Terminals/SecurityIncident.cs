@@ -1,0 +1,20 @@
+using Marten;
+using NodaTime;
+
+namespace CityPass.Host.Terminals;
+
+/// <summary>Something a person should look at: a forged or replayed terminal message, a cloned card, an offline tap to review.</summary>
+public sealed record SecurityIncident(Guid Id, string Kind, string? TerminalId, string? CardUid, long? Sequence, string Detail, Instant At);
+
+public sealed class IncidentLog(IDocumentStore store, ILogger<IncidentLog> logger)
+{
+    /// <summary>Recorded in its own transaction: a refused message writes nothing else.</summary>
+    public async Task ReportAsync(SecurityIncident incident, CancellationToken ct)
+    {
+        logger.LogWarning("Security incident {Kind} terminal {TerminalId} card {CardUid} #{Sequence}: {Detail}",
+            incident.Kind, incident.TerminalId, incident.CardUid, incident.Sequence, incident.Detail);
+        await using var session = store.LightweightSession();
+        session.Insert(incident);
+        await session.SaveChangesAsync(ct);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using CityPass.Contracts.Terminals;
+using CityPass.Domain;
+using CityPass.Domain.Security;
+using CityPass.Host.Terminals;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+
+namespace CityPass.IntegrationTests;
+
+/// <summary>
+/// Terminals and cards as the tests need them: a terminal is attached to a venue and enrolled (through the HTTP API) the
+/// first time it is used, and every tap carries a fresh card counter, the card's cryptogram and the terminal's signature.
+/// </summary>
+public sealed class TestTerminals(CityPassHost host)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<byte[]>>> _keys = new();
+    private static long _cardCounter;
+
+    /// <summary>The key of a terminal, attaching it to <paramref name="venueId"/> and enrolling it on first use.</summary>
+    public Task<byte[]> KeyAsync(string terminalId, string venueId) =>
+        _keys.GetOrAdd(terminalId, id => new Lazy<Task<byte[]>>(() => EnrolAsync(id, venueId))).Value;
+
+    public async Task<AuthorizeTap> Tap(string terminalId, long sequence, string cardUid, string venueId, Instant terminalTime, long? counter = null)
+    {
+        // A tap without a venue is refused before any signature is checked: it needs no enrolled terminal.
+        var key = string.IsNullOrWhiteSpace(venueId) ? new byte[32] : await KeyAsync(terminalId, venueId);
+        var cardCounter = counter ?? Interlocked.Increment(ref _cardCounter);
+        return Sign(key, new AuthorizeTap(terminalId, sequence, cardUid, venueId, terminalTime, cardCounter, Cryptogram(cardUid, cardCounter, terminalId, sequence), ""));
+    }
+
+    /// <summary>Signs a tap again after a test changed it (the card's cryptogram is recomputed too).</summary>
+    public async Task<AuthorizeTap> Resign(AuthorizeTap tap, string? enrolAt = null) =>
+        Sign(await KeyAsync(tap.TerminalId, enrolAt ?? tap.VenueId), tap with { Cryptogram = Cryptogram(tap.CardUid, tap.CardCounter, tap.TerminalId, tap.Sequence) });
+
+    public static AuthorizeTap Sign(byte[] terminalKey, AuthorizeTap tap) =>
+        tap with { Mac = TerminalSignature.Compute(terminalKey, TapVerifier.TapLine(tap.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram)) };
+
+    /// <summary>What the card's chip computes (a UID that does not parse gets a meaningless cryptogram).</summary>
+    public string Cryptogram(string cardUid, long counter, string terminalId, long sequence)
+    {
+        if (!CardUid.TryParse(cardUid, out var uid, out _))
+            return new string('0', 16);
+        var keys = host.Services.GetRequiredService<KeyRing>();
+        return CardCryptogram.Compute(keys.CardKey(uid.Value.Value), uid.Value.Value, counter, terminalId, sequence);
+    }
+
+    public static long NextCounter() => Interlocked.Increment(ref _cardCounter);
+
+    private async Task<byte[]> EnrolAsync(string terminalId, string venueId)
+    {
+        var http = host.CreateClient();
+        var attached = await http.PutAsJsonAsync($"/scheme/terminals/{terminalId}", new { venueId });
+        if (!attached.IsSuccessStatusCode)
+            return new byte[32]; // a venue not in the scheme: a stranger's terminal, whose signature will not verify
+        var enrolled = await http.PostAsync($"/terminals/{terminalId}/enrol", null);
+        if (!enrolled.IsSuccessStatusCode)
+            return new byte[32]; // not in the scheme: its signature will not verify, as for any stranger
+        return Convert.FromBase64String((await enrolled.Content.ReadFromJsonAsync<TerminalCredentials>(Api.Json))!.Key);
+    }
+}

@@ -29,8 +29,11 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Wednesday 25 November 2026, 18:00 in Rennes.</summary>
     public static readonly Instant Start = Instant.FromUtc(2026, 11, 25, 17, 0);
 
-    /// <summary>Starts at <see cref="Start"/>; each reading advances it by a millisecond.</summary>
-    public FakeClock Clock { get; } = new(Start, Duration.FromMilliseconds(1));
+    /// <summary>
+    /// Each reading advances it by a millisecond. The test city is defined two days before <see cref="Start"/> (tariffs
+    /// take effect when defined, never in the past), so that offline taps of the last day find their prices.
+    /// </summary>
+    public FakeClock Clock { get; } = new(Start - Duration.FromDays(2), Duration.FromMilliseconds(1));
 
     public string Schema => $"test_{_run}";
 
@@ -38,6 +41,10 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     private TestTerminals? _terminals;
 
     public string TapQueue => $"citypass-taps-test-{_run}";
+
+    public string OfflineTapQueue => $"citypass-offline-taps-test-{_run}";
+
+    public string HeartbeatQueue => $"citypass-heartbeats-test-{_run}";
 
     public const string AdministratorEmail = "admin@citypass.test";
     public const string AdministratorPassword = "Admin-Pass-2026";
@@ -52,6 +59,8 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:RabbitMq", RabbitMqUri);
         builder.UseSetting("Marten:Schema", Schema);
         builder.UseSetting("Terminals:TapQueue", TapQueue);
+        builder.UseSetting("Terminals:OfflineTapQueue", OfflineTapQueue);
+        builder.UseSetting("Terminals:HeartbeatQueue", HeartbeatQueue);
         builder.UseSetting("Terminals:ConcurrentTaps", "16");
         builder.UseSetting("Demo:Seed", "false");
         builder.UseSetting("Accounts:AdministratorEmail", AdministratorEmail);
@@ -80,7 +89,8 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         });
         _ = Server; // starts the host: Marten schema, bus, receive endpoints
         await Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
-        await TestCity.DefineAsync(CreateClient(), Clock.GetCurrentInstant());
+        await TestCity.DefineAsync(CreateClient(), Start);
+        Clock.Reset(Start);
     }
 
     public IRequestClient<AuthorizeTap> TapClient() =>
@@ -98,8 +108,11 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMqUri) };
         await using var rabbit = await factory.CreateConnectionAsync();
         await using var channel = await rabbit.CreateChannelAsync();
-        await channel.QueueDeleteAsync(TapQueue, ifUnused: false, ifEmpty: false);
-        await channel.ExchangeDeleteAsync(TapQueue);
+        foreach (var queue in new[] { TapQueue, OfflineTapQueue, HeartbeatQueue })
+        {
+            await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
+            await channel.ExchangeDeleteAsync(queue);
+        }
     }
 
     private static async Task RequireService(string name, int port, Func<Task> probe)

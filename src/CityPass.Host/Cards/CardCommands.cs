@@ -1,3 +1,4 @@
+using CityPass.Host.Terminals;
 using System.Text.Json;
 using CityPass.Domain;
 using CityPass.Domain.Cards;
@@ -70,6 +71,7 @@ public static class CardCommands
             stream.AppendOne(change);
             if (idempotency is not null)
                 session.Insert(new IdempotencyRecord(idempotency.RecordId, idempotency.Fingerprint, JsonSerializer.Serialize(result, Json.Options)));
+            await session.TrackDenyListAsync(token);
             await session.SaveChangesAsync(token);
             return idempotency is null ? TypedResults.Ok(result) : TypedResults.Created($"/cards/{cardId}", result);
         }, ct);

@@ -35,34 +35,32 @@ public sealed partial class DenyListProjection : EventProjection
 
 /// <summary>
 /// Keeps the deny list in step with the cards, whatever code blocks or unblocks one (an administrator, a refund's debt,
-/// an offline overdraft, a lost card): before any session commits, every pending CardBlocked / CardUnblocked gets its
-/// CardDenied / CardAllowed on the deny-list stream, in the same transaction (the stream's version is the deny list's
-/// version); once committed, the changes are pushed to terminals.
+/// an offline overdraft, a lost card): every pending CardBlocked / CardUnblocked gets its CardDenied / CardAllowed on
+/// the deny-list stream, in the same transaction (the stream's version is the deny list's version).
+/// Call <see cref="TrackDenyListAsync"/> just before SaveChangesAsync; <see cref="DenyListListener"/> refuses a commit
+/// that forgot, and pushes the changes to terminals once committed.
 /// </summary>
-public sealed class DenyListListener(IServiceProvider services) : DocumentSessionListenerBase
+public static class DenyListTracking
 {
-    private readonly ConditionalWeakTable<IDocumentSession, List<DenyListEntry>> _pending = new();
+    internal static readonly ConditionalWeakTable<IDocumentSession, List<DenyListEntry>> Pending = new();
 
-    public override async Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+    public static async Task TrackDenyListAsync(this IDocumentSession session, CancellationToken ct)
     {
-        var blocks = session.PendingChanges.Streams()
-            .Where(s => s.Id != DenyList.StreamId)
-            .SelectMany(s => s.Events.Select(e => (CardId: s.Id, e.Data)))
-            .Where(x => x.Data is CardBlocked or CardUnblocked)
-            .ToList();
-        if (blocks.Count == 0)
+        var blocks = CardBlocks(session);
+        if (blocks.Count == 0 || Pending.TryGetValue(session, out _))
             return;
-
         var changes = new List<object>();
         foreach (var (cardId, data) in blocks)
         {
-            var uid = (await session.LoadAsync<Card>(cardId, token))?.Uid
+            var uid = (await session.LoadAsync<Card>(cardId, ct))?.Uid
                 ?? throw new InvalidOperationException($"Card {cardId} is blocked before it was issued.");
-            changes.Add(data is CardBlocked b ? new CardDenied(uid, cardId, b.Reason, b.BlockedAt) : new CardAllowed(uid, cardId, ((CardUnblocked)data).Reason, ((CardUnblocked)data).UnblockedAt));
+            changes.Add(data is CardBlocked b
+                ? new CardDenied(uid, cardId, b.Reason, b.BlockedAt)
+                : new CardAllowed(uid, cardId, ((CardUnblocked)data).Reason, ((CardUnblocked)data).UnblockedAt));
         }
-        var version = (await session.Events.FetchStreamStateAsync(DenyList.StreamId, token))?.Version ?? 0;
+        var version = (await session.Events.FetchStreamStateAsync(DenyList.StreamId, ct))?.Version ?? 0;
         session.Events.Append(DenyList.StreamId, version + changes.Count, changes.ToArray());
-        _pending.AddOrUpdate(session, changes.Select((c, i) => c switch
+        Pending.AddOrUpdate(session, changes.Select((c, i) => c switch
         {
             CardDenied d => new DenyListEntry(d.Uid, true, d.Reason, version + i + 1),
             CardAllowed a => new DenyListEntry(a.Uid, false, a.Reason, version + i + 1),
@@ -70,15 +68,33 @@ public sealed class DenyListListener(IServiceProvider services) : DocumentSessio
         }).ToList());
     }
 
+    internal static List<(Guid CardId, object Data)> CardBlocks(IDocumentSession session) =>
+        session.PendingChanges.Streams()
+            .Where(s => s.Id != DenyList.StreamId)
+            .SelectMany(s => s.Events.Select(e => (CardId: s.Id, e.Data)))
+            .Where(x => x.Data is CardBlocked or CardUnblocked)
+            .ToList();
+}
+
+/// <summary>Refuses a commit that blocks a card without its deny-list change, and pushes committed changes to terminals.</summary>
+public sealed class DenyListListener(IServiceProvider services) : DocumentSessionListenerBase
+{
+    public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+    {
+        if (DenyListTracking.CardBlocks(session).Count > 0 && !DenyListTracking.Pending.TryGetValue(session, out _))
+            throw new InvalidOperationException("A card is blocked or unblocked without its deny-list change: call TrackDenyListAsync before SaveChangesAsync.");
+        return Task.CompletedTask;
+    }
+
     /// <summary>
     /// Pushes committed changes on the fanout exchange. A push that fails is logged, not retried: terminals see the
-    /// version gap at the next push or in their heartbeat answer and re-sync over HTTP, so nothing is lost.
+    /// version gap at the next push and re-sync over HTTP, so nothing is lost.
     /// </summary>
     public override async Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
-        if (!_pending.TryGetValue(session, out var changes))
+        if (!DenyListTracking.Pending.TryGetValue(session, out var changes))
             return;
-        _pending.Remove(session);
+        DenyListTracking.Pending.Remove(session);
         try
         {
             await services.GetRequiredService<IBus>().Publish(new DenyListChanged(changes.Max(c => c.Version), changes), token);

@@ -1,3 +1,4 @@
+using CityPass.Host.Terminals;
 using System.Security.Claims;
 using CityPass.Domain;
 using CityPass.Domain.Cards;
@@ -169,6 +170,7 @@ public static class StartReload
             stream.AppendMany(settlement.ReloadEvents.ToArray());
             if (settlement.CardEvents.Count > 0)
                 cardStream.AppendMany(settlement.CardEvents.ToArray());
+            await session.TrackDenyListAsync(token);
             await session.SaveChangesAsync(token);
             return reload;
         }, ct);

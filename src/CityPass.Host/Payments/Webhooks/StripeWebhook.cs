@@ -1,3 +1,4 @@
+using CityPass.Host.Terminals;
 using CityPass.Domain.Cards;
 using CityPass.Domain.Payments;
 using CityPass.Host.Infrastructure;
@@ -157,6 +158,7 @@ public sealed class StripeWebhookProcessor(
             session.Insert(record); // a twin delivery racing this one fails here and is retried as a duplicate
         else
             session.Update(record);
+        await session.TrackDenyListAsync(ct);
         await session.SaveChangesAsync(ct);
         return new WebhookReceipt(record.Id, record.Type, outcome, false, reloadId, detail);
     }

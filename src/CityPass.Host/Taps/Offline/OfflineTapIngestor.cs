@@ -110,6 +110,7 @@ public sealed class OfflineTapIngestor(
             added++;
         }
 
+        await session.TrackDenyListAsync(ct);
         await session.SaveChangesAsync(ct);
         if (flags.Count > 0)
             logger.LogWarning("Offline batch {BatchId} of terminal {TerminalId}: {Count} taps flagged for review", upload.BatchId, upload.TerminalId, flags.Count);

@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using CityPass.Host.Terminals;
+using CityPass.TerminalSimulator;
+
+namespace CityPass.IntegrationTests.Terminals;
+
+[Collection(CityPassCollection.Name)]
+public class DenyListTests(CityPassHost host)
+{
+    private readonly HttpClient _http = host.CreateClient();
+
+    [Fact]
+    public async Task A_blocked_card_reaches_every_connected_terminal_within_a_second_and_an_absent_one_catches_up_over_HTTP()
+    {
+        var card = await _http.IssuedCard();
+        var earlier = await _http.IssuedCard(); // so that the deny list has a version to catch up from
+        (await _http.PostAsJsonAsync($"/cards/{earlier.Id}/block", new { reason = "lost" })).EnsureSuccessStatusCode();
+        var before = (await _http.GetFromJsonAsync<DenyListSync>("/deny-list?since=0", Api.Json))!.Version;
+        var pushes = new ConcurrentBag<(string Terminal, long Version, TimeSpan After)>();
+        var clock = new Stopwatch();
+        var terminals = new List<RawTerminal>();
+        for (var i = 0; i < 5; i++)
+        {
+            var terminal = await RawTerminal.ConnectAsync(new Uri(CityPassHost.RabbitMqUri), $"deny-{i}");
+            var name = $"deny-{i}";
+            await terminal.SubscribeDenyListAsync("citypass-deny-list", change =>
+            {
+                if (change["changes"]!.AsArray().Any(c => c!["cardUid"]!.GetValue<string>() == card.Uid && c["denied"]!.GetValue<bool>()))
+                    pushes.Add((name, change["version"]!.GetValue<long>(), clock.Elapsed));
+                return Task.CompletedTask;
+            });
+            terminals.Add(terminal);
+        }
+
+        clock.Start();
+        (await _http.PostAsJsonAsync($"/cards/{card.Id}/block", new { reason = "stolen" })).EnsureSuccessStatusCode();
+        var deadline = Stopwatch.StartNew();
+        while (pushes.Count < 5 && deadline.Elapsed < TimeSpan.FromSeconds(10))
+            await Task.Delay(20);
+
+        Assert.Equal(5, pushes.Select(p => p.Terminal).Distinct().Count());
+        Assert.All(pushes, p => Assert.True(p.After < TimeSpan.FromSeconds(1), $"{p.Terminal} heard after {p.After}"));
+        var version = Assert.Single(pushes.Select(p => p.Version).Distinct());
+        Assert.True(version > before);
+
+        // A terminal that was away asks for what changed since its version.
+        var delta = (await _http.GetFromJsonAsync<DenyListSync>($"/deny-list?since={before}", Api.Json))!;
+        Assert.Equal("delta", delta.Kind);
+        Assert.Contains(delta.Entries, e => e.CardUid == card.Uid && e.Denied && e.Reason == "stolen" && e.Version == version);
+        var snapshot = (await _http.GetFromJsonAsync<DenyListSync>("/deny-list?since=0", Api.Json))!;
+        Assert.Equal("snapshot", snapshot.Kind);
+        Assert.Contains(snapshot.Entries, e => e.CardUid == card.Uid);
+
+        // Found again: the next delta says so, and the snapshot no longer lists it.
+        (await _http.PostAsJsonAsync($"/cards/{card.Id}/unblock", new { reason = "found" })).EnsureSuccessStatusCode();
+        var after = (await _http.GetFromJsonAsync<DenyListSync>($"/deny-list?since={version}", Api.Json))!;
+        Assert.Contains(after.Entries, e => e.CardUid == card.Uid && !e.Denied);
+        Assert.DoesNotContain((await _http.GetFromJsonAsync<DenyListSync>("/deny-list?since=0", Api.Json))!.Entries, e => e.CardUid == card.Uid);
+        foreach (var terminal in terminals)
+            await terminal.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_version_from_the_future_is_a_bad_request()
+    {
+        var response = await _http.GetAsync("/deny-list?since=999999999");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+    }
+}

@@ -1,0 +1,137 @@
+using System.Net.Http.Json;
+using CityPass.Contracts.Terminals;
+using CityPass.Domain.Cards;
+using CityPass.Host.Cards;
+using CityPass.Host.Taps;
+using CityPass.Host.Terminals;
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+
+namespace CityPass.IntegrationTests.Terminals;
+
+[Collection(CityPassCollection.Name)]
+public class OfflineTapTests(CityPassHost host)
+{
+    private readonly HttpClient _http = host.CreateClient();
+
+    /// <summary>A tap honoured offline by <paramref name="terminal"/> some minutes ago, signed when it happened.</summary>
+    private async Task<OfflineTap> Honoured(string terminal, long sequence, string uid, string venue, Duration ago, long? counter = null)
+    {
+        var signed = await host.Terminals.Tap(terminal, sequence, uid, venue, host.Clock.GetCurrentInstant() - ago, counter);
+        return new OfflineTap(signed.Sequence, signed.CardUid, signed.VenueId, signed.TerminalTime, signed.CardCounter, signed.Cryptogram, signed.Mac);
+    }
+
+    private async Task<OfflineTapsAccepted> Upload(string terminal, IEnumerable<OfflineTap> taps)
+    {
+        var response = await host.Services.GetRequiredService<IBus>()
+            .CreateRequestClient<UploadOfflineTaps>(new Uri($"queue:{host.OfflineTapQueue}"), RequestTimeout.After(s: 60))
+            .GetResponse<OfflineTapsAccepted>(new UploadOfflineTaps(terminal, Guid.NewGuid(), taps.ToList()));
+        return response.Message;
+    }
+
+    private async Task<List<TapRecord>> Recorded(string terminal)
+    {
+        await using var query = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        return (await query.Query<TapRecord>().Where(r => r.TerminalId == terminal).ToListAsync()).ToList();
+    }
+
+    [Fact]
+    public async Task A_thousand_offline_taps_uploaded_twice_and_out_of_order_are_recorded_exactly_once()
+    {
+        var cards = new List<CardView>();
+        for (var i = 0; i < 10; i++)
+            cards.Add(await _http.CardWithBalance(100_00));
+        var taps = new List<OfflineTap>();
+        for (var s = 1; s <= 1000; s++)
+            taps.Add(await Honoured("library-offline-1", s, cards[s % 10].Uid, TestCity.Library, Duration.FromMinutes(1000 - s / 2)));
+        var shuffled = taps.OrderBy(_ => Random.Shared.Next()).ToList();
+
+        var first = await Upload("library-offline-1", shuffled.Take(600).Reverse());
+        var second = await Upload("library-offline-1", shuffled.Skip(400));
+        var again = await Upload("library-offline-1", shuffled);
+
+        Assert.Equal((600, 0, 0), (first.Recorded, first.Duplicates, first.Rejected));
+        Assert.Equal((400, 200), (second.Recorded, second.Duplicates));
+        Assert.Equal((0, 1000), (again.Recorded, again.Duplicates));
+        Assert.Empty(again.Gaps);
+        var records = await Recorded("library-offline-1");
+        Assert.Equal(1000, records.Count);
+        Assert.All(records, r => Assert.True(r.Offline));
+        foreach (var card in cards)
+            Assert.Equal(0, (await _http.Card(card.Id)).BalanceCents); // 100 taps of 1.00 on each card
+    }
+
+    [Fact]
+    public async Task An_offline_tap_that_overdraws_records_a_debt_and_puts_the_card_on_the_deny_list()
+    {
+        var card = await _http.CardWithBalance(1_50);
+
+        var accepted = await Upload("pool-offline-2", [await Honoured("pool-offline-2", 1, card.Uid, TestCity.Pool, Duration.FromMinutes(30))]);
+
+        Assert.Equal(1, accepted.Recorded);
+        Assert.Equal("overdraft", Assert.Single(accepted.Flagged).Reason);
+        var view = await _http.Card(card.Id);
+        Assert.Equal((0L, 2_00L, CardStatus.Blocked, "debt"), (view.BalanceCents, view.DebtCents, view.Status, view.BlockReason));
+        var denyList = await _http.GetFromJsonAsync<DenyListSync>("/deny-list?since=0", Api.Json);
+        Assert.Contains(denyList!.Entries, e => e.CardUid == card.Uid && e.Denied && e.Reason == "debt");
+    }
+
+    [Fact]
+    public async Task A_card_already_denied_is_still_charged_when_a_venue_honoured_it_and_the_tap_is_flagged()
+    {
+        var card = await _http.CardWithBalance(10_00);
+        (await _http.PostAsJsonAsync($"/cards/{card.Id}/block", new { reason = "lost" })).EnsureSuccessStatusCode();
+
+        var accepted = await Upload("library-offline-3", [await Honoured("library-offline-3", 1, card.Uid, TestCity.Library, Duration.FromMinutes(5))]);
+
+        Assert.Equal("card-was-denied", Assert.Single(accepted.Flagged).Reason);
+        Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
+    }
+
+    [Fact]
+    public async Task Gaps_in_a_terminals_sequence_are_reported_across_online_and_offline_taps()
+    {
+        var card = await _http.CardWithBalance(20_00);
+        var client = host.TapClient();
+        foreach (var s in new long[] { 1, 2 })
+            await client.GetResponse<TapAuthorized, TapDeclined>(await host.Terminals.Tap("library-offline-4", s, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant()));
+
+        var accepted = await Upload("library-offline-4",
+        [
+            await Honoured("library-offline-4", 6, card.Uid, TestCity.Library, Duration.FromMinutes(3)),
+            await Honoured("library-offline-4", 5, card.Uid, TestCity.Library, Duration.FromMinutes(4)),
+            await Honoured("library-offline-4", 9, card.Uid, TestCity.Library, Duration.FromMinutes(2)),
+        ]);
+
+        Assert.Equal([new SequenceGap(3, 4), new SequenceGap(7, 8)], accepted.Gaps);
+        Assert.Equal(accepted.Gaps, await _http.GetFromJsonAsync<List<SequenceGap>>("/terminals/library-offline-4/gaps", Api.Json));
+    }
+
+    [Fact]
+    public async Task Offline_taps_not_signed_by_the_terminal_are_rejected_and_a_cloned_card_is_recorded_uncharged()
+    {
+        var card = await _http.CardWithBalance(10_00);
+        var genuine = await Honoured("library-offline-5", 1, card.Uid, TestCity.Library, Duration.FromMinutes(9));
+        var forged = (await Honoured("library-offline-5", 2, card.Uid, TestCity.Library, Duration.FromMinutes(8))) with { Mac = new string('A', 64) };
+        var replayedCounter = await Honoured("library-offline-5", 3, card.Uid, TestCity.Library, Duration.FromMinutes(7), genuine.CardCounter);
+
+        var accepted = await Upload("library-offline-5", [genuine, forged, replayedCounter]);
+
+        Assert.Equal((2, 1), (accepted.Recorded, accepted.Rejected));
+        Assert.Equal("card-replayed", Assert.Single(accepted.Flagged).Reason);
+        Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
+        Assert.DoesNotContain(await Recorded("library-offline-5"), r => r.Sequence == 2);
+    }
+
+    [Fact]
+    public async Task A_malformed_batch_is_refused_over_HTTP_with_a_reason_and_writes_nothing()
+    {
+        var response = await _http.PostAsJsonAsync("/terminals/library-offline-6/offline-taps",
+            new { terminalId = "library-offline-6", batchId = Guid.NewGuid(), taps = new[] { new { sequence = 1, cardUid = "zz", venueId = "library", terminalTime = "2026-11-25T16:00:00Z", cardCounter = 1, cryptogram = "00", mac = "00" } } });
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(await Recorded("library-offline-6"));
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using CityPass.Contracts.Terminals;
+using CityPass.Domain.Security;
+using CityPass.Host.Terminals;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+
+namespace CityPass.IntegrationTests.Terminals;
+
+[Collection(CityPassCollection.Name)]
+public class TerminalHealthTests(CityPassHost host)
+{
+    private readonly HttpClient _http = host.CreateClient();
+
+    private async Task Beat(string terminal, long denyListVersion, byte[]? key = null)
+    {
+        key ??= await host.Terminals.KeyAsync(terminal, TestCity.Library);
+        var at = host.Clock.GetCurrentInstant();
+        var line = string.Join('|', "TerminalHeartbeat", terminal, "1.4.0", denyListVersion.ToString(CultureInfo.InvariantCulture), "0",
+            at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        var endpoint = await host.Services.GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{host.HeartbeatQueue}"));
+        await endpoint.Send(new TerminalHeartbeat(terminal, "1.4.0", denyListVersion, 0, at, TerminalSignature.Compute(key, line)));
+    }
+
+    private async Task<TerminalHealthReport> Health() => (await _http.GetFromJsonAsync<TerminalHealthReport>("/terminals/health", Api.Json))!;
+
+    private async Task<TerminalHealthRow?> Row(string terminal, Func<TerminalHealthRow?, bool> until)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var row = (await Health()).NeedAttention.FirstOrDefault(r => r.TerminalId == terminal);
+            if (until(row))
+                return row;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"The health of {terminal} never settled: {System.Text.Json.JsonSerializer.Serialize((await Health()).NeedAttention.FirstOrDefault(r => r.TerminalId == terminal))}");
+    }
+
+    [Fact]
+    public async Task Silent_and_out_of_date_terminals_are_listed_and_a_current_one_is_not()
+    {
+        await host.Terminals.KeyAsync("library-health-quiet", TestCity.Library);
+        var version = (await Health()).DenyListVersion;
+
+        await Beat("library-health-1", version);
+
+        Assert.Contains("never-seen", (await Row("library-health-quiet", r => r is not null))!.Problems);
+        Assert.Null(await Row("library-health-1", r => r is null));
+
+        var card = await _http.IssuedCard();
+        (await _http.PostAsJsonAsync($"/cards/{card.Id}/block", new { reason = "stolen" })).EnsureSuccessStatusCode();
+        Assert.Equal(["deny-list-behind"], (await Row("library-health-1", r => r is not null))!.Problems);
+
+        host.Clock.Advance(Duration.FromMinutes(6));
+        Assert.Contains("silent", (await Row("library-health-1", r => r?.Problems.Contains("silent") == true))!.Problems);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_that_does_not_verify_is_reported_and_ignored()
+    {
+        await host.Terminals.KeyAsync("library-health-2", TestCity.Library);
+
+        await Beat("library-health-2", 0, key: new byte[32]);
+
+        var incidents = await Row("library-health-2", r => r is not null); // still never seen
+        Assert.Contains("never-seen", incidents!.Problems);
+        for (var i = 0; i < 100 && !(await _http.GetFromJsonAsync<List<SecurityIncident>>("/terminals/incidents?limit=1000", Api.Json))!
+                 .Any(x => x.TerminalId == "library-health-2" && x.Kind == "heartbeat-not-authenticated"); i++)
+            await Task.Delay(50);
+        Assert.Contains((await _http.GetFromJsonAsync<List<SecurityIncident>>("/terminals/incidents?limit=1000", Api.Json))!,
+            x => x.TerminalId == "library-health-2" && x.Kind == "heartbeat-not-authenticated");
+    }
+}

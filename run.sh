@@ -33,10 +33,19 @@ CityPass is running (Ctrl-C to stop).
   A demo card                  $URL/cards/by-uid/04A22B1C5D6E80
   RabbitMQ management          http://127.0.0.1:15672 (guest/guest)
   Terminals send taps to       the exchange "citypass-taps" (see contracts/README.md)
-  Send a tap                   dotnet run --project src/CityPass.TerminalSimulator -- 04A22B1C5D6E80 --venue piscine-brequigny --terminal pool-gate-1
+  Send a tap                   dotnet run --project src/CityPass.TerminalSimulator -- 04A22B1C5D6E80 --venue piscine-brequigny
+  Terminal health / deny list  $URL/terminals/health   $URL/deny-list
   Administrator                $ADMIN_EMAIL / $ADMIN_PASSWORD (POST $URL/account/login)
   Online reloads               sandbox checkout unless Stripe__SecretKey is set (docs/payments.md)
 
 TXT
 curl -fsS "$URL/health/ready"; echo
+
+# Bring the demo city to life: its terminals tap demo cards, go offline now and then, upload later (CITYPASS_DEMO_TERMINALS=0 to stop them).
+if [ "${CITYPASS_DEMO_TERMINALS:-8}" != "0" ]; then
+  dotnet build src/CityPass.TerminalSimulator -c Release 2>&1 | grep -E " error |rror\(s\)" || true
+  dotnet run --project src/CityPass.TerminalSimulator -c Release --no-build -- demo --api "$URL" --terminals "${CITYPASS_DEMO_TERMINALS:-8}" --seconds 86400 &
+  demo=$!
+  trap 'kill $demo $host 2>/dev/null; wait $host 2>/dev/null' INT TERM EXIT
+fi
 wait $host

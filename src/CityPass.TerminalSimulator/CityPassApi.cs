@@ -8,9 +8,11 @@ public sealed class CityPassApi(Uri baseAddress)
 {
     private readonly HttpClient _http = new() { BaseAddress = baseAddress };
 
-    /// <summary>Enrols (or re-enrols, rotating the key) a terminal already attached to its venue; returns its key.</summary>
-    public async Task<byte[]> EnrolAsync(string terminalId)
+    /// <summary>Attaches a terminal to its venue and enrols it (re-enrolling rotates its key); returns its key.</summary>
+    public async Task<byte[]> EnrolAsync(string terminalId, string? venueId = null)
     {
+        if (venueId is not null)
+            (await _http.PutAsJsonAsync($"/scheme/terminals/{terminalId}", new { venueId })).EnsureSuccessStatusCode();
         var response = await _http.PostAsync($"/terminals/{terminalId}/enrol", null);
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -68,7 +68,7 @@ public static class DemoCity
         {
             var card = cards[random.Next(cards.Count)];
             var now = DateTimeOffset.UtcNow;
-            var linkDown = now.Second / 10 % 3 == random.Next(3) && offline.Count < 50; // now and then, for a few seconds
+            var linkDown = now.Minute % 3 == 1 && offline.Count < 50; // one minute in three, the link is down
             var seq = ++sequence;
             if (linkDown)
             {
@@ -100,7 +100,7 @@ public static class DemoCity
                     ["mac"] = TerminalCrypto.SignHeartbeat(key, id, "1.4.0", stats.DenyListVersion, offline.Count, DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds())),
                 });
             }
-            try { await Task.Delay(random.Next(200, 800), stop); } catch (OperationCanceledException) { }
+            try { await Task.Delay(random.Next(2000, 6000), stop); } catch (OperationCanceledException) { }
         }
         if (offline.Count > 0)
             await UploadAsync(terminal, id, offline, stats);

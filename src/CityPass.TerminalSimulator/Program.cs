@@ -17,21 +17,23 @@ string Option(string name, string fallback)
 
 if (positional.Length < 1)
 {
-    Console.Error.WriteLine("usage: citypass-terminal <card-uid> [--terminal pool-gate-1] [--venue piscine-brequigny] [--api http://127.0.0.1:5080] " +
+    Console.Error.WriteLine("usage: citypass-terminal <card-uid> [--terminal pool-handheld-1] [--venue piscine-brequigny] [--api http://127.0.0.1:5080] " +
                             "[--broker amqp://guest:guest@127.0.0.1:5672/] [--exchange citypass-taps] [--envelope]\n       citypass-terminal demo [--terminals 8] [--seconds 60]");
     return 2;
 }
 
-var terminalId = Option("terminal", "pool-gate-1");
+// A handheld of its own by default: enrolling rotates a terminal's key, which would lock out a running demo terminal.
+var terminalId = Option("terminal", "pool-handheld-1");
+var venueId = Option("venue", "piscine-brequigny");
 var api = new CityPassApi(new Uri(Option("api", "http://127.0.0.1:5080")));
-var terminalKey = await api.EnrolAsync(terminalId);
+var terminalKey = await api.EnrolAsync(terminalId, venueId);
 var card = await api.PersonaliseAsync(positional[0]);
 var sequence = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 await using var terminal = await RawTerminal.ConnectAsync(new Uri(Option("broker", "amqp://guest:guest@127.0.0.1:5672/")), terminalId);
 try
 {
     var reply = await terminal.TapAsync(Option("exchange", "citypass-taps"), terminalKey, terminalId, sequence, positional[0], card,
-        Option("venue", "piscine-brequigny"), DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5));
+        venueId, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5));
     Console.WriteLine(RawTerminal.IsAuthorized(reply) ? "AUTHORIZED" : "DECLINED");
     Console.WriteLine(args.Contains("--envelope") ? reply.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : RawTerminal.Describe(reply));
     return RawTerminal.IsAuthorized(reply) ? 0 : 1;

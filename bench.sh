@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Measures CityPass on this machine against real PostgreSQL and RabbitMQ (started like ./test.sh does) and prints a
+# table; the figures go to artifacts/bench/latest.json. --quick: under a minute, a smoke run (CI runs it).
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+scripts/services.sh start || { echo "could not start PostgreSQL and RabbitMQ" >&2; exit 1; }
+dotnet build tests/CityPass.Benchmarks -c Release 2>&1 | grep -E " error |rror\(s\)" | sort -u
+dotnet run --project tests/CityPass.Benchmarks -c Release --no-build -- "$@"

@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CityPass.Benchmarks;
+
+// ./bench.sh [--quick]: measures CityPass against this machine's own limits and writes artifacts/bench/latest.json.
+var quick = args.Contains("--quick");
+var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? "artifacts/bench/latest.json";
+// The host's content root, which WebApplicationFactory finds by itself only from a test project.
+var root = new DirectoryInfo(AppContext.BaseDirectory);
+while (root is not null && !File.Exists(Path.Combine(root.FullName, "CityPass.sln")))
+    root = root.Parent;
+Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_CITYPASS_HOST", Path.Combine(root!.FullName, "src", "CityPass.Host"));
+var clock = Stopwatch.StartNew();
+await using var bench = await Bench.StartAsync(quick);
+var results = await bench.RunAsync();
+results["cores"] = Environment.ProcessorCount;
+results["quick"] = quick;
+results["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+await File.WriteAllTextAsync(output, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+Console.WriteLine();
+Console.WriteLine($"{"figure",-34} {"value",12}");
+foreach (var (key, value) in results)
+    Console.WriteLine($"{key,-34} {value,12}");
+Console.WriteLine($"written to {output}");
+return results["correct"] is true ? 0 : 1;

@@ -28,8 +28,8 @@ public sealed class TerminalOptions
     /// <summary>Terminals running an older software version are listed as out of date (empty: no minimum).</summary>
     public string MinimumSoftwareVersion { get; set; } = "";
 
-    /// <summary>Taps a host decides at once; more instances of the host add their own.</summary>
-    public int ConcurrentTaps { get; set; } = 32;
+    /// <summary>Taps a host takes from the queue at once (they are decided in batches); more instances add their own.</summary>
+    public int ConcurrentTaps { get; set; } = 128;
 
     /// <summary>How far an online tap's terminal time may be from the server's before it is refused as stale.</summary>
     public int MaxClockSkewSeconds { get; set; } = 120;

@@ -13,6 +13,8 @@ public static class MessagingSetup
         var terminals = configuration.GetSection("Terminals").Get<TerminalOptions>() ?? new TerminalOptions();
 
         services.AddSingleton<TapAuthorizer>();
+        services.AddSingleton<TapBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<TapBatcher>());
         services.AddSingleton<Taps.Offline.OfflineTapIngestor>();
         services.AddMassTransit(bus =>
         {

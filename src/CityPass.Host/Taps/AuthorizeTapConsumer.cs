@@ -4,11 +4,11 @@ using MassTransit;
 namespace CityPass.Host.Taps;
 
 /// <summary>Answers a terminal's <see cref="AuthorizeTap"/> with <see cref="TapAuthorized"/> or <see cref="TapDeclined"/>.</summary>
-public sealed class AuthorizeTapConsumer(TapAuthorizer authorizer) : IConsumer<AuthorizeTap>
+public sealed class AuthorizeTapConsumer(TapBatcher batcher) : IConsumer<AuthorizeTap>
 {
     public async Task Consume(ConsumeContext<AuthorizeTap> context)
     {
-        switch (await authorizer.AuthorizeAsync(context.Message, context.CancellationToken))
+        switch (await batcher.DecideAsync(context.Message, context.CancellationToken))
         {
             case TapAuthorized authorized:
                 await context.RespondAsync(authorized);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CityPass.Contracts.Terminals;
 using CityPass.Domain;
 using CityPass.Domain.Cards;
@@ -11,99 +12,186 @@ using NodaTime;
 namespace CityPass.Host.Taps;
 
 /// <summary>
-/// Decides an online tap: only from an enrolled terminal whose signature verifies, with a card whose cryptogram verifies
+/// Decides online taps: only from an enrolled terminal whose signature verifies, with a card whose cryptogram verifies
 /// and whose counter was never used; exactly once per (terminal id, sequence); never below a zero balance, never the same
-/// carnet entry or ticket twice. One Marten transaction holds the card's new event and the tap's record; a lost race is
-/// decided again from fresh state. Online taps are priced at the server's time of decision.
+/// carnet entry or ticket twice. Online taps are priced at the server's time of decision.
+/// Taps are decided in batches, one Marten transaction per batch (the taps' records and their cards' events), taps of
+/// one card in arrival order. A batch that loses a race (another host wrote one of its cards, a twin delivery, a
+/// replayed counter) is decided again tap by tap, each from fresh state.
 /// </summary>
 public sealed class TapAuthorizer(
     IDocumentStore store, IClock clock, TapVerifier verifier, IncidentLog incidents, IOptions<TerminalOptions> options, ILogger<TapAuthorizer> logger)
 {
-    public async Task<object> AuthorizeAsync(AuthorizeTap tap, CancellationToken ct)
-    {
-        if (Validate(tap) is { } invalid)
-        {
-            logger.LogWarning("Invalid tap from terminal {TerminalId} #{Sequence}: {Problem}", tap.TerminalId, tap.Sequence, invalid);
-            return Declined(tap, tap.CardUid ?? "", TapDeclineReason.InvalidRequest, invalid, null);
-        }
-        CardUid.TryParse(tap.CardUid, out var parsed, out _);
-        var uid = parsed!.Value.Value;
+    /// <summary>A card's id for a UID never changes once issued: taps skip the lookup after the first.</summary>
+    private readonly ConcurrentDictionary<string, Guid> _cardIds = new();
 
-        var (reply, incident) = await ConflictRetry.RunAsync(token => DecideOnce(tap, uid, token), ct);
-        if (incident is not null)
+    public sealed record Request(AuthorizeTap Tap, string Uid);
+
+    public async Task<object> AuthorizeAsync(AuthorizeTap tap, CancellationToken ct) =>
+        (await AuthorizeAsync([tap], ct))[0];
+
+    /// <summary>Decides several taps at once; the answers are in the order of the taps.</summary>
+    public async Task<object[]> AuthorizeAsync(IReadOnlyList<AuthorizeTap> taps, CancellationToken ct)
+    {
+        var replies = new object[taps.Count];
+        var valid = new List<(int Index, Request Request)>();
+        for (var i = 0; i < taps.Count; i++)
+        {
+            if (Validate(taps[i]) is { } invalid)
+            {
+                logger.LogWarning("Invalid tap from terminal {TerminalId} #{Sequence}: {Problem}", taps[i].TerminalId, taps[i].Sequence, invalid);
+                replies[i] = Declined(taps[i], taps[i].CardUid ?? "", TapDeclineReason.InvalidRequest, invalid);
+            }
+            else
+            {
+                CardUid.TryParse(taps[i].CardUid, out var uid, out _);
+                valid.Add((i, new Request(taps[i], uid!.Value.Value)));
+            }
+        }
+        if (valid.Count == 0)
+            return replies;
+
+        List<SecurityIncident> found;
+        try
+        {
+            var (decided, incidentsFound) = await DecideBatch(valid.Select(v => v.Request).ToList(), ct);
+            for (var i = 0; i < valid.Count; i++)
+                replies[valid[i].Index] = decided[i];
+            found = incidentsFound;
+        }
+        catch (Exception e) when (ConflictRetry.IsConflict(e) && valid.Count > 1)
+        {
+            found = [];
+            foreach (var (index, request) in valid)
+            {
+                var (decided, incidentsFound) = await ConflictRetry.RunAsync(token => DecideBatch([request], token), ct);
+                replies[index] = decided[0];
+                found.AddRange(incidentsFound);
+            }
+        }
+        catch (Exception e) when (ConflictRetry.IsConflict(e))
+        {
+            var (decided, incidentsFound) = await ConflictRetry.RunAsync(token => DecideBatch([valid[0].Request], token), ct);
+            replies[valid[0].Index] = decided[0];
+            found = incidentsFound;
+        }
+        foreach (var incident in found)
             await incidents.ReportAsync(incident, ct);
-        return reply;
+        return replies;
     }
 
-    private async Task<(object Reply, SecurityIncident? Incident)> DecideOnce(AuthorizeTap tap, string uid, CancellationToken ct)
+    private async Task<(object[] Replies, List<SecurityIncident> Incidents)> DecideBatch(List<Request> requests, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
+        var uids = requests.Select(r => r.Uid).Distinct().ToArray();
+        var unknownUids = uids.Where(u => !_cardIds.ContainsKey(u)).ToArray();
+        var counters = requests.Select(r => r.Tap.CardCounter).Distinct().ToArray();
+
         var batch = session.CreateBatchQuery();
-        var priorTask = batch.Load<TapRecord>(TapRecord.IdFor(tap.TerminalId, tap.Sequence));
-        var cardIdTask = batch.Query<Card>().Where(c => c.Uid == uid).Select(c => c.Id).ToList();
         var schemeTask = batch.Load<Scheme>(Scheme.StreamId);
-        var counterTask = batch.Query<TapRecord>().Where(r => r.CardUid == uid && r.CardCounter == tap.CardCounter).Select(r => r.Id).ToList();
+        var priorTask = batch.LoadMany<TapRecord>().ById(requests.Select(r => TapRecord.IdFor(r.Tap.TerminalId, r.Tap.Sequence)).Distinct().ToArray());
+        var countersTask = batch.Query<TapRecord>()
+            .Where(r => r.CardUid.IsOneOf(uids) && r.CardCounter.IsOneOf(counters.Cast<long?>().ToArray()))
+            .Select(r => new UsedCounter(r.CardUid, r.CardCounter, r.Id)).ToList();
+        var lookupTask = unknownUids.Length > 0
+            ? batch.Query<Card>().Where(c => c.Uid.IsOneOf(unknownUids)).Select(c => new CardKey(c.Uid, c.Id)).ToList()
+            : null;
         await batch.Execute(ct);
+
+        foreach (var card in lookupTask is null ? [] : await lookupTask)
+            _cardIds[card.Uid] = card.Id;
+        var streams = new Dictionary<Guid, JasperFx.Events.IEventStream<Card>>();
+        var cardIds = uids.Where(_cardIds.ContainsKey).Select(u => _cardIds[u]).Distinct().ToArray();
+        if (cardIds.Length > 0)
+        {
+            var fetch = session.CreateBatchQuery();
+            var fetching = cardIds.Select(id => (Id: id, Task: fetch.Events.FetchForWriting<Card>(id))).ToList();
+            await fetch.Execute(ct);
+            foreach (var (id, task) in fetching)
+                streams[id] = await task;
+        }
 
         var now = clock.GetCurrentInstant();
         var scheme = await schemeTask ?? Scheme.Empty;
-        var line = TapVerifier.TapLine(tap.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram);
-        if (verifier.TerminalProblem(scheme, tap.TerminalId, line, tap.Mac) is { } forged)
-            return Refused(tap, uid, TapDeclineReason.NotAuthenticated, forged, "terminal-not-authenticated", now);
+        var prior = (await priorTask).ToDictionary(r => r.Id);
+        var usedCounters = (await countersTask).ToDictionary(c => (c.CardUid, c.Counter!.Value), c => c.Id);
+        var states = streams.ToDictionary(s => s.Key, s => s.Value.Aggregate!);
         var skew = Duration.FromSeconds(options.Value.MaxClockSkewSeconds);
-        if (tap.TerminalTime < now - skew || tap.TerminalTime > now + skew)
-            return Refused(tap, uid, TapDeclineReason.StaleRequest,
-                $"The terminal's time {tap.TerminalTime} is more than {skew.TotalSeconds} s from the server's {now}: a replayed message, or a clock to set.",
-                "stale-request", now);
+        var replies = new object[requests.Count];
+        var found = new List<SecurityIncident>();
 
-        if (await priorTask is { } prior)
+        for (var i = 0; i < requests.Count; i++)
         {
-            if (prior.SameTapAs(uid, tap))
-                return (prior.ToReply(), null);
-            return Refused(tap, uid, TapDeclineReason.SequenceReused,
-                $"Sequence {tap.Sequence} of terminal {tap.TerminalId} was already used for another tap; nothing was charged.", "sequence-reused", now);
-        }
-
-        var cardIds = await cardIdTask;
-        TapRecord record;
-        SecurityIncident? incident = null;
-        if (cardIds.Count == 0)
-        {
-            record = TapRecord.Declined(tap, uid, null, null, now, TapDeclineReason.UnknownCard, $"No card with UID {uid} was issued.", null);
-        }
-        else if (!verifier.CardIsAuthentic(uid, tap.CardCounter, tap.TerminalId, tap.Sequence, tap.Cryptogram))
-        {
-            record = TapRecord.Declined(tap, uid, cardIds[0], null, now, TapDeclineReason.CardNotAuthentic,
-                "The card's cryptogram does not verify: a cloned UID or a bad read.", null);
-            incident = Incident("card-not-authentic", tap, uid, "Cryptogram does not verify with the card's key.", now);
-        }
-        else if ((await counterTask).FirstOrDefault() is { } usedBy)
-        {
-            record = TapRecord.Declined(tap, uid, cardIds[0], null, now, TapDeclineReason.CardReplayed,
-                $"Card counter {tap.CardCounter} was already used (tap {usedBy}): a replayed or cloned card.", null);
-            incident = Incident("card-replayed", tap, uid, $"Counter {tap.CardCounter} already used by tap {usedBy}.", now);
-        }
-        else
-        {
-            var stream = await session.Events.FetchForWriting<Card>(cardIds[0], ct);
-            var card = stream.Aggregate!;
-            switch (TapDecisions.Decide(card, scheme, new Tap(tap.VenueId, tap.TerminalId, tap.Sequence, tap.TerminalTime), now))
+            var (tap, uid) = requests[i];
+            var id = TapRecord.IdFor(tap.TerminalId, tap.Sequence);
+            var line = TapVerifier.TapLine(tap.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram);
+            if (verifier.TerminalProblem(scheme, tap.TerminalId, line, tap.Mac) is { } forged)
             {
-                case TapDecision.Authorized a:
-                    stream.AppendOne(a.Event);
-                    record = TapRecord.Authorized(tap, uid, card.Id, tap.CardCounter, now, a);
-                    break;
-                case TapDecision.Declined d:
-                    record = TapRecord.Declined(tap, uid, card.Id, tap.CardCounter, now, Enum.Parse<TapDeclineReason>(d.Reason.ToString()), d.Message, d.Balance?.Cents);
-                    break;
-                default:
-                    throw new InvalidOperationException("Unknown tap decision.");
+                (replies[i], var incident) = Refused(tap, uid, TapDeclineReason.NotAuthenticated, forged, "terminal-not-authenticated", now);
+                found.Add(incident);
+                continue;
             }
+            if (tap.TerminalTime < now - skew || tap.TerminalTime > now + skew)
+            {
+                (replies[i], var incident) = Refused(tap, uid, TapDeclineReason.StaleRequest,
+                    $"The terminal's time {tap.TerminalTime} is more than {skew.TotalSeconds} s from the server's {now}: a replayed message, or a clock to set.",
+                    "stale-request", now);
+                found.Add(incident);
+                continue;
+            }
+            if (prior.TryGetValue(id, out var recorded))
+            {
+                if (recorded.SameTapAs(uid, tap))
+                    replies[i] = recorded.ToReply();
+                else
+                {
+                    (replies[i], var incident) = Refused(tap, uid, TapDeclineReason.SequenceReused,
+                        $"Sequence {tap.Sequence} of terminal {tap.TerminalId} was already used for another tap; nothing was charged.", "sequence-reused", now);
+                    found.Add(incident);
+                }
+                continue;
+            }
+
+            TapRecord record;
+            if (!_cardIds.TryGetValue(uid, out var cardId))
+                record = TapRecord.Declined(tap, uid, null, null, now, TapDeclineReason.UnknownCard, $"No card with UID {uid} was issued.", null);
+            else if (!verifier.CardIsAuthentic(uid, tap.CardCounter, tap.TerminalId, tap.Sequence, tap.Cryptogram))
+            {
+                record = TapRecord.Declined(tap, uid, cardId, null, now, TapDeclineReason.CardNotAuthentic,
+                    "The card's cryptogram does not verify: a cloned UID or a bad read.", null);
+                found.Add(Incident("card-not-authentic", tap, uid, "Cryptogram does not verify with the card's key.", now));
+            }
+            else if (usedCounters.TryGetValue((uid, tap.CardCounter), out var usedBy))
+            {
+                record = TapRecord.Declined(tap, uid, cardId, null, now, TapDeclineReason.CardReplayed,
+                    $"Card counter {tap.CardCounter} was already used (tap {usedBy}): a replayed or cloned card.", null);
+                found.Add(Incident("card-replayed", tap, uid, $"Counter {tap.CardCounter} already used by tap {usedBy}.", now));
+            }
+            else
+            {
+                usedCounters[(uid, tap.CardCounter)] = id;
+                var card = states[cardId];
+                switch (TapDecisions.Decide(card, scheme, new Tap(tap.VenueId, tap.TerminalId, tap.Sequence, tap.TerminalTime), now))
+                {
+                    case TapDecision.Authorized a:
+                        streams[cardId].AppendOne(a.Event);
+                        states[cardId] = card.Evolve(a.Event);
+                        record = TapRecord.Authorized(tap, uid, cardId, tap.CardCounter, now, a);
+                        break;
+                    case TapDecision.Declined d:
+                        record = TapRecord.Declined(tap, uid, cardId, tap.CardCounter, now, Enum.Parse<TapDeclineReason>(d.Reason.ToString()), d.Message, d.Balance?.Cents);
+                        break;
+                    default:
+                        throw new InvalidOperationException("Unknown tap decision.");
+                }
+            }
+            prior[id] = record; // a twin of this tap later in the batch gets the same answer
+            session.Insert(record);
+            replies[i] = record.ToReply();
         }
 
-        session.Insert(record);
         await session.SaveChangesAsync(ct);
-        return (record.ToReply(), incident);
+        return (replies, found);
     }
 
     /// <summary>Checks what a terminal sent before anything is read or written.</summary>
@@ -126,11 +214,15 @@ public sealed class TapAuthorizer(
 
     /// <summary>A refusal that is not recorded as a tap (nothing is written but the incident).</summary>
     private (object, SecurityIncident) Refused(AuthorizeTap tap, string uid, TapDeclineReason reason, string message, string kind, Instant now) =>
-        (Declined(tap, uid, reason, message, null), Incident(kind, tap, uid, message, now));
+        (Declined(tap, uid, reason, message), Incident(kind, tap, uid, message, now));
 
     private static SecurityIncident Incident(string kind, AuthorizeTap tap, string uid, string detail, Instant now) =>
         new(Guid.CreateVersion7(), kind, tap.TerminalId, uid, tap.Sequence, detail, now);
 
-    private TapDeclined Declined(AuthorizeTap tap, string uid, TapDeclineReason reason, string message, long? balance) =>
-        new(tap.TerminalId ?? "", tap.Sequence, uid, reason, message, balance, clock.GetCurrentInstant());
+    private TapDeclined Declined(AuthorizeTap tap, string uid, TapDeclineReason reason, string message) =>
+        new(tap.TerminalId ?? "", tap.Sequence, uid, reason, message, null, clock.GetCurrentInstant());
+
+    private sealed record UsedCounter(string CardUid, long? Counter, string Id);
+
+    private sealed record CardKey(string Uid, Guid Id);
 }

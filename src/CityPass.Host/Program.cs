@@ -10,6 +10,7 @@ using CityPass.Host.Cards.Concessions;
 using CityPass.Host.Cards.Purchasing;
 using CityPass.Host.Schemes;
 using CityPass.Host.Payments;
+using CityPass.Host.Finance;
 using Marten;
 using NodaTime;
 
@@ -27,6 +28,7 @@ builder.Services.AddCityPassMessaging(builder.Configuration);
 builder.Services.AddCityPassHealth(builder.Configuration);
 builder.Services.AddCityPassAccounts(builder.Configuration);
 builder.Services.AddCityPassPayments(builder.Configuration);
+builder.Services.AddCityPassFinance(builder.Configuration);
 
 var app = builder.Build();
 
@@ -51,6 +53,7 @@ app.MapReadScheme();
 app.MapChangeScheme();
 app.MapAccounts();
 app.MapPayments();
+app.MapFinance();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
     await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(),

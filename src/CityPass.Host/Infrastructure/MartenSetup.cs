@@ -4,6 +4,7 @@ using CityPass.Host.Schemes;
 using CityPass.Host.Taps;
 using JasperFx;
 using JasperFx.Events;
+using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Weasel.Core;
@@ -39,7 +40,9 @@ public static class MartenSetup
                 options.Schema.For<IdempotencyRecord>();
             })
             .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup();
+            .ApplyAllDatabaseChangesOnStartup()
+            // Async projections (finance) run in one elected instance at a time; the others stand by.
+            .AddAsyncDaemon(DaemonMode.HotCold);
         return services;
     }
 }

@@ -12,7 +12,9 @@ dotnet build src/CityPass.Host -c Release 2>&1 | tail -n 2
 
 ADMIN_EMAIL=${Accounts__AdministratorEmail:-admin@citypass.demo}
 ADMIN_PASSWORD=${Accounts__AdministratorPassword:-Demo-Admin-2026}
-Demo__Seed=true Accounts__AdministratorEmail=$ADMIN_EMAIL Accounts__AdministratorPassword=$ADMIN_PASSWORD ASPNETCORE_URLS=$URL ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
+FINANCE_EMAIL=${Accounts__FinanceEmail:-finance@citypass.demo}
+FINANCE_PASSWORD=${Accounts__FinancePassword:-Demo-Finance-2026}
+Demo__Seed=true Accounts__AdministratorEmail=$ADMIN_EMAIL Accounts__AdministratorPassword=$ADMIN_PASSWORD Accounts__FinanceEmail=$FINANCE_EMAIL Accounts__FinancePassword=$FINANCE_PASSWORD ASPNETCORE_URLS=$URL ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
   dotnet run --project src/CityPass.Host -c Release --no-build --no-launch-profile &
 host=$!
 trap 'kill $host 2>/dev/null; wait $host 2>/dev/null' INT TERM EXIT
@@ -36,6 +38,7 @@ CityPass is running (Ctrl-C to stop).
   Send a tap                   dotnet run --project src/CityPass.TerminalSimulator -- 04A22B1C5D6E80 --venue piscine-brequigny
   Terminal health / deny list  $URL/terminals/health   $URL/deny-list
   Administrator                $ADMIN_EMAIL / $ADMIN_PASSWORD (POST $URL/account/login)
+  Finance                      $FINANCE_EMAIL / $FINANCE_PASSWORD ($URL/finance)
   Online reloads               sandbox checkout unless Stripe__SecretKey is set (docs/payments.md)
 
 TXT

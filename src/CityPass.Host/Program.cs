@@ -12,6 +12,7 @@ using CityPass.Host.Schemes;
 using CityPass.Host.Payments;
 using CityPass.Host.Taps.Offline;
 using CityPass.Host.Terminals;
+using CityPass.Host.Finance;
 using Marten;
 using NodaTime;
 
@@ -32,6 +33,7 @@ builder.Services.AddCityPassMessaging(builder.Configuration);
 builder.Services.AddCityPassHealth(builder.Configuration);
 builder.Services.AddCityPassAccounts(builder.Configuration);
 builder.Services.AddCityPassPayments(builder.Configuration);
+builder.Services.AddCityPassFinance(builder.Configuration);
 
 var app = builder.Build();
 
@@ -60,6 +62,7 @@ app.MapTerminalEnrolment();
 app.MapDenyList();
 app.MapOfflineTaps();
 app.MapTerminalHealth();
+app.MapFinance();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
     await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(),

@@ -49,6 +49,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     public const string AdministratorEmail = "admin@citypass.test";
     public const string AdministratorPassword = "Admin-Pass-2026";
 
+    public const string FinanceEmail = "finance@citypass.test";
+    public const string FinancePassword = "Finance-Pass-2026";
+
     /// <summary>The webhook secret tests sign their Stripe events with, as Stripe would with the dashboard's.</summary>
     public const string WebhookSecret = "whsec_test_citypass_integration";
 
@@ -65,6 +68,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Demo:Seed", "false");
         builder.UseSetting("Accounts:AdministratorEmail", AdministratorEmail);
         builder.UseSetting("Accounts:AdministratorPassword", AdministratorPassword);
+        builder.UseSetting("Accounts:FinanceEmail", FinanceEmail);
+        builder.UseSetting("Accounts:FinancePassword", FinancePassword);
+        builder.UseSetting("Finance:CommissionBasisPoints:city", "1000");
         builder.UseSetting("Stripe:WebhookSecret", WebhookSecret);
         builder.ConfigureTestServices(services => services.AddSingleton<IClock>(Clock));
         ConfigureMore(builder);

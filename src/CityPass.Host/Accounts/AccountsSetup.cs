@@ -8,11 +8,13 @@ using Microsoft.AspNetCore.Identity;
 
 namespace CityPass.Host.Accounts;
 
-/// <summary>Section <c>Accounts</c>: the administrator created at start when both are set (nobody otherwise).</summary>
+/// <summary>Section <c>Accounts</c>: the administrator and the finance user created at start when set (nobody otherwise).</summary>
 public sealed class AccountsOptions
 {
     public string? AdministratorEmail { get; set; }
     public string? AdministratorPassword { get; set; }
+    public string? FinanceEmail { get; set; }
+    public string? FinancePassword { get; set; }
 }
 
 /// <summary>
@@ -24,6 +26,10 @@ public static class AccountsSetup
     public const string AdministratorPolicy = "administrator";
     public const string AdministratorRole = "administrator";
 
+    /// <summary>Finance staff: the ledger, closes, settlements, reconciliation. Separate from administrators.</summary>
+    public const string FinancePolicy = "finance";
+    public const string FinanceRole = "finance";
+
     public static IServiceCollection AddCityPassAccounts(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AccountsOptions>(configuration.GetSection("Accounts"));
@@ -33,7 +39,9 @@ public static class AccountsSetup
                 o.Lockout.MaxFailedAccessAttempts = 10;
             })
             .AddUserStore<MartenUserStore>();
-        services.AddAuthorizationBuilder().AddPolicy(AdministratorPolicy, p => p.RequireRole(AdministratorRole));
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdministratorPolicy, p => p.RequireRole(AdministratorRole))
+            .AddPolicy(FinancePolicy, p => p.RequireRole(FinanceRole));
 
         services.ConfigureMarten(o =>
         {
@@ -80,13 +88,18 @@ public sealed class MartenXmlRepository(IDocumentStore store) : IXmlRepository
     }
 }
 
-/// <summary>Creates the configured administrator once (a repeat start finds it and changes nothing).</summary>
+/// <summary>Creates the configured administrator and finance user once (a repeat start finds them and changes nothing).</summary>
 public sealed class AdministratorSeeder(IServiceProvider services, Microsoft.Extensions.Options.IOptions<AccountsOptions> options, ILogger<AdministratorSeeder> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        var (email, password) = (options.Value.AdministratorEmail, options.Value.AdministratorPassword);
+        await SeedAsync(options.Value.AdministratorEmail, options.Value.AdministratorPassword, AccountsSetup.AdministratorRole);
+        await SeedAsync(options.Value.FinanceEmail, options.Value.FinancePassword, AccountsSetup.FinanceRole);
+    }
+
+    private async Task SeedAsync(string? email, string? password, string role)
+    {
         if (string.IsNullOrWhiteSpace(email) || string.IsNullOrWhiteSpace(password))
             return;
         await using var scope = services.CreateAsyncScope();
@@ -100,11 +113,11 @@ public sealed class AdministratorSeeder(IServiceProvider services, Microsoft.Ext
             if (!created.Succeeded && await users.FindByEmailAsync(email) is { } raced)
                 user = raced;
             else if (!created.Succeeded)
-                throw new InvalidOperationException($"Could not create the administrator {email}: {string.Join("; ", created.Errors.Select(e => e.Description))}");
+                throw new InvalidOperationException($"Could not create the {role} account {email}: {string.Join("; ", created.Errors.Select(e => e.Description))}");
         }
-        if (!(await users.GetClaimsAsync(user)).Any(c => c.Type == ClaimTypes.Role && c.Value == AccountsSetup.AdministratorRole))
-            await users.AddClaimAsync(user, new Claim(ClaimTypes.Role, AccountsSetup.AdministratorRole));
-        logger.LogInformation("Administrator account {Email} is ready", email);
+        if (!(await users.GetClaimsAsync(user)).Any(c => c.Type == ClaimTypes.Role && c.Value == role))
+            await users.AddClaimAsync(user, new Claim(ClaimTypes.Role, role));
+        logger.LogInformation("Account {Email} with role {Role} is ready", email, role);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

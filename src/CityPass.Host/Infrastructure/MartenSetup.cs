@@ -4,6 +4,7 @@ using CityPass.Host.Schemes;
 using CityPass.Host.Taps;
 using JasperFx;
 using JasperFx.Events;
+using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Weasel.Core;
@@ -47,7 +48,9 @@ public static class MartenSetup
                 options.Schema.For<IdempotencyRecord>();
             })
             .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup();
+            .ApplyAllDatabaseChangesOnStartup()
+            // Async projections (finance) run in one elected instance at a time; the others stand by.
+            .AddAsyncDaemon(DaemonMode.HotCold);
         services.AddSingleton<Terminals.DenyListListener>();
         services.ConfigureMarten((sp, options) => options.Listeners.Add(sp.GetRequiredService<Terminals.DenyListListener>()));
         return services;

@@ -1,0 +1,130 @@
+using System.Security.Claims;
+using CityPass.Domain.Finance;
+using CityPass.Domain.Schemes;
+using CityPass.Host.Infrastructure;
+using Marten;
+using Marten.Events;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace CityPass.Host.Finance.Closing;
+
+public sealed record DaySummary(LocalDate Day, long Hours, int Entries, int Adjustments, long LoadsCents, long SpendingCents, long ClosingFloatCents, string ClosedBy, Instant ClosedAt);
+
+public sealed record DaysView(LocalDate? LastClosed, LocalDate? NextToClose, IReadOnlyList<DaySummary> Closed);
+
+public sealed record CloseResult(IReadOnlyList<DayStatement> Closed, bool AlreadyClosed);
+
+public static class Days
+{
+    public static void MapDays(this IEndpointRouteBuilder app)
+    {
+        var group = app.FinanceGroup();
+        group.MapGet("/days", List).WithName("FinanceDays")
+            .WithSummary("Finance: closed business days (newest first) and the next one to close.");
+        group.MapGet("/days/{day}", Read).WithName("FinanceDayStatement")
+            .WithSummary("Finance: a closed day's statement — per operator, venue, product and profile, and the scheme's loads, spending, refunds and float.");
+        group.MapGet("/days/{day}/operators/{operatorId}", ReadOperator).WithName("FinanceOperatorDayStatement")
+            .WithSummary("Finance: one operator's lines of a closed day's statement.");
+        group.MapPost("/days/{day}/close", Close).WithName("CloseDay")
+            .WithSummary("Finance: closes the day, and every open day before it, in order. A closed day never changes; repeating the close returns its statement.");
+    }
+
+    private static async Task<Ok<DaysView>> List(IQuerySession session, CancellationToken ct)
+    {
+        var books = await session.LoadAsync<FinanceBooks>(FinanceBooks.StreamId, ct) ?? FinanceBooks.Empty;
+        var statements = await session.Query<ClosedDayStatement>().OrderByDescending(s => s.Id).Take(400).ToListAsync(ct);
+        var summaries = statements.Select(s => new DaySummary(s.Statement.Day, s.Statement.Hours, s.Statement.Entries, s.Statement.Adjustments.Count,
+            s.Statement.Scheme.LoadsBySource.Values.Sum(), s.Statement.Scheme.FaresCents + s.Statement.Scheme.ProductSalesCents,
+            s.Statement.Scheme.ClosingFloatCents, s.ClosedBy, s.ClosedAt)).ToList();
+        return TypedResults.Ok(new DaysView(books.LastClosed?.Day, books.LastClosed?.Day.PlusDays(1), summaries));
+    }
+
+    private static async Task<Results<Ok<DayStatement>, ProblemHttpResult>> Read(string day, IQuerySession session, CancellationToken ct)
+    {
+        if (!FinanceHttp.TryDate(day, out var date))
+            return FinanceHttp.BadDate("day", day);
+        var statement = await session.LoadAsync<ClosedDayStatement>(date.ToString("yyyy-MM-dd", null), ct);
+        return statement is null
+            ? Problems.NotFound("Day not closed", $"{date:yyyy-MM-dd} is not closed; its activity is still open.")
+            : TypedResults.Ok(statement.Statement);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<OperatorLine>>, ProblemHttpResult>> ReadOperator(string day, string operatorId, IQuerySession session, CancellationToken ct)
+    {
+        if (!FinanceHttp.TryDate(day, out var date))
+            return FinanceHttp.BadDate("day", day);
+        var statement = await session.LoadAsync<ClosedDayStatement>(date.ToString("yyyy-MM-dd", null), ct);
+        return statement is null
+            ? Problems.NotFound("Day not closed", $"{date:yyyy-MM-dd} is not closed; its activity is still open.")
+            : TypedResults.Ok<IReadOnlyList<OperatorLine>>(statement.Statement.Operators.Where(l => l.OperatorId == operatorId).ToList());
+    }
+
+    private static async Task<Results<Created<CloseResult>, Ok<CloseResult>, ProblemHttpResult>> Close(
+        string day, ClaimsPrincipal user, IDocumentStore store, IClock clock, IOptions<FinanceOptions> options, ILoggerFactory logs, CancellationToken ct)
+    {
+        if (!FinanceHttp.TryDate(day, out var date))
+            return FinanceHttp.BadDate("day", day);
+        await using (var query = store.QuerySession())
+        {
+            var scheme = await query.LoadAsync<Scheme>(Scheme.StreamId, ct) ?? Scheme.Empty;
+            var (_, end) = DailyClose.Bounds(scheme.Time, date);
+            if (clock.GetCurrentInstant() < end)
+                return Problems.Conflict("Day not over", $"{date:yyyy-MM-dd} ends at {end} (the next day's cut-off); it cannot be closed before.");
+        }
+
+        // The ledger is async: let it reach what is committed, so the day's own activity is not reported late.
+        try
+        {
+            await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(options.Value.CloseWaitSeconds));
+        }
+        catch (TimeoutException)
+        {
+            logs.CreateLogger(typeof(Days)).LogWarning("Closing {Day} while the ledger is behind; what it has not posted yet will be reported as adjustments", date);
+        }
+
+        var result = await ConflictRetry.RunAsync(attempt => CloseAsync(store, date, FinanceHttp.Who(user), clock, attempt), ct);
+        return result.AlreadyClosed ? TypedResults.Ok(result) : TypedResults.Created($"/finance/days/{date:yyyy-MM-dd}", result);
+    }
+
+    /// <summary>Closes every open day up to <paramref name="date"/>, each with its own statement, in one transaction.</summary>
+    public static async Task<CloseResult> CloseAsync(IDocumentStore store, LocalDate date, string by, IClock clock, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var stream = await session.Events.FetchForWriting<FinanceBooks>(FinanceBooks.StreamId, ct);
+        var books = stream.Aggregate ?? FinanceBooks.Empty;
+        if (books.LastClosed is { } last && date <= last.Day)
+        {
+            var existing = await session.LoadAsync<ClosedDayStatement>(date.ToString("yyyy-MM-dd", null), ct);
+            return new CloseResult(existing is null ? [] : [existing.Statement], true);
+        }
+
+        var scheme = await session.LoadAsync<Scheme>(Scheme.StreamId, ct) ?? Scheme.Empty;
+        var first = books.LastClosed?.Day.PlusDays(1) ?? date;
+        var previousUpTo = books.LastClosed?.UpToSequence ?? 0;
+        var upTo = await session.Query<LedgerEntry>().AnyAsync(ct)
+            ? await session.Query<LedgerEntry>().MaxAsync(e => e.Id, ct)
+            : 0;
+        var (firstNumber, lastNumber) = (LedgerEntry.DayNumberOf(first), LedgerEntry.DayNumberOf(date));
+        var entries = await session.Query<LedgerEntry>()
+            .Where(e => e.Id <= upTo && (e.Id > previousUpTo || (e.DayNumber >= firstNumber && e.DayNumber <= lastNumber)))
+            .ToListAsync(ct);
+
+        var now = clock.GetCurrentInstant();
+        var statements = new List<DayStatement>();
+        var opening = books.LastClosed?.ClosingFloatCents ?? 0;
+        var before = previousUpTo;
+        for (var d = first; d <= date; d = d.PlusDays(1))
+        {
+            var statement = DailyClose.Close(d, upTo, before, opening, entries, scheme.Time);
+            statements.Add(statement);
+            stream.AppendOne(new DayClosed(d, upTo, statement, by, now));
+            session.Insert(new ClosedDayStatement(d.ToString("yyyy-MM-dd", null), statement, by, now));
+            opening = statement.Scheme.ClosingFloatCents;
+            before = upTo;
+        }
+        await session.SaveChangesAsync(ct);
+        return new CloseResult(statements, false);
+    }
+}

@@ -1,0 +1,51 @@
+using CityPass.Domain.Finance;
+using Marten;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NodaTime;
+
+namespace CityPass.Host.Finance.Pages;
+
+/// <summary>Per business day: money loaded, and redemptions (visits and what they earned operators).</summary>
+public sealed record DailyActivity(LocalDate Day, long LoadsCents, int Visits, long FaresCents, long ProductSalesCents);
+
+/// <summary>
+/// The finance pages: static files under wwwroot/finance (chart.js 4.6.1 served from there, no CDN). The pages hold no
+/// data; they sign in through /account/login and call the finance API with the bearer token, which enforces the role.
+/// </summary>
+public static class FinancePages
+{
+    public static void MapFinancePages(this WebApplication app)
+    {
+        app.UseStaticFiles();
+        app.MapGet("/finance", () => Results.Redirect("/finance/index.html")).ExcludeFromDescription();
+        app.FinanceGroup().MapGet("/charts/daily", Daily).WithName("FinanceDailyActivity")
+            .WithSummary("Finance: loads and redemptions per business day from the ledger (closed or not), for the charts; ?from=&to= (at most 366 days).");
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<DailyActivity>>, ProblemHttpResult>> Daily(string? from, string? to, IQuerySession session, IClock clock, CancellationToken ct)
+    {
+        var today = clock.GetCurrentInstant().InUtc().Date;
+        var end = today;
+        var start = today.PlusDays(-30);
+        if (to is not null && !FinanceHttp.TryDate(to, out end))
+            return FinanceHttp.BadDate("to", to);
+        if (from is not null && !FinanceHttp.TryDate(from, out start))
+            return FinanceHttp.BadDate("from", from);
+        if (end < start || Period.Between(start, end, PeriodUnits.Days).Days > 366)
+            return Infrastructure.Problems.BadRequest("Invalid period", "from must be before to, at most 366 days apart.");
+        var (a, b) = (LedgerEntry.DayNumberOf(start), LedgerEntry.DayNumberOf(end));
+        var entries = await session.Query<LedgerEntry>().Where(e => e.DayNumber >= a && e.DayNumber <= b).ToListAsync(ct);
+        var byDay = entries.ToLookup(e => e.BusinessDay);
+        var days = new List<DailyActivity>();
+        for (var d = start; d <= end; d = d.PlusDays(1))
+        {
+            var of = byDay[d].ToList();
+            days.Add(new DailyActivity(d,
+                of.Where(e => e.Kind == "load").Aggregate(0L, (s, e) => checked(s - e.On(LedgerAccounts.StoredValue))),
+                of.Sum(e => e.Visits),
+                of.Where(e => e.Kind == "fare").Aggregate(0L, (s, e) => checked(s + e.On(LedgerAccounts.StoredValue))),
+                of.Where(e => e.Kind == "purchase").Aggregate(0L, (s, e) => checked(s + e.On(LedgerAccounts.StoredValue)))));
+        }
+        return TypedResults.Ok<IReadOnlyList<DailyActivity>>(days);
+    }
+}

@@ -1,0 +1,35 @@
+using CityPass.Domain.Cards;
+using CityPass.Domain.Finance;
+using CityPass.Domain.Schemes;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+
+namespace CityPass.Host.Finance.Postings;
+
+/// <summary>
+/// Turns every money-moving event into one <see cref="LedgerEntry"/> (its balanced postings), keyed by the event's global
+/// sequence number. Async: the daemon applies events in sequence order, so an entry stored after a close always has a
+/// higher id than any the close saw. Rebuilding it gives the same entries (attribution uses the scheme as it stands).
+/// </summary>
+public sealed partial class LedgerProjection : EventProjection
+{
+    public LedgerProjection()
+    {
+        IncludeType<ValueLoaded>();
+        IncludeType<FareCharged>();
+        IncludeType<EntryRedeemed>();
+        IncludeType<ProductPurchased>();
+        IncludeType<ValueReclaimed>();
+        IncludeType<CardDebtRecorded>();
+        IncludeType<DebtSettled>();
+        IncludeType<ProviderTransactionRecorded>();
+    }
+
+    public override async ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    {
+        var scheme = await operations.LoadAsync<Scheme>(Scheme.StreamId, cancellation) ?? Scheme.Empty;
+        if (PostingRules.Post(e.Data, e.Sequence, scheme) is { } entry)
+            operations.Store(entry);
+    }
+}

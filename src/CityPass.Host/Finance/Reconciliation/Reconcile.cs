@@ -1,0 +1,145 @@
+using System.Security.Claims;
+using System.Text;
+using CityPass.Domain.Finance;
+using CityPass.Domain.Schemes;
+using CityPass.Host.Infrastructure;
+using Marten;
+using Marten.Events;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace CityPass.Host.Finance.Reconciliation;
+
+public sealed record ImportResult(Guid ImportId, ReconciliationReport Report, int DiscrepanciesOpened);
+
+public sealed record ResolveDiscrepancy(string? Note);
+
+public static class Reconcile
+{
+    private const int MaxReportBytes = 20 * 1024 * 1024;
+
+    public static void MapReconciliation(this IEndpointRouteBuilder app)
+    {
+        var group = app.FinanceGroup();
+        group.MapPost("/reconciliation/stripe-report", Import).WithName("ImportStripeReport")
+            .Accepts<string>("text/csv")
+            .WithSummary("Finance: imports Stripe's itemized balance / payout reconciliation report (CSV, Stripe's column names) and reconciles it with the ledger's loads. A malformed file is refused with its line number and nothing is written.");
+        group.MapPost("/reconciliation/stripe-fetch", Fetch).WithName("FetchStripeBalanceTransactions")
+            .WithSummary("Finance: the same, fetching the balance transactions from Stripe's API (only when Stripe:SecretKey is configured).");
+        group.MapGet("/discrepancies", List).WithName("Discrepancies")
+            .WithSummary("Finance: reconciliation discrepancies; ?status=open (default) or all.");
+        group.MapPost("/discrepancies/{id}/resolve", Resolve).WithName("ResolveDiscrepancy")
+            .WithSummary("Finance: closes a discrepancy with a note saying what was done (recorded with who and when).");
+    }
+
+    private static async Task<Results<Created<ImportResult>, ProblemHttpResult>> Import(
+        HttpRequest request, string? name, ClaimsPrincipal user, IDocumentStore store, IClock clock, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxReportBytes)
+            return Problems.BadRequest("Report too large", $"A report is at most {MaxReportBytes / 1024 / 1024} MB; split it by period.");
+        using var body = new StreamReader(request.Body, Encoding.UTF8);
+        var text = await body.ReadToEndAsync(ct);
+        var (rows, problem) = StripeReportCsv.Parse(text);
+        if (problem is not null)
+            return TypedResults.Problem(title: "Malformed report", detail: $"Line {problem.Line}: {problem.Message} Nothing was imported.",
+                statusCode: StatusCodes.Status400BadRequest, extensions: new Dictionary<string, object?> { ["line"] = problem.Line });
+        return await RecordAsync(rows, string.IsNullOrWhiteSpace(name) ? "stripe-report.csv" : name, FinanceHttp.Who(user), store, clock, ct);
+    }
+
+    private static async Task<Results<Created<ImportResult>, ProblemHttpResult>> Fetch(
+        string? from, string? to, ClaimsPrincipal user, IDocumentStore store, IClock clock, StripeBalanceFetcher fetcher, CancellationToken ct)
+    {
+        if (!fetcher.IsConfigured)
+            return Problems.Conflict("Stripe not configured", "The host runs with the payment sandbox (no Stripe:SecretKey): import a report file instead.");
+        if (!FinanceHttp.TryDate(from, out var start))
+            return FinanceHttp.BadDate("from", from);
+        if (!FinanceHttp.TryDate(to, out var end))
+            return FinanceHttp.BadDate("to", to);
+        await using var query = store.QuerySession();
+        var time = (await query.LoadAsync<Scheme>(Scheme.StreamId, ct) ?? Scheme.Empty).Time;
+        var rows = await fetcher.FetchAsync(DailyClose.Bounds(time, start).From, DailyClose.Bounds(time, end).To, ct);
+        if (rows.Count == 0)
+            return Problems.Unprocessable("Nothing to reconcile", $"Stripe has no balance transactions from {start:yyyy-MM-dd} to {end:yyyy-MM-dd}.");
+        return await RecordAsync(rows, $"stripe-api-{start:yyyy-MM-dd}-{end:yyyy-MM-dd}", FinanceHttp.Who(user), store, clock, ct);
+    }
+
+    public static async Task<Results<Created<ImportResult>, ProblemHttpResult>> RecordAsync(
+        IReadOnlyList<StripeReportRow> rows, string fileName, string by, IDocumentStore store, IClock clock, CancellationToken ct)
+    {
+        try
+        {
+            // Loads are posted by the async ledger: let it reach what is committed before comparing.
+            await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            // Compared as the ledger stands; a load it has not posted yet shows as missing until the next import.
+        }
+        var result = await ConflictRetry.RunAsync(async attempt =>
+        {
+            await using var session = store.LightweightSession();
+            var stream = await session.Events.FetchForWriting<FinanceBooks>(FinanceBooks.StreamId, attempt);
+            var books = stream.Aggregate ?? FinanceBooks.Empty;
+            var time = (await session.LoadAsync<Scheme>(Scheme.StreamId, attempt) ?? Scheme.Empty).Time;
+            var from = time.ServiceDate(rows.Min(r => r.CreatedUtc));
+            var to = time.ServiceDate(rows.Max(r => r.CreatedUtc));
+            var (fromNumber, toNumber) = (LedgerEntry.DayNumberOf(from), LedgerEntry.DayNumberOf(to));
+            var references = rows.SelectMany(r => r.PaymentReferences).Distinct().ToArray();
+            var entries = await session.Query<LedgerEntry>()
+                .Where(e => e.Kind == "load" && (e.Source == "stripe" || e.Source == "sandbox")
+                            && ((e.DayNumber >= fromNumber && e.DayNumber <= toNumber) || e.Reference.IsOneOf(references)))
+                .ToListAsync(attempt);
+            var loads = entries.Select(e => new LedgerLoad(e.Reference ?? $"entry-{e.Id}", e.CardId, e.On(LedgerAccounts.Clearing(e.Source!)),
+                Domain.Finance.Reconciliation.LedgerCurrency, e.Source!, e.At, e.BusinessDay)).ToList();
+            var outcome = Domain.Finance.Reconciliation.Reconcile(rows, loads, books, from, to);
+            var opened = Domain.Finance.Reconciliation.New(outcome.Report, books);
+
+            var importId = Guid.CreateVersion7();
+            var now = clock.GetCurrentInstant();
+            var providerOf = loads.GroupBy(l => l.PaymentReference).ToDictionary(g => g.Key, g => g.First().Source);
+            foreach (var row in outcome.RowsToRecord)
+            {
+                var provider = row.PaymentReferences.Select(r => providerOf.GetValueOrDefault(r)).FirstOrDefault(p => p is not null) ?? "stripe";
+                stream.AppendOne(new ProviderTransactionRecorded(importId, row, provider, now));
+            }
+            stream.AppendOne(new ProviderReportImported(importId, fileName, rows.Count, outcome.Report, by, now));
+            foreach (var discrepancy in opened)
+                stream.AppendOne(new DiscrepancyOpened(discrepancy, now));
+            await session.SaveChangesAsync(attempt);
+            return new ImportResult(importId, outcome.Report, opened.Count);
+        }, ct);
+        return TypedResults.Created($"/finance/discrepancies", result);
+    }
+
+    private static async Task<Ok<IReadOnlyList<Discrepancy>>> List(string? status, IQuerySession session, CancellationToken ct)
+    {
+        var books = await session.LoadAsync<FinanceBooks>(FinanceBooks.StreamId, ct) ?? FinanceBooks.Empty;
+        var all = status == "all";
+        return TypedResults.Ok<IReadOnlyList<Discrepancy>>(books.Discrepancies.Values.Where(d => all || d.IsOpen)
+            .OrderBy(d => d.OpenedAt).ThenBy(d => d.Id, StringComparer.Ordinal).ToList());
+    }
+
+    private static async Task<Results<Ok<Discrepancy>, ProblemHttpResult>> Resolve(
+        string id, ResolveDiscrepancy body, ClaimsPrincipal user, IDocumentStore store, IClock clock, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body.Note))
+            return Problems.BadRequest("Note required", "Resolving a discrepancy needs a note saying what was found and done.");
+        if (body.Note.Length > 2000)
+            return Problems.BadRequest("Note too long", "A note is at most 2000 characters.");
+        return await ConflictRetry.RunAsync<Results<Ok<Discrepancy>, ProblemHttpResult>>(async attempt =>
+        {
+            await using var session = store.LightweightSession();
+            var stream = await session.Events.FetchForWriting<FinanceBooks>(FinanceBooks.StreamId, attempt);
+            var books = stream.Aggregate ?? FinanceBooks.Empty;
+            if (!books.Discrepancies.TryGetValue(id, out var discrepancy))
+                return Problems.NotFound("Unknown discrepancy", $"There is no discrepancy '{id}'.");
+            if (!discrepancy.IsOpen)
+                return Problems.Conflict("Already resolved", $"'{id}' was resolved by {discrepancy.ResolvedBy} at {discrepancy.ResolvedAt}: {discrepancy.Note}");
+            var resolved = new DiscrepancyResolved(id, body.Note.Trim(), FinanceHttp.Who(user), clock.GetCurrentInstant());
+            stream.AppendOne(resolved);
+            await session.SaveChangesAsync(attempt);
+            return TypedResults.Ok(discrepancy with { Note = resolved.Note, ResolvedBy = resolved.ResolvedBy, ResolvedAt = resolved.ResolvedAt });
+        }, ct);
+    }
+}

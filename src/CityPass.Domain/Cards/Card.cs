@@ -126,6 +126,7 @@ public sealed record Card(
         ReloadReservationReleased released => this with { Reservations = Reservations.Remove(released.ReloadId), LastChangedAt = released.ReleasedAt },
         ValueReclaimed reclaimed => this with { Balance = Balance - reclaimed.Amount, LastChangedAt = reclaimed.ReclaimedAt },
         CardDebtRecorded debt => this with { Debt = Debt + debt.Amount, LastChangedAt = debt.RecordedAt },
+        FareOwed owed => this with { Debt = Debt + owed.Amount, LastChangedAt = owed.RecordedAt },
         DebtSettled settled => this with { Balance = Balance - settled.Amount, Debt = Debt - settled.Amount, LastChangedAt = settled.SettledAt },
         _ => this,
     };

@@ -3,6 +3,14 @@ using NodaTime;
 
 namespace CityPass.Domain.Cards;
 
+/// <summary>
+/// The part of an offline fare the balance did not cover: the venue is owed it all, the cardholder owes this part.
+/// The card is blocked for debt until a reload settles it.
+/// </summary>
+public sealed record FareOwed(
+    Guid CardId, string VenueId, string TerminalId, long TerminalSequence, Money Amount, Money DebtAfter, LocalDate ServiceDate,
+    Instant TerminalTime, Instant RecordedAt);
+
 /// <param name="Events">What to append to the card stream.</param>
 /// <param name="Flag">Why a person should review the tap, if anything.</param>
 public sealed record OfflineTapOutcome(IReadOnlyList<object> Events, string? Flag, Money Charged);
@@ -15,9 +23,7 @@ public sealed record OfflineTapOutcome(IReadOnlyList<object> Events, string? Fla
 /// </summary>
 public static class OfflineTapDecisions
 {
-    public const string OverdraftReason = "offline overdraft";
-
-    public static OfflineTapOutcome Decide(Card card, Scheme scheme, Tap tap, string tapReference)
+    public static OfflineTapOutcome Decide(Card card, Scheme scheme, Tap tap)
     {
         var wasDenied = card.Status == CardStatus.Blocked;
         var asHonoured = wasDenied ? card with { Status = CardStatus.Active } : card;
@@ -34,7 +40,7 @@ public static class OfflineTapDecisions
                 var events = new List<object>
                 {
                     new FareCharged(card.Id, tap.VenueId, tap.TerminalId, tap.TerminalSequence, covered, card.Balance - covered, serviceDate, fare, tap.TerminalTime, at),
-                    new CardDebtRecorded(card.Id, owed, OverdraftReason, tapReference, card.Debt + owed, at),
+                    new FareOwed(card.Id, tap.VenueId, tap.TerminalId, tap.TerminalSequence, owed, card.Debt + owed, serviceDate, tap.TerminalTime, at),
                 };
                 if (card.Status == CardStatus.Active)
                     events.Add(new CardBlocked(card.Id, CardDecisions.DebtBlockReason, at));

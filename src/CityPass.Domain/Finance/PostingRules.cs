@@ -61,6 +61,14 @@ public static class PostingRules
             case CardDebtRecorded e:
                 return Entry("debt", e.RecordedAt, time.ServiceDate(e.RecordedAt), e.CardId,
                     Pair(LedgerAccounts.CardDebts, LedgerAccounts.RefundsPayable, e.Amount.Cents), reference: e.Reference);
+            case FareOwed e:
+            {
+                // An offline fare the balance did not cover: the operator is owed it all, the cardholder owes this part.
+                var operatorId = OperatorOf(scheme, e.VenueId);
+                return Entry("fare-owed", e.RecordedAt, e.ServiceDate, e.CardId,
+                    Pair(LedgerAccounts.CardDebts, LedgerAccounts.OwedTo(operatorId), e.Amount.Cents),
+                    operatorId, e.VenueId, scheme.PayAsYouGoAt(e.VenueId)?.Id, reference: $"{e.TerminalId}/{e.TerminalSequence}");
+            }
             case DebtSettled e:
                 return Entry("debt-settled", e.SettledAt, time.ServiceDate(e.SettledAt), e.CardId,
                     Pair(LedgerAccounts.StoredValue, LedgerAccounts.CardDebts, e.Amount.Cents), reference: e.Reference);

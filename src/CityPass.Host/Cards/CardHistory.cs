@@ -42,6 +42,7 @@ public sealed partial class CardHistoryProjection : EventProjection
             CardUnblocked x => new(e.Id, x.CardId, e.Version, "unblocked", null, null, null, null, null, x.Reason, x.UnblockedAt),
             ValueReclaimed x => new(e.Id, x.CardId, e.Version, "reclaimed", -x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, $"{x.Reason} ({x.Reference})", x.ReclaimedAt),
             CardDebtRecorded x => new(e.Id, x.CardId, e.Version, "debt", -x.Amount.Cents, null, null, null, null, $"{x.Reason} ({x.Reference}); debt {x.DebtAfter}", x.RecordedAt),
+            FareOwed x => new(e.Id, x.CardId, e.Version, "owed", null, null, x.VenueId, x.TerminalId, null, $"offline fare not covered: {x.Amount} owed; debt {x.DebtAfter}", x.RecordedAt),
             DebtSettled x => new(e.Id, x.CardId, e.Version, "debt-settled", -x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, $"debt {x.DebtAfter} left", x.SettledAt),
             _ => null,
         };

@@ -57,9 +57,12 @@ public class LedgerPropertyTests
                             if (settled > Money.Zero)
                                 w.Append(c, new DebtSettled(card.Id, settled, "pi", w.Cards[c].Debt - settled, w.Cards[c].Balance - settled, w.Now));
                             break;
-                        case 2: // online or offline tap: an offline one may overdraw, the venue is paid all the same
-                            w.Append(c, new FareCharged(card.Id, Venues[cents % 4], "t", w.Sequence, amount, card.Balance - amount, w.Today,
+                        case 2: // online or offline tap: an offline one may overdraw (as OfflineTapDecisions does), the venue is paid all the same
+                            var covered = card.Balance > Money.Zero ? (card.Balance < amount ? card.Balance : amount) : Money.Zero;
+                            w.Append(c, new FareCharged(card.Id, Venues[cents % 4], "t", w.Sequence, covered, card.Balance - covered, w.Today,
                                 PostingRulesTests.Price(cents), w.Now, w.Now));
+                            if (amount > covered)
+                                w.Append(c, new FareOwed(card.Id, Venues[cents % 4], "t", w.Sequence, amount - covered, w.Cards[c].Debt + (amount - covered), w.Today, w.Now, w.Now));
                             break;
                         case 3:
                             var right = new Right(Guid.NewGuid(), "city-pass", ProductKind.PeriodPass, "City pass", ["pool", "parking", "zoo"], w.Today, w.Today.PlusMonths(1), null, null, null, false);

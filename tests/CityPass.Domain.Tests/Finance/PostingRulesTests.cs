@@ -58,6 +58,16 @@ public class PostingRulesTests
     }
 
     [Fact]
+    public void An_offline_fare_not_covered_is_owed_to_the_operator_and_by_the_cardholder()
+    {
+        var owed = PostingRules.Post(new FareOwed(CardId, "pool", "pool-gate-1", 7, Money.FromCents(2_00), Money.FromCents(2_00), new NodaTime.LocalDate(2026, 11, 25), Evening, Evening), 9, Scheme)!;
+
+        Assert.Equal(0, owed.Lines.Sum(l => l.Cents));
+        Assert.Contains(owed.Lines, l => l.Account == LedgerAccounts.CardDebts && l.Cents == 2_00);
+        Assert.Contains(owed.Lines, l => l.Account.StartsWith("liability:operator:", StringComparison.Ordinal) && l.Cents == -2_00);
+    }
+
+    [Fact]
     public void A_refund_reclaims_stored_value_and_records_what_was_spent_as_a_receivable_both_payable_back()
     {
         var reclaim = PostingRules.Post(new ValueReclaimed(CardId, Money.FromCents(6_00), "payment refunded", "pi_1", Money.Zero, Evening), 5, Scheme)!;

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CityPass.Host.Cards;
 using CityPass.Host.Cards.Loading;
-using Npgsql;
+using CityPass.IntegrationTests.Payments;
 
 namespace CityPass.IntegrationTests.Cards;
 
@@ -32,14 +32,14 @@ public class CardApiTests(CityPassHost host)
     public async Task A_uid_is_issued_only_once_whatever_reader_format_it_comes_in()
     {
         var card = await _http.IssuedCard();
-        var rows = await WrittenRows();
+        var rows = await host.RowCount();
         var sameUidOtherFormat = string.Join(':', card.Uid.Chunk(2).Select(c => new string(c))).ToLowerInvariant();
 
         var response = await _http.PostAsJsonAsync("/cards", new { uid = sameUidOtherFormat });
 
         var problem = await AssertProblem(response, HttpStatusCode.Conflict);
         Assert.Equal(card.Id, problem.GetProperty("cardId").GetGuid());
-        Assert.Equal(rows, await WrittenRows());
+        Assert.Equal(rows, await host.RowCount());
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public class CardApiTests(CityPassHost host)
     public async Task Bad_input_gets_a_problem_and_writes_nothing(string path, string body, string? idempotencyKey, HttpStatusCode expected)
     {
         var card = await _http.CardWithBalance(10_00);
-        var rows = await WrittenRows();
+        var rows = await host.RowCount();
         var request = new HttpRequestMessage(HttpMethod.Post, path.Replace("{card}", card.Id.ToString()).Replace("{unknown}", Guid.NewGuid().ToString()))
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
@@ -87,7 +87,7 @@ public class CardApiTests(CityPassHost host)
 
         await AssertProblem(await _http.SendAsync(request), expected);
 
-        Assert.Equal(rows, await WrittenRows());
+        Assert.Equal(rows, await host.RowCount());
         Assert.Equal(10_00, (await _http.Card(card.Id)).BalanceCents);
     }
 
@@ -131,11 +131,11 @@ public class CardApiTests(CityPassHost host)
         var card = await _http.IssuedCard();
         var key = Guid.NewGuid().ToString();
         await _http.Load(card.Id, 5_00, key);
-        var rows = await WrittenRows();
+        var rows = await host.RowCount();
 
         await AssertProblem(await _http.SendAsync(Api.LoadRequest(card.Id, 6_00, key)), HttpStatusCode.UnprocessableEntity);
 
-        Assert.Equal(rows, await WrittenRows());
+        Assert.Equal(rows, await host.RowCount());
         Assert.Equal(5_00, (await _http.Card(card.Id)).BalanceCents);
     }
 
@@ -144,13 +144,13 @@ public class CardApiTests(CityPassHost host)
     {
         var card = await _http.CardWithBalance(100_00);
         await _http.Load(card.Id, 50_00, Guid.NewGuid().ToString()); // exactly the 150 EUR ceiling
-        var rows = await WrittenRows();
+        var rows = await host.RowCount();
 
         var response = await _http.SendAsync(Api.LoadRequest(card.Id, 1, Guid.NewGuid().ToString()));
 
         var problem = await AssertProblem(response, HttpStatusCode.UnprocessableEntity);
         Assert.Contains("ceiling", problem.GetProperty("detail").GetString());
-        Assert.Equal(rows, await WrittenRows());
+        Assert.Equal(rows, await host.RowCount());
     }
 
     [Fact]
@@ -192,28 +192,5 @@ public class CardApiTests(CityPassHost host)
         Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
         return problem;
-    }
-
-    /// <summary>Every row in every table of this run's schema: a request that "writes nothing" leaves it unchanged.</summary>
-    private async Task<long> WrittenRows()
-    {
-        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
-        await connection.OpenAsync();
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = @schema AND table_type = 'BASE TABLE'", connection))
-        {
-            list.Parameters.AddWithValue("schema", host.Schema);
-            await using var reader = await list.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-                tables.Add(reader.GetString(0));
-        }
-        long total = 0;
-        foreach (var table in tables)
-        {
-            await using var count = new NpgsqlCommand($"SELECT count(*) FROM {host.Schema}.\"{table}\"", connection);
-            total += (long)(await count.ExecuteScalarAsync())!;
-        }
-        return total;
     }
 }

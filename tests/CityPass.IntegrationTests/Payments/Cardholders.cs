@@ -5,6 +5,9 @@ using System.Text;
 using System.Text.Json;
 using CityPass.Host.Cards;
 using CityPass.Host.Payments.Reloading;
+using Marten;
+using Marten.Events;
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Npgsql;
 using Stripe;
@@ -101,6 +104,8 @@ public static class Cardholders
     /// <summary>Rows in every table of the run's schema: a refused request must leave it unchanged.</summary>
     public static async Task<long> RowCount(this CityPassHost host)
     {
+        // The finance ledger is an async projection: let it catch up first, so only the request's own writes could show.
+        await host.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
         await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
         await connection.OpenAsync();
         var tables = new List<string>();

@@ -90,7 +90,7 @@ public sealed class OfflineTapIngestor(
             else
             {
                 cardId = card.Id;
-                var outcome = OfflineTapDecisions.Decide(states[card.Id], scheme, new Tap(tap.VenueId, upload.TerminalId, tap.Sequence, tap.TerminalTime), id);
+                var outcome = OfflineTapDecisions.Decide(states[card.Id], scheme, new Tap(tap.VenueId, upload.TerminalId, tap.Sequence, tap.TerminalTime));
                 if (outcome.Events.Count > 0)
                 {
                     streams[card.Id].AppendMany(outcome.Events.ToArray());

@@ -96,18 +96,27 @@ public sealed class TapAuthorizer(
         var lookupTask = unknownUids.Length > 0
             ? batch.Query<Card>().Where(c => c.Uid.IsOneOf(unknownUids)).Select(c => new CardKey(c.Uid, c.Id)).ToList()
             : null;
+        // Cards already known by UID are fetched for writing in the same round trip; only new UIDs need a second one.
+        var fetching = uids.Where(_cardIds.ContainsKey).Select(u => _cardIds[u]).Distinct()
+            .Select(id => (Id: id, Task: batch.Events.FetchForWriting<Card>(id))).ToList();
         await batch.Execute(ct);
 
-        foreach (var card in lookupTask is null ? [] : await lookupTask)
-            _cardIds[card.Uid] = card.Id;
         var streams = new Dictionary<Guid, JasperFx.Events.IEventStream<Card>>();
-        var cardIds = uids.Where(_cardIds.ContainsKey).Select(u => _cardIds[u]).Distinct().ToArray();
-        if (cardIds.Length > 0)
+        foreach (var (id, task) in fetching)
+            streams[id] = await task;
+        var newlyKnown = new List<Guid>();
+        foreach (var card in lookupTask is null ? [] : await lookupTask)
+        {
+            _cardIds[card.Uid] = card.Id;
+            if (!streams.ContainsKey(card.Id))
+                newlyKnown.Add(card.Id);
+        }
+        if (newlyKnown.Count > 0)
         {
             var fetch = session.CreateBatchQuery();
-            var fetching = cardIds.Select(id => (Id: id, Task: fetch.Events.FetchForWriting<Card>(id))).ToList();
+            var more = newlyKnown.Select(id => (Id: id, Task: fetch.Events.FetchForWriting<Card>(id))).ToList();
             await fetch.Execute(ct);
-            foreach (var (id, task) in fetching)
+            foreach (var (id, task) in more)
                 streams[id] = await task;
         }
 

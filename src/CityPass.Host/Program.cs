@@ -1,6 +1,7 @@
 using CityPass.Domain;
 using CityPass.Host.Accounts;
 using CityPass.Host.Cards.Blocking;
+using CityPass.Host.Cardholders;
 using CityPass.Host.Cards.Issuing;
 using CityPass.Host.Cards.Loading;
 using CityPass.Host.Cards.Reading;
@@ -32,6 +33,7 @@ builder.Services.AddCityPassMessaging(builder.Configuration);
 builder.Services.AddCityPassHealth(builder.Configuration);
 builder.Services.AddCityPassAccounts(builder.Configuration);
 builder.Services.AddCityPassPayments(builder.Configuration);
+builder.Services.AddCityPassCardholders(builder.Configuration);
 
 var app = builder.Build();
 
@@ -56,6 +58,7 @@ app.MapReadScheme();
 app.MapChangeScheme();
 app.MapAccounts();
 app.MapPayments();
+app.MapCardholders();
 app.MapTerminalEnrolment();
 app.MapDenyList();
 app.MapOfflineTaps();

@@ -55,6 +55,9 @@ public sealed record CardReplacement(
     public bool MovedIn { get; init; }
     public bool Completed { get; init; }
 
+    /// <summary><see cref="LastChangedAt"/> as a number, for the resumer's range query.</summary>
+    public long LastChangedUnixMilliseconds => LastChangedAt.ToUnixTimeMilliseconds();
+
     public ReplacementStep Step =>
         Completed ? ReplacementStep.Completed
         : MovedIn ? ReplacementStep.ValueMovedIn

@@ -38,7 +38,7 @@ public static class CardholdersSetup
             o.Schema.For<PersonalRecord>();
             o.Schema.For<ErasureRecord>();
             o.Schema.For<RefundOrder>().Index(r => r.AccountId);
-            o.Schema.For<CardHistoryLine>().Index(l => l.At);
+            o.Schema.For<CardHistoryLine>().Index(l => l.AtUnixMilliseconds);
         });
         return services;
     }

@@ -23,6 +23,9 @@ public sealed record CardHistoryLine(
 {
     /// <summary>A visit past its identifiable period: no terminal, the day instead of the moment (see docs/privacy.md).</summary>
     public bool Pseudonymised { get; init; }
+
+    /// <summary><see cref="At"/> as a number, for range queries (Marten's LINQ does not compare Instants).</summary>
+    public long AtUnixMilliseconds => At.ToUnixTimeMilliseconds();
 }
 
 /// <summary>Inline projection: a statement line per card event, written in the same transaction as the event.</summary>

@@ -36,13 +36,13 @@ public sealed class VisitPseudonymiser(IDocumentStore store, IClock clock, IOpti
     /// <summary>Pseudonymises every visit older than the identifiable period; returns how many.</summary>
     public async Task<int> RunAsync(CancellationToken ct)
     {
-        var cutoff = clock.GetCurrentInstant() - Duration.FromHours(options.Value.IdentifiableVisitHours);
+        var cutoff = (clock.GetCurrentInstant() - Duration.FromHours(options.Value.IdentifiableVisitHours)).ToUnixTimeMilliseconds();
         var total = 0;
         while (true)
         {
             await using var session = store.LightweightSession();
             var lines = await session.Query<CardHistoryLine>()
-                .Where(l => !l.Pseudonymised && l.At < cutoff && (l.Kind == "charged" || l.Kind == "entry"))
+                .Where(l => !l.Pseudonymised && l.AtUnixMilliseconds < cutoff && (l.Kind == "charged" || l.Kind == "entry"))
                 .Take(BatchSize)
                 .ToListAsync(ct);
             if (lines.Count == 0)

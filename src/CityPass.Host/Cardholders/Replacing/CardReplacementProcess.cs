@@ -123,11 +123,11 @@ public sealed class ReplacementResumer(IDocumentStore store, CardReplacementProc
 
     public async Task<int> ResumeStalledAsync(CancellationToken ct)
     {
-        var before = clock.GetCurrentInstant() - Duration.FromSeconds(options.Value.ResumeAfterSeconds);
+        var before = (clock.GetCurrentInstant() - Duration.FromSeconds(options.Value.ResumeAfterSeconds)).ToUnixTimeMilliseconds();
         IReadOnlyList<Guid> stalled;
         await using (var query = store.QuerySession())
             stalled = await query.Query<CardReplacement>()
-                .Where(r => !r.Completed && r.LastChangedAt < before)
+                .Where(r => !r.Completed && r.LastChangedUnixMilliseconds < before)
                 .Select(r => r.Id).ToListAsync(ct);
         foreach (var id in stalled)
             await process.RunAsync(id, ct);

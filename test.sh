@@ -9,6 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 command -v dotnet >/dev/null || { echo "dotnet (the .NET 10 SDK) is required" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 scripts/services.sh start || { echo "could not start PostgreSQL and RabbitMQ" >&2; echo "0 passed, 1 failed"; exit 1; }
+scripts/chromium.sh || { echo "could not install Chromium for the portal's browser tests" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 log=$(mktemp)
 started=$(date +%s)

@@ -1,6 +1,7 @@
 using CityPass.Domain;
 using CityPass.Host.Accounts;
 using CityPass.Host.Cards.Blocking;
+using CityPass.Host.Cardholders;
 using CityPass.Host.Cards.Issuing;
 using CityPass.Host.Cards.Loading;
 using CityPass.Host.Cards.Reading;
@@ -34,6 +35,7 @@ builder.Services.AddCityPassHealth(builder.Configuration);
 builder.Services.AddCityPassAccounts(builder.Configuration);
 builder.Services.AddCityPassPayments(builder.Configuration);
 builder.Services.AddCityPassFinance(builder.Configuration);
+builder.Services.AddCityPassCardholders(builder.Configuration);
 
 var app = builder.Build();
 
@@ -58,6 +60,7 @@ app.MapReadScheme();
 app.MapChangeScheme();
 app.MapAccounts();
 app.MapPayments();
+app.MapCardholders();
 app.MapTerminalEnrolment();
 app.MapDenyList();
 app.MapOfflineTaps();

@@ -93,7 +93,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
             var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMqUri) };
             await using var connection = await factory.CreateConnectionAsync();
         });
-        _ = Server; // starts the host: Marten schema, bus, receive endpoints
+        StartServer(); // starts the host (TestServer, or Kestrel for the browser tests): Marten schema, bus, receive endpoints
         await Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
         await TestCity.DefineAsync(CreateClient(), Start);
         Clock.Reset(Start);

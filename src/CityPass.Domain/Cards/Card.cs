@@ -128,6 +128,23 @@ public sealed record Card(
         CardDebtRecorded debt => this with { Debt = Debt + debt.Amount, LastChangedAt = debt.RecordedAt },
         FareOwed owed => this with { Debt = Debt + owed.Amount, LastChangedAt = owed.RecordedAt },
         DebtSettled settled => this with { Balance = Balance - settled.Amount, Debt = Debt - settled.Amount, LastChangedAt = settled.SettledAt },
+        ValueTransferredOut o => this with
+        {
+            Balance = Balance - o.Holdings.Balance,
+            Debt = Debt - o.Holdings.Debt,
+            Rights = [.. Rights.Where(r => o.Holdings.Rights.All(m => m.Id != r.Id))],
+            Concessions = [.. Concessions.Where(g => o.Holdings.Concessions.All(m => m.Id != g.Id))],
+            LastChangedAt = o.TransferredAt,
+        },
+        ValueTransferredIn i => this with
+        {
+            Balance = Balance + i.Holdings.Balance,
+            Debt = Debt + i.Holdings.Debt,
+            Rights = [.. Rights, .. i.Holdings.Rights.Where(m => Rights.All(r => r.Id != m.Id))],
+            Concessions = [.. Concessions, .. i.Holdings.Concessions.Where(m => Concessions.All(g => g.Id != m.Id))],
+            LastChangedAt = i.TransferredAt,
+        },
+        BalanceRefunded r => this with { Balance = Balance - r.Amount, LastChangedAt = r.RefundedAt },
         _ => this,
     };
 

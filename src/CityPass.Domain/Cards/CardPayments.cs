@@ -25,3 +25,17 @@ public sealed record CardDebtRecorded(Guid CardId, Money Amount, string Reason, 
 
 /// <summary>Value loaded onto an indebted card paid its debt first.</summary>
 public sealed record DebtSettled(Guid CardId, Money Amount, string Reference, Money DebtAfter, Money BalanceAfter, Instant SettledAt);
+
+/// <summary>Everything the card held was moved to its replacement (a lost or stolen card, already blocked).</summary>
+public sealed record ValueTransferredOut(Guid CardId, Guid ReplacementId, Guid ToCardId, CityPass.Domain.Cardholders.CardHoldings Holdings, Instant TransferredAt);
+
+/// <summary>What a lost card held arrived on this card, its replacement.</summary>
+public sealed record ValueTransferredIn(Guid CardId, Guid ReplacementId, Guid FromCardId, CityPass.Domain.Cardholders.CardHoldings Holdings, Money BalanceAfter, Instant TransferredAt);
+
+/// <summary>
+/// The balance was paid back to the holder when their account was closed: the scheme's stored-value liability turns
+/// into an amount payable to the holder (finance posts it; <paramref name="Method"/> says how it is paid).
+/// </summary>
+/// <param name="Method">"bank-transfer": paid by finance to the account the holder gave.</param>
+/// <param name="Reference">The closure (and payout) it belongs to.</param>
+public sealed record BalanceRefunded(Guid CardId, Money Amount, string Method, string Reference, Money BalanceAfter, Instant RefundedAt);

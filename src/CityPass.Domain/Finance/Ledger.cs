@@ -25,6 +25,12 @@ public static class LedgerAccounts
     /// <summary>Value a cardholder spent and then had taken back by a refund or a lost dispute (a receivable).</summary>
     public const string CardDebts = "asset:card-debts";
 
+    /// <summary>A lost card's value between leaving it and reaching its replacement (two steps, two transactions).</summary>
+    public const string StoredValueInTransit = "liability:stored-value-in-transit";
+
+    /// <summary>A lost card's debt between leaving it and reaching its replacement.</summary>
+    public const string CardDebtsInTransit = "asset:card-debts-in-transit";
+
     /// <summary>Credits the scheme gave without a payment (an administrator's load, the demo's seed): the scheme funded them.</summary>
     public const string SchemeFunded = "equity:scheme-funded";
 

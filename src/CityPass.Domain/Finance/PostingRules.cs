@@ -61,6 +61,20 @@ public static class PostingRules
             case CardDebtRecorded e:
                 return Entry("debt", e.RecordedAt, time.ServiceDate(e.RecordedAt), e.CardId,
                     Pair(LedgerAccounts.CardDebts, LedgerAccounts.RefundsPayable, e.Amount.Cents), reference: e.Reference);
+            case BalanceRefunded e:
+                // An account closed: the stored value becomes a bank transfer the scheme owes the holder.
+                return Entry("balance-refunded", e.RefundedAt, time.ServiceDate(e.RefundedAt), e.CardId,
+                    Pair(LedgerAccounts.StoredValue, LedgerAccounts.RefundsPayable, e.Amount.Cents), source: e.Method, reference: e.Reference);
+            // A lost card's value and debt move to its replacement in two steps: in transit between them, so that the
+            // stored-value liability equals the sum of card balances at every moment, even mid-transfer.
+            case ValueTransferredOut e:
+                return Entry("transfer-out", e.TransferredAt, time.ServiceDate(e.TransferredAt), e.CardId,
+                    [.. Pair(LedgerAccounts.StoredValue, LedgerAccounts.StoredValueInTransit, e.Holdings.Balance.Cents),
+                     .. Pair(LedgerAccounts.CardDebtsInTransit, LedgerAccounts.CardDebts, e.Holdings.Debt.Cents)], reference: e.ReplacementId.ToString());
+            case ValueTransferredIn e:
+                return Entry("transfer-in", e.TransferredAt, time.ServiceDate(e.TransferredAt), e.CardId,
+                    [.. Pair(LedgerAccounts.StoredValueInTransit, LedgerAccounts.StoredValue, e.Holdings.Balance.Cents),
+                     .. Pair(LedgerAccounts.CardDebts, LedgerAccounts.CardDebtsInTransit, e.Holdings.Debt.Cents)], reference: e.ReplacementId.ToString());
             case FareOwed e:
             {
                 // An offline fare the balance did not cover: the operator is owed it all, the cardholder owes this part.

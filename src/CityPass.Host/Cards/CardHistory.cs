@@ -19,7 +19,14 @@ public sealed record CardHistoryLine(
     string? TerminalId,
     string? ProductId,
     string? Detail,
-    Instant At);
+    Instant At)
+{
+    /// <summary>A visit past its identifiable period: no terminal, the day instead of the moment (see docs/privacy.md).</summary>
+    public bool Pseudonymised { get; init; }
+
+    /// <summary><see cref="At"/> as a number, for range queries (Marten's LINQ does not compare Instants).</summary>
+    public long AtUnixMilliseconds => At.ToUnixTimeMilliseconds();
+}
 
 /// <summary>Inline projection: a statement line per card event, written in the same transaction as the event.</summary>
 public sealed partial class CardHistoryProjection : EventProjection
@@ -44,6 +51,11 @@ public sealed partial class CardHistoryProjection : EventProjection
             CardDebtRecorded x => new(e.Id, x.CardId, e.Version, "debt", -x.Amount.Cents, null, null, null, null, $"{x.Reason} ({x.Reference}); debt {x.DebtAfter}", x.RecordedAt),
             FareOwed x => new(e.Id, x.CardId, e.Version, "owed", null, null, x.VenueId, x.TerminalId, null, $"offline fare not covered: {x.Amount} owed; debt {x.DebtAfter}", x.RecordedAt),
             DebtSettled x => new(e.Id, x.CardId, e.Version, "debt-settled", -x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, $"debt {x.DebtAfter} left", x.SettledAt),
+            ValueTransferredOut x => new(e.Id, x.CardId, e.Version, "transferred-out", -x.Holdings.Balance.Cents, 0, null, null, null,
+                $"to replacement card {x.ToCardId}: {x.Holdings.Rights.Count} rights, {x.Holdings.Concessions.Count} concessions, debt {x.Holdings.Debt}", x.TransferredAt),
+            ValueTransferredIn x => new(e.Id, x.CardId, e.Version, "transferred-in", x.Holdings.Balance.Cents, x.BalanceAfter.Cents, null, null, null,
+                $"from lost card {x.FromCardId}: {x.Holdings.Rights.Count} rights, {x.Holdings.Concessions.Count} concessions, debt {x.Holdings.Debt}", x.TransferredAt),
+            BalanceRefunded x => new(e.Id, x.CardId, e.Version, "refunded", -x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, $"{x.Method} ({x.Reference})", x.RefundedAt),
             _ => null,
         };
         if (line is not null)

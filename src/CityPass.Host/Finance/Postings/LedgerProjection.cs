@@ -23,6 +23,10 @@ public sealed partial class LedgerProjection : EventProjection
         IncludeType<ValueReclaimed>();
         IncludeType<CardDebtRecorded>();
         IncludeType<DebtSettled>();
+        IncludeType<FareOwed>();
+        IncludeType<BalanceRefunded>();
+        IncludeType<ValueTransferredOut>();
+        IncludeType<ValueTransferredIn>();
         IncludeType<ProviderTransactionRecorded>();
     }
 

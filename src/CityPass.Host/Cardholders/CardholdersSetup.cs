@@ -1,0 +1,54 @@
+using CityPass.Domain.Cardholders;
+using CityPass.Host.Accounts;
+using CityPass.Host.Cardholders.Closing;
+using CityPass.Host.Cardholders.Linking;
+using CityPass.Host.Cardholders.Replacing;
+using CityPass.Host.Cards;
+using CityPass.Host.Portal;
+using CityPass.Host.Privacy;
+using JasperFx.Events.Projections;
+using Marten;
+
+namespace CityPass.Host.Cardholders;
+
+/// <summary>Cardholders' side: linking cards, lost-card replacement, closing accounts, privacy, and the portal.</summary>
+public static class CardholdersSetup
+{
+    public const string FinancePolicy = "cardholders-finance";
+    public const string FinanceRole = "finance";
+
+    public static IServiceCollection AddCityPassCardholders(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<CardholderOptions>(configuration.GetSection("Cardholders"));
+        services.Configure<PrivacyOptions>(configuration.GetSection("Privacy"));
+        services.AddSingleton<PrintedNumber>();
+        services.AddSingleton<CardReplacementProcess>();
+        services.AddSingleton<ReplacementResumer>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReplacementResumer>());
+        services.AddSingleton<PersonalDataVault>();
+        services.AddSingleton<VisitPseudonymiser>();
+        services.AddHostedService(sp => sp.GetRequiredService<VisitPseudonymiser>());
+        services.AddAuthorizationBuilder().AddPolicy(FinancePolicy, p => p.RequireRole(FinanceRole));
+
+        services.ConfigureMarten(o =>
+        {
+            o.Projections.Add<CardReplacementProjection>(ProjectionLifecycle.Inline);
+            o.Schema.For<CardReplacement>().Index(r => r.AccountId!);
+            o.Schema.For<SubjectKey>();
+            o.Schema.For<PersonalRecord>();
+            o.Schema.For<ErasureRecord>();
+            o.Schema.For<RefundOrder>().Index(r => r.AccountId);
+            o.Schema.For<CardHistoryLine>().Index(l => l.AtUnixMilliseconds);
+        });
+        return services;
+    }
+
+    public static void MapCardholders(this WebApplication app)
+    {
+        app.MapClaimCard();
+        app.MapReportLost();
+        app.MapCloseAccount();
+        app.MapPersonalData();
+        app.MapPortal();
+    }
+}

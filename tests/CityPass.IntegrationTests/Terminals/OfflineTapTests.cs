@@ -64,6 +64,22 @@ public class OfflineTapTests(CityPassHost host)
     }
 
     [Fact]
+    public async Task A_batch_over_hundreds_of_cards_is_recorded_whole()
+    {
+        var cards = new List<CardView>();
+        for (var i = 0; i < 250; i++)
+            cards.Add(await _http.CardWithBalance(5_00));
+        var taps = new List<OfflineTap>();
+        for (var s = 1; s <= 500; s++)
+            taps.Add(await Honoured("library-offline-7", s, cards[s % 250].Uid, TestCity.Library, Duration.FromMinutes(600 - s)));
+
+        var accepted = await Upload("library-offline-7", taps);
+
+        Assert.Equal((500, 0, 0), (accepted.Recorded, accepted.Duplicates, accepted.Rejected));
+        Assert.Equal(3_00, (await _http.Card(cards[0].Id)).BalanceCents);
+    }
+
+    [Fact]
     public async Task An_offline_tap_that_overdraws_records_a_debt_and_puts_the_card_on_the_deny_list()
     {
         var card = await _http.CardWithBalance(1_50);

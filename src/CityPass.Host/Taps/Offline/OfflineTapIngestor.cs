@@ -27,11 +27,29 @@ public sealed class OfflineTapIngestor(
         if (Validate(upload) is { } problem)
             return (null, problem);
 
-        var (accepted, found) = await ConflictRetry.RunAsync(token => IngestOnce(upload, token), ct);
-        foreach (var incident in found)
-            await incidents.ReportAsync(incident, ct);
-        return (accepted with { Gaps = await GapsAsync(upload.TerminalId, ct) }, null);
+        // One transaction per group of at most MaxCardsPerTransaction cards, all the taps of a card in the same group.
+        // A single session appending to 500 card streams failed in Marten's inline snapshot ("an item with the same key
+        // has already been added", seen with ./bench.sh); a part written is never written again (every tap is recorded
+        // under its own id), so a batch interrupted between parts completes when it is uploaded again.
+        var (recorded, duplicates, rejected, flagged) = (0, 0, 0, new List<OfflineTapFlag>());
+        foreach (var part in ByCard(upload))
+        {
+            var (accepted, found) = await ConflictRetry.RunAsync(token => IngestOnce(part, token), ct);
+            foreach (var incident in found)
+                await incidents.ReportAsync(incident, ct);
+            (recorded, duplicates, rejected) = (recorded + accepted.Recorded, duplicates + accepted.Duplicates, rejected + accepted.Rejected);
+            flagged.AddRange(accepted.Flagged);
+        }
+        return (new OfflineTapsAccepted(upload.TerminalId, upload.BatchId, recorded, duplicates, rejected, flagged, await GapsAsync(upload.TerminalId, ct)), null);
     }
+
+    public const int MaxCardsPerTransaction = 100;
+
+    private static IEnumerable<UploadOfflineTaps> ByCard(UploadOfflineTaps upload) =>
+        upload.Taps
+            .GroupBy(t => CardUid.TryParse(t.CardUid, out var u, out _) ? u!.Value.Value : t.CardUid)
+            .Chunk(MaxCardsPerTransaction)
+            .Select(cards => upload with { Taps = cards.SelectMany(c => c).ToList() });
 
     private async Task<(OfflineTapsAccepted, List<SecurityIncident>)> IngestOnce(UploadOfflineTaps upload, CancellationToken ct)
     {

@@ -37,14 +37,7 @@ public static class MyCards
             return Problems.BadRequest("Invalid page size", $"limit must be between 1 and {ReadCard.MaxPageSize} (got {limit}).");
         if (await session.OwnedCardAsync(user.AccountId(), id, ct) is null)
             return NotYours(id);
-        var upTo = before ?? long.MaxValue;
-        var lines = await session.Query<CardHistoryLine>()
-            .Where(l => l.CardId == id && l.Version < upTo)
-            .OrderByDescending(l => l.Version)
-            .Take(limit)
-            .ToListAsync(ct);
-        var next = lines.Count == limit && lines[^1].Version > 1 ? lines[^1].Version : (long?)null;
-        return TypedResults.Ok(new CardHistoryPage(id, lines, next));
+        return TypedResults.Ok(await ReadCard.HistoryPage(session, id, limit, before, ct));
     }
 
     public static ProblemHttpResult NotYours(Guid cardId) =>

@@ -41,7 +41,12 @@ public static class ReadCard
             return Problems.BadRequest("Invalid page size", $"limit must be between 1 and {MaxPageSize} (got {limit}).");
         if (await session.LoadAsync<Card>(id, ct) is null)
             return NoSuchCard(id.ToString());
+        return TypedResults.Ok(await HistoryPage(session, id, limit, before, ct));
+    }
 
+    /// <summary>A page of a card's statement, newest first, before a stream version (the caller checked who may read it).</summary>
+    public static async Task<CardHistoryPage> HistoryPage(IQuerySession session, Guid id, int limit, long? before, CancellationToken ct)
+    {
         var upTo = before ?? long.MaxValue;
         var lines = await session.Query<CardHistoryLine>()
             .Where(l => l.CardId == id && l.Version < upTo)
@@ -49,7 +54,7 @@ public static class ReadCard
             .Take(limit)
             .ToListAsync(ct);
         var next = lines.Count == limit && lines[^1].Version > 1 ? lines[^1].Version : (long?)null;
-        return TypedResults.Ok(new CardHistoryPage(id, lines, next));
+        return new CardHistoryPage(id, lines, next);
     }
 
     public static ProblemHttpResult NoSuchCard(string id) => Problems.NotFound("Unknown card", $"No card {id} was issued.");

@@ -31,7 +31,9 @@ public sealed record ReclaimValue(Money Amount, string Reason, string Reference)
 public sealed record ReloadCredit(IReadOnlyList<object> Events, ValueLoaded Loaded, bool OverCeiling);
 
 
-public sealed record GrantConcession(Guid GrantId, string ProfileId, LocalDate ValidFrom, LocalDate ValidTo, string Evidence);
+/// <param name="Evidence">The reference to the evidence seen, as the agent typed it (checked here).</param>
+/// <param name="RecordedEvidence">What the event records instead, when the caller seals personal data (crypto-shredding).</param>
+public sealed record GrantConcession(Guid GrantId, string ProfileId, LocalDate ValidFrom, LocalDate ValidTo, string Evidence, string? RecordedEvidence = null);
 
 public static class CardDecisions
 {
@@ -190,6 +192,7 @@ public static class CardDecisions
             return (null, new Refusal("invalid-period", "A concession is granted for five years at most; evidence is seen again after that."));
         if (string.IsNullOrWhiteSpace(command.Evidence) || command.Evidence.Length > 200)
             return (null, new Refusal("missing-evidence", "A concession names the evidence seen (1 to 200 characters)."));
-        return (new ConcessionGranted(card.Id, new ConcessionGrant(command.GrantId, command.ProfileId!, command.ValidFrom, command.ValidTo, command.Evidence), now), null);
+        return (new ConcessionGranted(card.Id, new ConcessionGrant(command.GrantId, command.ProfileId!, command.ValidFrom, command.ValidTo,
+            command.RecordedEvidence ?? command.Evidence), now), null);
     }
 }

@@ -109,6 +109,12 @@ public class AccountsAndPrivacyTests(CityPassHost host)
         Assert.Contains(email, export);
         Assert.Contains(card.Id.ToString(), export);
         Assert.Contains(TestCity.Museum, export);
+        Assert.Contains("CAF attestation 2026-777", export); // the holder reads their evidence reference
+        await using (var events = host.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession())
+        {
+            var granted = (await events.Events.FetchStreamAsync(card.Id)).Select(e => e.Data).OfType<CityPass.Domain.Cards.ConcessionGranted>().Single();
+            Assert.StartsWith(PersonalDataVault.Prefix, granted.Grant.Evidence); // the ledger holds it sealed with the card's key
+        }
         var accountId = JsonDocument.Parse(export).RootElement.GetProperty("accountId").GetString()!;
         await using (var before = host.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession())
             Assert.NotNull(await before.LoadAsync<SubjectKey>(Subjects.Account(accountId)));
@@ -127,6 +133,7 @@ public class AccountsAndPrivacyTests(CityPassHost host)
         var record = await Marten.QueryableExtensions.ToListAsync(session.Query<PersonalRecord>());
         Assert.DoesNotContain(record, r => r.Sealed.Contains("Jeanne", StringComparison.Ordinal));
         Assert.Null(await session.LoadAsync<CardOwnership>(card.Id));
+        Assert.Null(await session.LoadAsync<SubjectKey>(Subjects.Card(card.Id))); // the evidence in the events can no longer be read
         Assert.IsType<CityPass.Contracts.Terminals.TapAuthorized>(await host.Tap(card.Uid, TestCity.Museum)); // anonymous now, still working
     }
 

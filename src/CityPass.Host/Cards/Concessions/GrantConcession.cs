@@ -1,4 +1,6 @@
 using CityPass.Domain.Cards;
+using CityPass.Host.Privacy;
+using CityPass.Host.Schemes;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -23,6 +25,7 @@ public static class GrantConcession
         HttpContext http,
         IDocumentStore store,
         IClock clock,
+        PersonalDataVault vault,
         CancellationToken ct)
     {
         if (Idempotency.Check(idempotencyKey) is { } missing)
@@ -31,10 +34,21 @@ public static class GrantConcession
             return Infrastructure.Problems.BadRequest("Missing fields", "profileId, validFrom and validTo (local dates) are required.");
 
         var grantId = Guid.CreateVersion7();
+        // The evidence reference is personal data: sealed with the card's own key, so erasure makes it unreadable in the
+        // events too. The plain text is checked by the decision; only the sealed text is recorded.
+        // A request the decision would refuse creates no key (bad input writes nothing).
+        string? sealedEvidence = null;
+        var plain = new Domain.Cards.GrantConcession(grantId, request.ProfileId, from, to, request.Evidence!);
+        await using (var query = store.QuerySession())
+        {
+            if (await query.LoadAsync<Card>(id, ct) is { } card
+                && CardDecisions.Decide(card, await SchemeWriter.ReadAsync(query, ct), plain, clock.GetCurrentInstant()).Refusal is null)
+                sealedEvidence = await vault.SealAsync(Subjects.Card(id), request.Evidence!, ct);
+        }
         return await CardCommands.RunAsync(
             store, id, new Idempotency("concession", idempotencyKey!, $"grant {request.ProfileId} {from:yyyy-MM-dd}..{to:yyyy-MM-dd} to card {id}"),
             (card, scheme) => CardDecisions.Decide(card, scheme,
-                new Domain.Cards.GrantConcession(grantId, request.ProfileId, from, to, request.Evidence!), clock.GetCurrentInstant()),
+                plain with { RecordedEvidence = sealedEvidence }, clock.GetCurrentInstant()),
             (card, _) => CardView.From(card),
             http, ct);
     }

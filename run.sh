@@ -47,7 +47,8 @@ curl -fsS "$URL/health/ready"; echo
 # Bring the demo city to life: its terminals tap demo cards, go offline now and then, upload later (CITYPASS_DEMO_TERMINALS=0 to stop them).
 if [ "${CITYPASS_DEMO_TERMINALS:-8}" != "0" ]; then
   dotnet build src/CityPass.TerminalSimulator -c Release 2>&1 | grep -E " error |rror\(s\)" || true
-  dotnet run --project src/CityPass.TerminalSimulator -c Release --no-build -- demo --api "$URL" --terminals "${CITYPASS_DEMO_TERMINALS:-8}" --seconds 86400 &
+  CITYPASS_ADMIN_EMAIL=$ADMIN_EMAIL CITYPASS_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+    dotnet run --project src/CityPass.TerminalSimulator -c Release --no-build -- demo --api "$URL" --terminals "${CITYPASS_DEMO_TERMINALS:-8}" --seconds 86400 &
   demo=$!
   trap 'kill $demo $host 2>/dev/null; wait $host 2>/dev/null' INT TERM EXIT
 fi

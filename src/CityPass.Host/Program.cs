@@ -50,21 +50,29 @@ app.UseSwaggerUI(o =>
 });
 app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
 app.MapCityPassHealth();
-app.MapIssueCard();
-app.MapReadCard();
-app.MapLoadValue();
-app.MapBlockCard();
-app.MapPurchaseProduct();
-app.MapGrantConcession();
-app.MapReadScheme();
-app.MapChangeScheme();
 app.MapAccounts();
-app.MapPayments();
-app.MapCardholders();
-app.MapTerminalEnrolment();
+
+// The scheme's administrators: cards at the desk, the scheme, terminals and keys.
+var administration = app.MapGroup("").RequireAuthorization(AccountsSetup.AdministratorPolicy);
+administration.MapIssueCard();
+administration.MapReadCard();
+administration.MapLoadValue();
+administration.MapBlockCard();
+administration.MapPurchaseProduct();
+administration.MapGrantConcession();
+administration.MapReadScheme();
+administration.MapChangeScheme();
+administration.MapTerminalEnrolment();
+administration.MapTerminalHealth();
+administration.MapSequenceGaps();
+
+// Terminals: what they send is signed message by message (docs/terminal-protocol.md), not by an HTTP login.
 app.MapDenyList();
 app.MapOfflineTaps();
-app.MapTerminalHealth();
+app.MapPublicVenues();
+
+app.MapPayments();
+app.MapCardholders();
 app.MapFinance();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))

@@ -3,14 +3,41 @@ using System.Text.Json;
 
 namespace CityPass.TerminalSimulator;
 
-/// <summary>The two administrator calls a terminal installer and a card bureau make before any tap.</summary>
+/// <summary>
+/// The administrator calls a terminal installer and a card bureau make before any tap, signed in as an administrator
+/// (./run.sh's demo administrator unless CITYPASS_ADMIN_EMAIL / CITYPASS_ADMIN_PASSWORD say otherwise).
+/// </summary>
 public sealed class CityPassApi(Uri baseAddress)
 {
     private readonly HttpClient _http = new() { BaseAddress = baseAddress };
+    private bool _signedIn;
+
+    private async Task SignInAsync()
+    {
+        if (_signedIn)
+            return;
+        var login = await _http.PostAsJsonAsync("/account/login", new
+        {
+            email = Environment.GetEnvironmentVariable("CITYPASS_ADMIN_EMAIL") ?? "admin@citypass.demo",
+            password = Environment.GetEnvironmentVariable("CITYPASS_ADMIN_PASSWORD") ?? "Demo-Admin-2026",
+        });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        _signedIn = true;
+    }
+
+    /// <summary>The scheme as administrators see it (the demo lists its terminals from it).</summary>
+    public async Task<JsonElement> SchemeAsync()
+    {
+        await SignInAsync();
+        return await _http.GetFromJsonAsync<JsonElement>("/scheme");
+    }
 
     /// <summary>Attaches a terminal to its venue and enrols it (re-enrolling rotates its key); returns its key.</summary>
     public async Task<byte[]> EnrolAsync(string terminalId, string? venueId = null)
     {
+        await SignInAsync();
         if (venueId is not null)
             (await _http.PutAsJsonAsync($"/scheme/terminals/{terminalId}", new { venueId })).EnsureSuccessStatusCode();
         var response = await _http.PostAsync($"/terminals/{terminalId}/enrol", null);
@@ -22,6 +49,7 @@ public sealed class CityPassApi(Uri baseAddress)
     /// <summary>The card's diversified key, as a personalisation machine receives it; the counter starts from the clock so reruns never reuse one.</summary>
     public async Task<CardChip> PersonaliseAsync(string uid)
     {
+        await SignInAsync();
         var response = await _http.PostAsJsonAsync("/cards/personalisation", new { uid });
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();

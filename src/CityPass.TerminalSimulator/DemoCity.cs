@@ -25,8 +25,7 @@ public static class DemoCity
         var uids = Option("cards", "04A22B1C5D6E80,04B33C2D6E7F91,04C44D3E7F80A2,DEADBEEF").Split(',');
 
         var api = new CityPassApi(apiUri);
-        using var http = new HttpClient { BaseAddress = apiUri };
-        var scheme = await http.GetFromJsonAsync<JsonElement>("/scheme");
+        var scheme = await api.SchemeAsync();
         var terminals = scheme.GetProperty("terminals").EnumerateObject()
             .Select(t => (Id: t.Name, Venue: t.Value.GetProperty("venueId").GetString()!))
             .Take(int.Parse(Option("terminals", "8"))).ToList();

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using CityPass.Contracts.Terminals;
 using MassTransit;
@@ -76,6 +77,40 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         ConfigureMore(builder);
     }
 
+    private string? _administratorToken;
+
+    /// <summary>
+    /// Clients from <c>CreateClient()</c> act as the scheme's administrator (the desk, the scheme, terminals), as the
+    /// tests of those endpoints need; <see cref="Anonymous"/> is a client with no identity at all.
+    /// </summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        if (_administratorToken is not null)
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _administratorToken);
+    }
+
+    public HttpClient Anonymous()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = null;
+        return client;
+    }
+
+    private async Task<string> AdministratorTokenAsync()
+    {
+        var http = CreateClient();
+        for (var attempt = 0; ; attempt++)
+        {
+            var login = await http.PostAsJsonAsync("/account/login", new { email = AdministratorEmail, password = AdministratorPassword });
+            if (login.IsSuccessStatusCode)
+                return (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString()!;
+            if (attempt == 50)
+                throw new InvalidOperationException($"The test administrator cannot sign in: {(int)login.StatusCode}.");
+            await Task.Delay(100); // seeded as the host starts
+        }
+    }
+
     /// <summary>Settings of a fixture that needs a differently configured host (real Stripe client against a stub).</summary>
     protected virtual void ConfigureMore(IWebHostBuilder builder)
     {
@@ -95,6 +130,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         });
         StartServer(); // starts the host (TestServer, or Kestrel for the browser tests): Marten schema, bus, receive endpoints
         await Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+        _administratorToken = await AdministratorTokenAsync();
         await TestCity.DefineAsync(CreateClient(), Start);
         Clock.Reset(Start);
     }

@@ -10,8 +10,19 @@ namespace CityPass.Host.Schemes;
 /// <summary>One change to the scheme, as the audit trail shows it.</summary>
 public sealed record SchemeChange(long Version, string Type, object Change, Instant RecordedAt);
 
+/// <summary>A venue as anyone may see it: where the card is accepted.</summary>
+public sealed record PublicVenue(string Id, string Name, VenueKind Kind);
+
 public static class ReadScheme
 {
+    /// <summary>The venues, for the portal and apps: public information, no login needed.</summary>
+    public static void MapPublicVenues(this IEndpointRouteBuilder app) =>
+        app.MapGet("/venues", async (IQuerySession session, CancellationToken ct) =>
+                TypedResults.Ok((await SchemeWriter.ReadAsync(session, ct)).Venues.Values
+                    .OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => new PublicVenue(v.Id, v.Name, v.Kind)).ToList()))
+            .WithTags("Venues")
+            .WithSummary("Where the card is accepted.");
+
     public static void MapReadScheme(this IEndpointRouteBuilder app)
     {
         var scheme = app.MapGroup("/scheme").WithTags("Scheme administration");

@@ -62,7 +62,7 @@ public class AccountsAndPrivacyTests(CityPassHost host)
             request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
             var response = await intruder.SendAsync(request);
             Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{method} {path} answered {response.StatusCode} to another cardholder");
-            Assert.Equal(HttpStatusCode.Unauthorized, (await host.CreateClient().SendAsync(new HttpRequestMessage(method, path))).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await host.Anonymous().SendAsync(new HttpRequestMessage(method, path))).StatusCode);
         }
 
         // The intruder's own views show nothing of it, and the card is untouched.

@@ -28,7 +28,7 @@ public class FinanceAccessTests(CityPassHost host)
         await host.LedgerCaughtUp();
         var rows = await host.RowCount();
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await host.CreateClient().SendAsync(new HttpRequestMessage(new HttpMethod(method), path))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.Anonymous().SendAsync(new HttpRequestMessage(new HttpMethod(method), path))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await cardholder.SendAsync(new HttpRequestMessage(new HttpMethod(method), path))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await administrator.SendAsync(new HttpRequestMessage(new HttpMethod(method), path))).StatusCode);
         Assert.Equal(rows, await host.RowCount());

@@ -50,7 +50,7 @@ public class AccountTests(CityPassHost host)
     [Fact]
     public async Task Cardholder_endpoints_need_a_signed_in_cardholder()
     {
-        var anonymous = host.CreateClient();
+        var anonymous = host.Anonymous();
         var card = Guid.NewGuid();
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/me/cards")).StatusCode);
@@ -69,7 +69,7 @@ public class AccountTests(CityPassHost host)
         var card = await host.CreateClient().IssuedCard();
 
         Assert.Equal(HttpStatusCode.Forbidden, (await holder.PostAsJsonAsync($"/admin/accounts/{email}/cards", new { cardId = card.Id })).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await host.CreateClient().PostAsJsonAsync($"/admin/accounts/{email}/cards", new { cardId = card.Id })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.Anonymous().PostAsJsonAsync($"/admin/accounts/{email}/cards", new { cardId = card.Id })).StatusCode);
 
         var admin = await host.Administrator();
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/admin/accounts/{email}/cards", new { cardId = card.Id })).StatusCode);

@@ -23,7 +23,7 @@ public static class Cardholders
     public static async Task<(HttpClient Http, string Email)> SignedInCardholder(this CityPassHost host)
     {
         var email = $"holder-{Guid.NewGuid():N}@example.test";
-        var anonymous = host.CreateClient();
+        var anonymous = host.Anonymous();
         var registered = await anonymous.PostAsJsonAsync("/account/register", new { email, password = Password });
         Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
         return (await host.SignedIn(email, Password), email);

@@ -113,8 +113,8 @@
     $("sign-in-form").hidden = true;
     $("sign-out").hidden = false;
     try {
-      const scheme = await api("GET", "/scheme").catch(() => null);
-      if (scheme && scheme.venues) venues = Object.fromEntries(Object.values(scheme.venues).map((v) => [v.id, v.name]));
+      const known = await api("GET", "/venues").catch(() => null);
+      if (Array.isArray(known)) venues = Object.fromEntries(known.map((v) => [v.id, v.name]));
       const cards = await api("GET", "/me/cards");
       const list = $("cards");
       list.replaceChildren(...(cards.length ? await Promise.all(cards.map(renderCard)) : [el("p", {}, "No card on this account yet.")]));

@@ -37,8 +37,11 @@ public static class OfflineTapEndpoints
                 return accepted is null ? Problems.BadRequest("Invalid batch", problem!) : TypedResults.Ok(accepted);
             })
             .WithSummary("Upload taps honoured offline (up to 1,000 a batch): each recorded exactly once, whatever the order or repeats.");
-        terminals.MapGet("/{id}/gaps", async (string id, OfflineTapIngestor ingestor, CancellationToken ct) =>
-                TypedResults.Ok(await ingestor.GapsAsync(id, ct)))
-            .WithSummary("Sequence numbers of a terminal never received, online or offline.");
     }
+
+    public static void MapSequenceGaps(this IEndpointRouteBuilder app) =>
+        app.MapGet("/terminals/{id}/gaps", async (string id, OfflineTapIngestor ingestor, CancellationToken ct) =>
+                TypedResults.Ok(await ingestor.GapsAsync(id, ct)))
+            .WithTags("Terminals")
+            .WithSummary("Sequence numbers of a terminal never received, online or offline.");
 }

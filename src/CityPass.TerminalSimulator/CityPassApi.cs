@@ -54,6 +54,6 @@ public sealed class CityPassApi(Uri baseAddress)
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return new CardChip(Convert.FromBase64String(body.GetProperty("key").GetString()!), body.GetProperty("uid").GetString()!,
-            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
+            TerminalClock.Now.ToUnixTimeMilliseconds() * 1000);
     }
 }

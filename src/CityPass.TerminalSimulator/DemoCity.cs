@@ -60,13 +60,13 @@ public static class DemoCity
             return Task.CompletedTask;
         });
         var random = new Random(id.GetHashCode());
-        var sequence = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 10;
+        var sequence = TerminalClock.Now.ToUnixTimeMilliseconds() * 10;
         var offline = new List<JsonObject>();
         var lastBeat = DateTimeOffset.MinValue;
         while (!stop.IsCancellationRequested)
         {
             var card = cards[random.Next(cards.Count)];
-            var now = DateTimeOffset.UtcNow;
+            var now = TerminalClock.Now;
             var linkDown = now.Minute % 3 == 1 && offline.Count < 50; // one minute in three, the link is down
             var seq = ++sequence;
             if (linkDown)

@@ -28,12 +28,12 @@ var venueId = Option("venue", "piscine-brequigny");
 var api = new CityPassApi(new Uri(Option("api", "http://127.0.0.1:5080")));
 var terminalKey = await api.EnrolAsync(terminalId, venueId);
 var card = await api.PersonaliseAsync(positional[0]);
-var sequence = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+var sequence = TerminalClock.Now.ToUnixTimeMilliseconds();
 await using var terminal = await RawTerminal.ConnectAsync(new Uri(Option("broker", "amqp://guest:guest@127.0.0.1:5672/")), terminalId);
 try
 {
     var reply = await terminal.TapAsync(Option("exchange", "citypass-taps"), terminalKey, terminalId, sequence, positional[0], card,
-        venueId, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5));
+        venueId, TerminalClock.Now, TimeSpan.FromSeconds(5));
     Console.WriteLine(RawTerminal.IsAuthorized(reply) ? "AUTHORIZED" : "DECLINED");
     Console.WriteLine(args.Contains("--envelope") ? reply.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : RawTerminal.Describe(reply));
     return RawTerminal.IsAuthorized(reply) ? 0 : 1;

@@ -88,7 +88,7 @@ public sealed class RawTerminal : IAsyncDisposable
             ["sourceAddress"] = $"rabbitmq://{_brokerHost}/{_replies}",
             ["destinationAddress"] = $"rabbitmq://{_brokerHost}/{exchange}",
             ["responseAddress"] = $"rabbitmq://{_brokerHost}/{_replies}?temporary=true",
-            ["expirationTime"] = (DateTimeOffset.UtcNow + timeout).ToString("O", CultureInfo.InvariantCulture),
+            ["expirationTime"] = (TerminalClock.Now + timeout).ToString("O", CultureInfo.InvariantCulture),
             ["messageType"] = new JsonArray($"urn:message:CityPass.Contracts.Terminals:{messageType}"),
             ["message"] = message,
         };

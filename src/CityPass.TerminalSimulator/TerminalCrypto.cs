@@ -44,3 +44,11 @@ public sealed class CardChip(byte[] cardKey, string canonicalUid, long counter =
         return (counter, Convert.ToHexString(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(message)).AsSpan(0, 8)));
     }
 }
+
+/// <summary>The terminal's own clock (a device's clock, not CityPass's): replace <see cref="Provider"/> to test at another time.</summary>
+public static class TerminalClock
+{
+    public static TimeProvider Provider { get; set; } = TimeProvider.System;
+
+    public static DateTimeOffset Now => Provider.GetUtcNow();
+}

@@ -1,4 +1,3 @@
-using CityPass.Host.Terminals;
 using System.Text.Json;
 using CityPass.Domain;
 using CityPass.Domain.Cards;
@@ -6,6 +5,7 @@ using CityPass.Domain.Schemes;
 using CityPass.Host.Cards.Reading;
 using CityPass.Host.Infrastructure;
 using CityPass.Host.Schemes;
+using CityPass.Host.Terminals;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 

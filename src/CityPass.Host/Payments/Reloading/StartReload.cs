@@ -1,4 +1,3 @@
-using CityPass.Host.Terminals;
 using System.Security.Claims;
 using CityPass.Domain;
 using CityPass.Domain.Cards;
@@ -7,6 +6,7 @@ using CityPass.Host.Accounts;
 using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Gateways;
 using CityPass.Host.Payments.Webhooks;
+using CityPass.Host.Terminals;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

@@ -1,8 +1,8 @@
-using CityPass.Host.Terminals;
 using CityPass.Domain.Cards;
 using CityPass.Domain.Payments;
 using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Reloading;
+using CityPass.Host.Terminals;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;

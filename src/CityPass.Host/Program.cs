@@ -14,6 +14,7 @@ using CityPass.Host.Payments;
 using CityPass.Host.Taps.Offline;
 using CityPass.Host.Terminals;
 using CityPass.Host.Finance;
+using CityPass.Host.Operations.FailedMessages;
 using Marten;
 using NodaTime;
 
@@ -36,6 +37,7 @@ builder.Services.AddCityPassAccounts(builder.Configuration);
 builder.Services.AddCityPassPayments(builder.Configuration);
 builder.Services.AddCityPassFinance(builder.Configuration);
 builder.Services.AddCityPassCardholders(builder.Configuration);
+builder.Services.AddCityPassFailedMessages();
 
 var app = builder.Build();
 
@@ -66,6 +68,7 @@ app.MapDenyList();
 app.MapOfflineTaps();
 app.MapTerminalHealth();
 app.MapFinance();
+app.MapFailedMessages();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
     await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(),

@@ -118,6 +118,11 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         {
             await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
             await channel.ExchangeDeleteAsync(queue);
+            foreach (var failed in new[] { queue + "_error", queue + "_skipped" })
+            {
+                await channel.QueueDeleteAsync(failed, ifUnused: false, ifEmpty: false);
+                await channel.ExchangeDeleteAsync(failed);
+            }
         }
     }
 

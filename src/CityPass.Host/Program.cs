@@ -15,6 +15,7 @@ using CityPass.Host.Taps.Offline;
 using CityPass.Host.Terminals;
 using CityPass.Host.Finance;
 using CityPass.Host.Operations.FailedMessages;
+using CityPass.Host.Operations.Telemetry;
 using Marten;
 using NodaTime;
 
@@ -38,6 +39,7 @@ builder.Services.AddCityPassPayments(builder.Configuration);
 builder.Services.AddCityPassFinance(builder.Configuration);
 builder.Services.AddCityPassCardholders(builder.Configuration);
 builder.Services.AddCityPassFailedMessages();
+builder.Services.AddCityPassTelemetry(builder.Configuration);
 
 var app = builder.Build();
 
@@ -69,6 +71,7 @@ app.MapOfflineTaps();
 app.MapTerminalHealth();
 app.MapFinance();
 app.MapFailedMessages();
+app.MapCityPassMetrics();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
     await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(),

@@ -14,6 +14,8 @@ using CityPass.Host.Payments;
 using CityPass.Host.Taps.Offline;
 using CityPass.Host.Terminals;
 using CityPass.Host.Finance;
+using CityPass.Host.Operations.FailedMessages;
+using CityPass.Host.Operations.Telemetry;
 using Marten;
 using NodaTime;
 
@@ -36,6 +38,8 @@ builder.Services.AddCityPassAccounts(builder.Configuration);
 builder.Services.AddCityPassPayments(builder.Configuration);
 builder.Services.AddCityPassFinance(builder.Configuration);
 builder.Services.AddCityPassCardholders(builder.Configuration);
+builder.Services.AddCityPassFailedMessages();
+builder.Services.AddCityPassTelemetry(builder.Configuration);
 
 var app = builder.Build();
 
@@ -74,6 +78,8 @@ app.MapPublicVenues();
 app.MapPayments();
 app.MapCardholders();
 app.MapFinance();
+app.MapFailedMessages();
+app.MapCityPassMetrics();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
     await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(),

@@ -25,7 +25,20 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     public static readonly string RabbitMqUri = Environment.GetEnvironmentVariable("CITYPASS_TEST_RABBITMQ")
         ?? "amqp://guest:guest@127.0.0.1:5672/";
 
-    private readonly string _run = Guid.NewGuid().ToString("N")[..10];
+    private readonly string _run;
+    private readonly bool _sharing;
+
+    public CityPassHost() : this(null)
+    {
+    }
+
+    /// <summary>A host of its own, or (with <paramref name="shareWith"/>) a second instance on the same schema, queues and clock.</summary>
+    protected CityPassHost(CityPassHost? shareWith)
+    {
+        _run = shareWith?._run ?? Guid.NewGuid().ToString("N")[..10];
+        _sharing = shareWith is not null;
+        Clock = shareWith?.Clock ?? new FakeClock(Start - Duration.FromDays(2), Duration.FromMilliseconds(1));
+    }
 
     /// <summary>Wednesday 25 November 2026, 18:00 in Rennes.</summary>
     public static readonly Instant Start = Instant.FromUtc(2026, 11, 25, 17, 0);
@@ -34,7 +47,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     /// Each reading advances it by a millisecond. The test city is defined two days before <see cref="Start"/> (tariffs
     /// take effect when defined, never in the past), so that offline taps of the last day find their prices.
     /// </summary>
-    public FakeClock Clock { get; } = new(Start - Duration.FromDays(2), Duration.FromMilliseconds(1));
+    public FakeClock Clock { get; }
 
     public string Schema => $"test_{_run}";
 
@@ -141,6 +154,8 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     public new async Task DisposeAsync()
     {
         await base.DisposeAsync();
+        if (_sharing)
+            return; // the schema and the queues belong to the first host
         await using (var connection = new NpgsqlConnection(PostgresConnection))
         {
             await connection.OpenAsync();
@@ -154,6 +169,11 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         {
             await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
             await channel.ExchangeDeleteAsync(queue);
+            foreach (var failed in new[] { queue + "_error", queue + "_skipped" })
+            {
+                await channel.QueueDeleteAsync(failed, ifUnused: false, ifEmpty: false);
+                await channel.ExchangeDeleteAsync(failed);
+            }
         }
     }
 

@@ -27,12 +27,13 @@ public static class StripeWebhook
             .AllowAnonymous();
 
     private static async Task<Results<Ok<WebhookReceipt>, ProblemHttpResult>> Handle(
-        HttpRequest request, StripeWebhookProcessor processor, CancellationToken ct)
+        HttpRequest request, StripeWebhookProcessor processor, CityPass.Host.Operations.Telemetry.CityPassTelemetry telemetry, CancellationToken ct)
     {
         // The signature covers the exact bytes Stripe sent: read them raw, never through a model binder.
         using var reader = new StreamReader(request.Body);
         var json = await reader.ReadToEndAsync(ct);
         var result = await processor.ReceiveAsync(json, request.Headers["Stripe-Signature"].ToString(), ct);
+        telemetry.Webhook(result.Receipt is { } r ? (r.Duplicate ? "duplicate" : r.Outcome.ToString()) : "refused");
         return result.Receipt is { } receipt
             ? TypedResults.Ok(receipt)
             : Problems.BadRequest(result.RefusalTitle!, result.RefusalDetail!);

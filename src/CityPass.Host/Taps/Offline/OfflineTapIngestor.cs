@@ -18,7 +18,7 @@ namespace CityPass.Host.Taps.Offline;
 /// </summary>
 public sealed class OfflineTapIngestor(
     IDocumentStore store, IClock clock, TapVerifier verifier, IncidentLog incidents, IOptions<TerminalOptions> options, IConfiguration configuration,
-    ILogger<OfflineTapIngestor> logger)
+    CityPass.Host.Operations.Telemetry.CityPassTelemetry telemetry, ILogger<OfflineTapIngestor> logger)
 {
     public const int MaxBatch = 1000;
 
@@ -40,6 +40,7 @@ public sealed class OfflineTapIngestor(
             (recorded, duplicates, rejected) = (recorded + accepted.Recorded, duplicates + accepted.Duplicates, rejected + accepted.Rejected);
             flagged.AddRange(accepted.Flagged);
         }
+        telemetry.OfflineTaps(recorded, duplicates, rejected);
         return (new OfflineTapsAccepted(upload.TerminalId, upload.BatchId, recorded, duplicates, rejected, flagged, await GapsAsync(upload.TerminalId, ct)), null);
     }
 

@@ -1,0 +1,35 @@
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace CityPass.Host.Operations.Telemetry;
+
+/// <summary>
+/// OpenTelemetry metrics (CityPass, MassTransit, ASP.NET Core, Kestrel) on a Prometheus <c>/metrics</c> endpoint, and
+/// traces (CityPass, MassTransit, ASP.NET Core) exported with OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// </summary>
+public static class TelemetrySetup
+{
+    public static IServiceCollection AddCityPassTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<CityPassTelemetry>();
+        var otel = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(configuration["OTEL_SERVICE_NAME"] ?? "citypass"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(CityPassTelemetry.Name, "MassTransit", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddAspNetCoreInstrumentation()
+                // Scrapes always see the latest values (the default caches a scrape for 300 ms).
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0))
+            .WithTracing(tracing => tracing
+                .AddSource(CityPassTelemetry.Name, "MassTransit")
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/metrics")
+                    && !http.Request.Path.StartsWithSegments("/health")));
+        if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            otel.UseOtlpExporter();
+        return services;
+    }
+
+    /// <summary>Prometheus's scrape endpoint. Anonymous: bind it to a private network or put it behind the proxy's rules.</summary>
+    public static void MapCityPassMetrics(this IEndpointRouteBuilder app) => app.MapPrometheusScrapingEndpoint("/metrics");
+}

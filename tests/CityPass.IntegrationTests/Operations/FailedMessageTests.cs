@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CityPass.IntegrationTests.Payments;
+using RabbitMQ.Client;
+
+namespace CityPass.IntegrationTests.Operations;
+
+/// <summary>
+/// Poison messages land in MassTransit's error queue with the reason; an administrator lists, inspects and replays them,
+/// and a replay of a tap already decided charges nothing more. Everything on the wire is raw RabbitMQ.Client.
+/// </summary>
+[Collection(CityPassCollection.Name)]
+public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
+{
+    private readonly HttpClient _http = host.CreateClient();
+    private IConnection _rabbit = null!;
+    private IChannel _channel = null!;
+    private readonly string _replies = $"failed-messages-test-{Guid.NewGuid():N}";
+
+    public async Task InitializeAsync()
+    {
+        _rabbit = await new ConnectionFactory { Uri = new Uri(CityPassHost.RabbitMqUri) }.CreateConnectionAsync();
+        _channel = await _rabbit.CreateChannelAsync();
+        await _channel.ExchangeDeclareAsync(_replies, ExchangeType.Fanout, durable: false, autoDelete: true);
+        await _channel.QueueDeclareAsync(_replies, durable: false, exclusive: true, autoDelete: true);
+        await _channel.QueueBindAsync(_replies, _replies, routingKey: "");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _channel.DisposeAsync();
+        await _rabbit.DisposeAsync();
+    }
+
+    private string ErrorQueue => host.TapQueue + "_error";
+
+    [Fact]
+    public async Task Malformed_JSON_on_the_tap_queue_lands_in_the_error_queue_with_the_reason_and_the_administrator_sees_it()
+    {
+        var messageId = Guid.NewGuid().ToString();
+        var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", DeliveryMode = DeliveryModes.Persistent, MessageId = messageId };
+        await _channel.BasicPublishAsync("", host.TapQueue, mandatory: false, properties, Encoding.UTF8.GetBytes("{\"messageType\": [\"urn:message:CityPass.Contracts.Terminals:AuthorizeTap\"], \"message\": {"));
+
+        // In the error queue, with MassTransit's fault headers, found with basic.get and put back.
+        var admin = await host.Administrator();
+        var listed = await Eventually(async () =>
+            (await admin.GetFromJsonAsync<List<JsonObject>>("/admin/failed-messages"))!.FirstOrDefault(m => m["id"]!.GetValue<string>() == messageId));
+        Assert.Equal(host.TapQueue, listed["queue"]!.GetValue<string>());
+        Assert.Equal(ErrorQueue, listed["failedQueue"]!.GetValue<string>());
+        Assert.False(string.IsNullOrWhiteSpace(listed["reason"]?.GetValue<string>()));
+
+        await using (var peek = await _rabbit.CreateChannelAsync())
+        {
+            var raw = await peek.BasicGetAsync(ErrorQueue, autoAck: false);
+            Assert.NotNull(raw);
+            Assert.Equal(messageId, raw.BasicProperties.MessageId);
+            Assert.Contains("MT-Fault-Message", raw.BasicProperties.Headers!.Keys);
+            Assert.Contains("MT-Fault-ExceptionType", raw.BasicProperties.Headers!.Keys);
+            await peek.BasicNackAsync(raw.DeliveryTag, multiple: false, requeue: true);
+        }
+
+        // Inspecting shows the body as sent; listing twice loses nothing.
+        var detail = await admin.GetFromJsonAsync<JsonObject>($"/admin/failed-messages/{messageId}");
+        Assert.EndsWith("\"message\": {", detail!["body"]!.GetValue<string>());
+        Assert.Contains("MT-Fault-Message", detail["headers"]!.AsObject().Select(h => h.Key));
+        Assert.Equal(listed["reason"]!.GetValue<string>(), detail["reason"]!.GetValue<string>());
+        Assert.Single((await admin.GetFromJsonAsync<List<JsonObject>>("/admin/failed-messages"))!, m => m["id"]!.GetValue<string>() == messageId);
+
+        // Not for anyone else, and an unknown id is a problem+json 404.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.GetAsync("/admin/failed-messages")).StatusCode);
+        var missing = await admin.PostAsync("/admin/failed-messages/no-such-message/replay", null);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task A_replayed_tap_is_decided_once_however_often_it_is_replayed()
+    {
+        var card = await _http.CardWithBalance(10_00);
+        var tap = await host.Terminals.Tap($"ops-desk-{Guid.NewGuid():N}"[..20], 1, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant());
+        var requestId = Guid.NewGuid().ToString();
+        var envelope = new JsonObject
+        {
+            ["messageId"] = requestId,
+            ["requestId"] = requestId,
+            ["sourceAddress"] = $"rabbitmq://127.0.0.1/{_replies}",
+            ["destinationAddress"] = $"rabbitmq://127.0.0.1/{host.TapQueue}",
+            ["responseAddress"] = $"rabbitmq://127.0.0.1/{_replies}?temporary=true",
+            ["messageType"] = new JsonArray("urn:message:CityPass.Contracts.Terminals:AuthorizeTap"),
+            ["message"] = JsonSerializer.SerializeToNode(tap, Api.Json),
+        };
+        var admin = await host.Administrator();
+
+        // A tap that failed before it was decided: the replay decides it (one charge, one answer).
+        await PutInErrorQueue(envelope, requestId);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"/admin/failed-messages/{requestId}/replay", null)).StatusCode);
+        var first = await Reply();
+        Assert.Contains("TapAuthorized", first["messageType"]!.ToJsonString());
+        Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
+        Assert.DoesNotContain((await admin.GetFromJsonAsync<List<JsonObject>>("/admin/failed-messages"))!, m => m["id"]!.GetValue<string>() == requestId);
+
+        // The same tap in the error queue again (processed, but its fault was recorded): the replay answers alike and charges nothing.
+        await PutInErrorQueue(envelope, requestId);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"/admin/failed-messages/{requestId}/replay", null)).StatusCode);
+        var second = await Reply();
+        Assert.Equal(first["message"]!.ToJsonString(), second["message"]!.ToJsonString());
+        Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
+        Assert.Single(await _http.History(card.Id), l => l.Kind == "charged");
+    }
+
+    private async Task PutInErrorQueue(JsonObject envelope, string messageId)
+    {
+        await _channel.QueueDeclareAsync(ErrorQueue, durable: true, exclusive: false, autoDelete: false);
+        var properties = new BasicProperties
+        {
+            ContentType = "application/vnd.masstransit+json",
+            DeliveryMode = DeliveryModes.Persistent,
+            MessageId = messageId,
+            Headers = new Dictionary<string, object?>
+            {
+                ["MT-Reason"] = "fault",
+                ["MT-Fault-ExceptionType"] = "Npgsql.NpgsqlException",
+                ["MT-Fault-Message"] = "Exception while reading from stream",
+            },
+        };
+        await _channel.BasicPublishAsync("", ErrorQueue, mandatory: false, properties, Encoding.UTF8.GetBytes(envelope.ToJsonString()));
+    }
+
+    private async Task<JsonObject> Reply() =>
+        await Eventually(async () => await _channel.BasicGetAsync(_replies, autoAck: true) is { } got
+            ? JsonNode.Parse(Encoding.UTF8.GetString(got.Body.Span))!.AsObject()
+            : null);
+
+    private static async Task<T> Eventually<T>(Func<Task<T?>> probe) where T : class
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await probe() is { } found)
+                return found;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("Nothing came within 10 s.");
+    }
+}

@@ -70,7 +70,7 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
         Assert.Single((await admin.GetFromJsonAsync<List<JsonObject>>("/admin/failed-messages"))!, m => m["id"]!.GetValue<string>() == messageId);
 
         // Not for anyone else, and an unknown id is a problem+json 404.
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.GetAsync("/admin/failed-messages")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.Anonymous().GetAsync("/admin/failed-messages")).StatusCode);
         var missing = await admin.PostAsync("/admin/failed-messages/no-such-message/replay", null);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType!.MediaType);

@@ -203,23 +203,8 @@ public sealed class TapAuthorizer(
         return (replies, found);
     }
 
-    /// <summary>Checks what a terminal sent before anything is read or written.</summary>
-    private static string? Validate(AuthorizeTap tap)
-    {
-        if (string.IsNullOrWhiteSpace(tap.TerminalId) || tap.TerminalId.Length > 64)
-            return "terminalId is required (1 to 64 characters).";
-        if (tap.Sequence < 0)
-            return $"sequence must be zero or more (got {tap.Sequence}).";
-        if (string.IsNullOrWhiteSpace(tap.VenueId) || tap.VenueId.Length > 64)
-            return "venueId is required (1 to 64 characters).";
-        if (tap.TerminalTime == default)
-            return "terminalTime is required (ISO-8601 UTC).";
-        if (tap.CardCounter < 0)
-            return "cardCounter is required (zero or more).";
-        if (string.IsNullOrEmpty(tap.Cryptogram) || string.IsNullOrEmpty(tap.Mac))
-            return "cryptogram and mac are required.";
-        return CardUid.TryParse(tap.CardUid, out _, out var uidError) ? null : uidError;
-    }
+    private static string? Validate(AuthorizeTap tap) =>
+        TapVerifier.FieldsProblem(tap.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram, tap.Mac);
 
     /// <summary>A refusal that is not recorded as a tap (nothing is written but the incident).</summary>
     private (object, SecurityIncident) Refused(AuthorizeTap tap, string uid, TapDeclineReason reason, string message, string kind, Instant now) =>

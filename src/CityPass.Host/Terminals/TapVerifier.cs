@@ -27,6 +27,25 @@ public sealed class TapVerifier(KeyRing keys)
     public bool CardIsAuthentic(string canonicalUid, long counter, string terminalId, long sequence, string? cryptogram) =>
         CardCryptogram.Verify(keys.CardKey(canonicalUid), canonicalUid, counter, terminalId, sequence, cryptogram);
 
+    /// <summary>What is wrong with a tap's fields, online or offline, before anything is read or written; null when nothing.</summary>
+    public static string? FieldsProblem(string? terminalId, long sequence, string? cardUid, string? venueId, Instant terminalTime,
+        long cardCounter, string? cryptogram, string? mac)
+    {
+        if (string.IsNullOrWhiteSpace(terminalId) || terminalId.Length > 64)
+            return "terminalId is required (1 to 64 characters).";
+        if (sequence < 0)
+            return $"sequence must be zero or more (got {sequence}).";
+        if (string.IsNullOrWhiteSpace(venueId) || venueId.Length > 64)
+            return "venueId is required (1 to 64 characters).";
+        if (terminalTime == default)
+            return "terminalTime is required (ISO-8601 UTC).";
+        if (cardCounter < 0)
+            return "cardCounter is required (zero or more).";
+        if (string.IsNullOrEmpty(cryptogram) || string.IsNullOrEmpty(mac))
+            return "cryptogram and mac are required.";
+        return Domain.CardUid.TryParse(cardUid, out _, out var uidError) ? null : uidError;
+    }
+
     public static string TapLine(string terminalId, long sequence, string cardUid, string venueId, Instant terminalTime, long counter, string cryptogram) =>
         TerminalSignature.ForTap(terminalId, sequence, cardUid, venueId, terminalTime.ToUnixTimeMilliseconds(), counter, cryptogram);
 }

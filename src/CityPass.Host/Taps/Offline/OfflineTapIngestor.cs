@@ -61,20 +61,27 @@ public sealed class OfflineTapIngestor(
 
         var taps = upload.Taps.Select(t => (Tap: t, Uid: CardUid.TryParse(t.CardUid, out var u, out _) ? u!.Value.Value : "")).ToList();
         var uids = taps.Select(t => t.Uid).Distinct().ToArray();
+        var counters = taps.Select(t => (long?)t.Tap.CardCounter).Distinct().ToArray();
         var batch = session.CreateBatchQuery();
         var schemeTask = batch.Load<Scheme>(Scheme.StreamId);
         var recordedTask = batch.LoadMany<TapRecord>().ById(taps.Select(t => TapRecord.IdFor(upload.TerminalId, t.Tap.Sequence)).ToArray());
-        var cardsTask = batch.Query<Card>().Where(c => c.Uid.IsOneOf(uids)).ToList();
-        var countersTask = batch.Query<TapRecord>().Where(r => r.CardUid.IsOneOf(uids) && r.CardCounter != null).Select(r => new UsedCounter(r.CardUid, r.CardCounter, r.Id)).ToList();
+        var cardIdsTask = batch.Query<Card>().Where(c => c.Uid.IsOneOf(uids)).Select(c => new CardKey(c.Uid, c.Id)).ToList();
+        // Only the counters this upload uses: the cost does not grow with the cards' histories.
+        var countersTask = batch.Query<TapRecord>().Where(r => r.CardUid.IsOneOf(uids) && r.CardCounter.IsOneOf(counters))
+            .Select(r => new UsedCounter(r.CardUid, r.CardCounter, r.Id)).ToList();
         await batch.Execute(ct);
 
         var scheme = await schemeTask ?? Scheme.Empty;
         var recorded = (await recordedTask).Select(r => r.Id).ToHashSet();
-        var cards = (await cardsTask).ToDictionary(c => c.Uid);
+        var cards = (await cardIdsTask).ToDictionary(c => c.Uid, c => c.Id);
         var usedCounters = (await countersTask).Select(c => (c.CardUid, c.Counter)).ToHashSet();
+        // Every card of the upload fetched for writing in one more round trip.
+        var fetch = session.CreateBatchQuery();
+        var fetching = cards.Values.Select(id => (Id: id, Task: fetch.Events.FetchForWriting<Card>(id))).ToList();
+        await fetch.Execute(ct);
         var streams = new Dictionary<Guid, JasperFx.Events.IEventStream<Card>>();
-        foreach (var card in cards.Values)
-            streams[card.Id] = await session.Events.FetchForWriting<Card>(card.Id, ct);
+        foreach (var (id, task) in fetching)
+            streams[id] = await task;
         var states = streams.ToDictionary(s => s.Key, s => s.Value.Aggregate!);
 
         int added = 0, duplicates = 0, rejected = 0;
@@ -100,20 +107,20 @@ public sealed class OfflineTapIngestor(
             long? counter = tap.CardCounter;
             var charged = Money.Zero;
             Guid? cardId = null;
-            if (!cards.TryGetValue(uid, out var card))
+            if (!cards.TryGetValue(uid, out var known))
                 flag = "unknown-card";
             else if (!verifier.CardIsAuthentic(uid, tap.CardCounter, upload.TerminalId, tap.Sequence, tap.Cryptogram))
-                (flag, counter, cardId) = ("card-not-authentic", null, card.Id);
+                (flag, counter, cardId) = ("card-not-authentic", null, known);
             else if (!usedCounters.Add((uid, tap.CardCounter)))
-                (flag, counter, cardId) = ("card-replayed", null, card.Id);
+                (flag, counter, cardId) = ("card-replayed", null, known);
             else
             {
-                cardId = card.Id;
-                var outcome = OfflineTapDecisions.Decide(states[card.Id], scheme, new Tap(tap.VenueId, upload.TerminalId, tap.Sequence, tap.TerminalTime));
+                cardId = known;
+                var outcome = OfflineTapDecisions.Decide(states[known], scheme, new Tap(tap.VenueId, upload.TerminalId, tap.Sequence, tap.TerminalTime));
                 if (outcome.Events.Count > 0)
                 {
-                    streams[card.Id].AppendMany(outcome.Events.ToArray());
-                    states[card.Id] = outcome.Events.Aggregate(states[card.Id], (c, e) => c.Evolve(e));
+                    streams[known].AppendMany(outcome.Events.ToArray());
+                    states[known] = outcome.Events.Aggregate(states[known], (c, e) => c.Evolve(e));
                 }
                 (flag, charged) = (outcome.Flag, outcome.Charged);
             }
@@ -163,12 +170,9 @@ public sealed class OfflineTapIngestor(
         {
             if (tap is null)
                 return "A tap is null.";
-            if (tap.Sequence < 0 || tap.CardCounter < 0)
-                return $"Tap {tap.Sequence}: sequence and cardCounter are zero or more.";
-            if (string.IsNullOrWhiteSpace(tap.VenueId) || tap.TerminalTime == default || string.IsNullOrEmpty(tap.Mac) || string.IsNullOrEmpty(tap.Cryptogram))
-                return $"Tap {tap.Sequence}: venueId, terminalTime, cryptogram and mac are required.";
-            if (!CardUid.TryParse(tap.CardUid, out _, out var uidError))
-                return $"Tap {tap.Sequence}: {uidError}";
+            if (TapVerifier.FieldsProblem(upload.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter,
+                    tap.Cryptogram, tap.Mac) is { } problem)
+                return $"Tap {tap.Sequence}: {problem}";
         }
         return upload.Taps.GroupBy(t => t.Sequence).FirstOrDefault(g => g.Distinct().Count() > 1) is { } twice
             ? $"Sequence {twice.Key} appears twice in the batch with different taps."
@@ -179,4 +183,6 @@ public sealed class OfflineTapIngestor(
         new(Guid.CreateVersion7(), kind, terminalId, uid, sequence, detail, now);
 
     private sealed record UsedCounter(string CardUid, long? Counter, string Id);
+
+    private sealed record CardKey(string Uid, Guid Id);
 }

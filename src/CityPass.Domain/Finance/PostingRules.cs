@@ -15,6 +15,14 @@ public static class PostingRules
 
     public const string UnknownOperator = "unattributed";
 
+    /// <summary>The event types <see cref="Post"/> handles; a projection feeding it subscribes to exactly these.</summary>
+    public static readonly IReadOnlyList<Type> PostedEventTypes =
+    [
+        typeof(ValueLoaded), typeof(FareCharged), typeof(EntryRedeemed), typeof(ProductPurchased), typeof(ValueReclaimed),
+        typeof(CardDebtRecorded), typeof(DebtSettled), typeof(FareOwed), typeof(BalanceRefunded),
+        typeof(ValueTransferredOut), typeof(ValueTransferredIn), typeof(ProviderTransactionRecorded),
+    ];
+
     public static LedgerEntry? Post(object @event, long sequence, Scheme scheme)
     {
         var time = scheme.Time;

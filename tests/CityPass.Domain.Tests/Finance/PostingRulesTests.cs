@@ -93,3 +93,24 @@ public class PostingRulesTests
     public void Events_that_move_no_money_post_nothing() =>
         Assert.Null(PostingRules.Post(new CardBlocked(CardId, "lost", Evening), 8, Scheme));
 }
+
+public class PostedEventTypesTests
+{
+    /// <summary>Card events that move no money: anything else on a card's stream must be posted.</summary>
+    private static readonly Type[] MoveNoMoney =
+    [
+        typeof(CardIssued), typeof(ConcessionGranted), typeof(CardBlocked), typeof(CardUnblocked),
+        typeof(ReloadReserved), typeof(ReloadReservationReleased),
+    ];
+
+    [Fact]
+    public void Every_card_event_is_posted_or_declared_to_move_no_money()
+    {
+        var cardEvents = typeof(Card).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(Card).Namespace && t.IsSealed && t.GetProperty("CardId")?.PropertyType == typeof(Guid) && t != typeof(Card))
+            .ToList();
+        Assert.NotEmpty(cardEvents);
+        Assert.All(cardEvents, t => Assert.True(PostingRules.PostedEventTypes.Contains(t) || MoveNoMoney.Contains(t),
+            $"{t.Name} is neither posted by PostingRules nor declared to move no money."));
+    }
+}

@@ -1,4 +1,3 @@
-using CityPass.Domain.Cards;
 using CityPass.Domain.Finance;
 using CityPass.Domain.Schemes;
 using JasperFx.Events;
@@ -16,18 +15,9 @@ public sealed partial class LedgerProjection : EventProjection
 {
     public LedgerProjection()
     {
-        IncludeType<ValueLoaded>();
-        IncludeType<FareCharged>();
-        IncludeType<EntryRedeemed>();
-        IncludeType<ProductPurchased>();
-        IncludeType<ValueReclaimed>();
-        IncludeType<CardDebtRecorded>();
-        IncludeType<DebtSettled>();
-        IncludeType<FareOwed>();
-        IncludeType<BalanceRefunded>();
-        IncludeType<ValueTransferredOut>();
-        IncludeType<ValueTransferredIn>();
-        IncludeType<ProviderTransactionRecorded>();
+        // The same list the posting rules switch over: an event type posted there is never filtered out here.
+        foreach (var type in PostingRules.PostedEventTypes)
+            IncludeType(type);
     }
 
     public override async ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)

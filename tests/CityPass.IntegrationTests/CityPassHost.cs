@@ -148,6 +148,15 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         Clock.Reset(Start);
     }
 
+    /// <summary>Sends a tap as a terminal does and returns the answer: a <see cref="TapAuthorized"/> or a <see cref="TapDeclined"/>.</summary>
+    public async Task<object> Decide(AuthorizeTap tap)
+    {
+        var response = await TapClient().GetResponse<TapAuthorized, TapDeclined>(tap);
+        if (response.Is(out Response<TapAuthorized>? authorized))
+            return authorized!.Message;
+        return response.Is(out Response<TapDeclined>? declined) ? declined!.Message : throw new InvalidOperationException("No reply type matched.");
+    }
+
     public IRequestClient<AuthorizeTap> TapClient() =>
         Services.GetRequiredService<IBus>().CreateRequestClient<AuthorizeTap>(new Uri($"queue:{TapQueue}"), RequestTimeout.After(s: 30));
 

@@ -45,10 +45,7 @@ public static class CardholderSteps
     public static async Task<object> Tap(this CityPassHost host, string uid, string venue)
     {
         var tap = await host.Terminals.Tap($"{venue}-cardholders", Interlocked.Increment(ref _sequence), uid, venue, host.Clock.GetCurrentInstant());
-        var response = await host.TapClient().GetResponse<TapAuthorized, TapDeclined>(tap);
-        if (response.Is(out Response<TapAuthorized>? authorized))
-            return authorized!.Message;
-        return response.Is(out Response<TapDeclined>? declined) ? declined!.Message : throw new InvalidOperationException("No reply type matched.");
+        return await host.Decide(tap);
     }
 
     public static async Task Buy(this HttpClient admin, Guid cardId, string productId)

@@ -15,10 +15,7 @@ public class RefundTests(CityPassHost host)
     private async Task<object> Tap(string uid)
     {
         var tap = await host.Terminals.Tap("library-refunds-gate", Interlocked.Increment(ref _sequence), uid, TestCity.Library, host.Clock.GetCurrentInstant());
-        var response = await host.TapClient().GetResponse<TapAuthorized, TapDeclined>(tap);
-        if (response.Is(out Response<TapAuthorized>? ok))
-            return ok!.Message;
-        return response.Is(out Response<TapDeclined>? declined) ? declined!.Message : throw new InvalidOperationException("No reply type matched.");
+        return await host.Decide(tap);
     }
 
     [Fact]

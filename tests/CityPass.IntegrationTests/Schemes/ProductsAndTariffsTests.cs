@@ -21,11 +21,8 @@ public class ProductsAndTariffsTests(CityPassHost host)
 
     private async Task<object> Tap(string uid, string venue)
     {
-        var response = await host.TapClient().GetResponse<TapAuthorized, TapDeclined>(
+        return await host.Decide(
             await host.Terminals.Tap($"{venue}-products-gate", Interlocked.Increment(ref _sequence), uid, venue, host.Clock.GetCurrentInstant()));
-        if (response.Is(out Response<TapAuthorized>? authorized))
-            return authorized!.Message;
-        return response.Is(out Response<TapDeclined>? declined) ? declined!.Message : throw new InvalidOperationException();
     }
 
     private async Task<HttpResponseMessage> Buy(Guid cardId, string productId, string? startDate = null)

@@ -15,13 +15,7 @@ public class TerminalAuthenticationTests(CityPassHost host)
     private readonly HttpClient _http = host.CreateClient();
     private static long _sequence = 5_000_000;
 
-    private async Task<object> Send(AuthorizeTap tap)
-    {
-        var response = await host.TapClient().GetResponse<TapAuthorized, TapDeclined>(tap);
-        if (response.Is(out Response<TapAuthorized>? authorized))
-            return authorized!.Message;
-        return response.Is(out Response<TapDeclined>? declined) ? declined!.Message : throw new InvalidOperationException();
-    }
+    private Task<object> Send(AuthorizeTap tap) => host.Decide(tap);
 
     private Task<AuthorizeTap> Tap(string terminal, string uid, long? counter = null) =>
         host.Terminals.Tap(terminal, Interlocked.Increment(ref _sequence), uid, TestCity.Library, host.Clock.GetCurrentInstant(), counter);

@@ -49,10 +49,11 @@ public static class DenyListTracking
         var blocks = CardBlocks(session);
         if (blocks.Count == 0 || Pending.TryGetValue(session, out _))
             return;
+        var uids = (await session.LoadManyAsync<Card>(ct, blocks.Select(b => b.CardId).Distinct().ToArray())).ToDictionary(c => c.Id, c => c.Uid);
         var changes = new List<object>();
         foreach (var (cardId, data) in blocks)
         {
-            var uid = (await session.LoadAsync<Card>(cardId, ct))?.Uid
+            var uid = uids.GetValueOrDefault(cardId)
                 ?? throw new InvalidOperationException($"Card {cardId} is blocked before it was issued.");
             changes.Add(data is CardBlocked b
                 ? new CardDenied(uid, cardId, b.Reason, b.BlockedAt)

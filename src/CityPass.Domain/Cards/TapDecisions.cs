@@ -80,10 +80,9 @@ public static class TapDecisions
             return new TapDecision.Authorized(entry, right.Kind.ToString(), right.ProductId, left, right.ValidTo, Money.Zero, card.Balance);
         }
 
-        if (scheme.PayAsYouGoAt(venue.Id) is { } payg
-            && Pricing.Quote(scheme, payg.Id, venue.Id, card.ActiveProfile(scheme, local.Date), now) is { } quote)
+        var profile = card.ActiveProfile(scheme, local.Date);
+        if (scheme.PayAsYouGoAt(venue.Id) is { } payg && Pricing.Quote(scheme, payg.Id, venue.Id, profile, now) is { } quote)
         {
-            var profile = card.ActiveProfile(scheme, local.Date);
             var cap = (profile?.DailyCapCents ?? scheme.StandardDailyCapCents) is { } capCents ? Money.FromCents(capCents) : (Money?)null;
             var price = Pricing.Cap(quote, cap, card.CapDay == serviceDate ? card.SpentOnCapDay : Money.Zero);
             if (card.Balance < price.Charged)

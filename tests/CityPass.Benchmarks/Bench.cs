@@ -23,7 +23,6 @@ public sealed class BenchHost : CityPassHost
 {
     protected override void ConfigureMore(IWebHostBuilder builder)
     {
-        builder.UseSetting("Terminals:ConcurrentTaps", "32");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         // Lost races are retried by design; Marten still logs each at error level.
         builder.UseSetting("Logging:LogLevel:Marten", "Critical");
@@ -78,9 +77,11 @@ public sealed class Bench : IAsyncDisposable
         r["npgsql_insert_tx_per_s"] = Math.Round(await NpgsqlInsertRate(8, TimeSpan.FromSeconds(_quick ? 2 : 8)));
 
         Step("baseline: no-op MassTransit request/response, 64 concurrent");
+        var cpu = CpuMeter.Start();
         var noop = await Measure(64, _quick ? 2_000 : 10_000, async _ => await _client.CreateRequestClient<Ping>().GetResponse<Pong>(new Ping()));
         r["noop_rr_rps"] = Math.Round(noop.Rps);
         r["noop_rr_p99_ms"] = Math.Round(noop.P(0.99), 1);
+        Cpu(r, "noop", cpu.PerRequest(noop.Requests));
 
         Step("cards and terminals");
         var cards = await CardsWithBalance(_quick ? 300 : 2_000, 150_00);
@@ -91,6 +92,7 @@ public sealed class Bench : IAsyncDisposable
         foreach (var concurrency in new[] { 1, 8, 64 })
         {
             Step($"online taps, {concurrency} concurrent terminals");
+            cpu = CpuMeter.Start();
             var run = await Measure(concurrency, _quick ? (concurrency == 1 ? 200 : 1_500) : (concurrency == 1 ? 1_000 : 10_000),
                 async worker => await TapAsync(terminals[worker], cards[Random.Shared.Next(cards.Count)].Uid));
             r[$"tap_rps_c{concurrency}"] = Math.Round(run.Rps);
@@ -102,6 +104,7 @@ public sealed class Bench : IAsyncDisposable
                 r["tap_rps"] = Math.Round(run.Rps);
                 r["tap_p99_ms"] = Math.Round(run.P(0.99), 1);
                 r["ratio_tap_to_noop"] = Math.Round(run.Rps / noop.Rps, 2);
+                Cpu(r, "tap", cpu.PerRequest(run.Requests));
             }
         }
 
@@ -136,6 +139,13 @@ public sealed class Bench : IAsyncDisposable
         r["correct"] = correct;
         r["correctness"] = detail;
         return r;
+    }
+
+    /// <summary>CPU milliseconds per request by process group, e.g. <c>tap_cpu_ms_postgres</c>.</summary>
+    private static void Cpu(Dictionary<string, object> r, string what, IReadOnlyDictionary<string, double> perRequest)
+    {
+        foreach (var (group, value) in perRequest)
+            r[group == "machine_busy" ? $"{what}_machine_busy" : $"{what}_cpu_ms_{group}"] = value;
     }
 
     private static void Step(string what) => Console.WriteLine($"[bench] {what}");

@@ -16,6 +16,7 @@ using CityPass.Host.Terminals;
 using CityPass.Host.Finance;
 using CityPass.Host.Operations.FailedMessages;
 using CityPass.Host.Operations.Telemetry;
+using CityPass.Host.Operations.Projections;
 using Marten;
 using NodaTime;
 
@@ -81,11 +82,15 @@ app.MapFinance();
 app.MapFailedMessages();
 app.MapCityPassMetrics();
 
+if (args.FirstOrDefault() == ProjectionRebuild.Command)
+    return await ProjectionRebuild.RunAsync(app.Services, args.Skip(1).ToList(), CancellationToken.None);
+
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
     await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(),
         app.Configuration.GetSection("Ledger").Get<LedgerOptions>()?.ToLimits() ?? MoneyLimits.Default, app.Logger, CancellationToken.None);
 
 await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

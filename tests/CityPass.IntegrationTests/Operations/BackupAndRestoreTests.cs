@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using CityPass.Contracts.Terminals;
+using CityPass.Host.Cards;
+using Npgsql;
+
+namespace CityPass.IntegrationTests.Operations;
+
+/// <summary>
+/// The operator's procedures of docs/operations.md, run as written: scripts/backup.sh, the schema lost, scripts/restore.sh,
+/// and the host's rebuild-projections command for a read model lost while the events are intact.
+/// A host of its own: the test drops its schema.
+/// </summary>
+public class BackupAndRestoreTests : IAsyncLifetime
+{
+    private readonly CityPassHost _host = new();
+
+    public Task InitializeAsync() => _host.InitializeAsync();
+
+    public Task DisposeAsync() => _host.DisposeAsync();
+
+    [Fact]
+    public async Task A_dump_brings_back_every_card_after_the_schema_is_lost_and_a_lost_read_model_is_rebuilt_from_the_events()
+    {
+        var http = _host.CreateClient();
+        var cards = new List<CardView>();
+        for (var i = 0; i < 3; i++)
+            cards.Add(await http.CardWithBalance(20_00 + i * 100));
+        var terminal = $"backup-{Guid.NewGuid():N}"[..20];
+        for (var i = 0; i < cards.Count; i++)
+            Assert.IsType<TapAuthorized>(await _host.Decide(await _host.Terminals.Tap(terminal, i + 1, cards[i].Uid, TestCity.Pool, _host.Clock.GetCurrentInstant())));
+        var before = await Balances(http, cards);
+        Assert.All(cards, c => Assert.True(before[c.Id] < c.BalanceCents)); // the taps were charged
+
+        var dump = Path.Combine(Path.GetTempPath(), $"citypass-{_host.Schema}.dump");
+        try
+        {
+            var (backup, backupOutput) = await Script("backup.sh", "--schema", _host.Schema, "--database", Database, "-o", dump);
+            Assert.True(backup == 0, backupOutput);
+            Assert.True(new FileInfo(dump).Length > 0);
+
+            // A restore never overwrites a live schema by accident.
+            var (refused, refusal) = await Script("restore.sh", dump, "--database", Database);
+            Assert.True(refused == 3, refusal);
+            Assert.Contains("--replace", refusal);
+
+            await Sql($"DROP SCHEMA {_host.Schema} CASCADE");
+            Assert.Equal(HttpStatusCode.InternalServerError, (await http.GetAsync($"/cards/{cards[0].Id}")).StatusCode);
+
+            var (restored, restoreOutput) = await Script("restore.sh", dump, "--database", Database);
+            Assert.True(restored == 0, restoreOutput);
+            Assert.Equal(before, await Balances(http, cards));
+
+            // The restored store takes new taps: versions and sequences went on from where they were.
+            Assert.IsType<TapAuthorized>(await _host.Decide(await _host.Terminals.Tap(terminal, 10, cards[0].Uid, TestCity.Pool, _host.Clock.GetCurrentInstant())));
+            var afterTap = await Balances(http, cards);
+            Assert.True(afterTap[cards[0].Id] < before[cards[0].Id]);
+
+            // The cards' read model lost (events intact): the rebuild command puts every balance back from the events.
+            await Sql($"DELETE FROM {_host.Schema}.mt_doc_card");
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/cards/{cards[0].Id}")).StatusCode);
+            var (rebuilt, rebuildOutput) = await RebuildProjections("Card");
+            Assert.True(rebuilt == 0, rebuildOutput);
+            Assert.Contains("rebuilt Card", rebuildOutput);
+            Assert.Equal(afterTap, await Balances(http, cards));
+
+            var (unknown, unknownOutput) = await RebuildProjections("NoSuchProjection");
+            Assert.Equal(2, unknown);
+            Assert.Contains("Card", unknownOutput); // lists the known ones
+        }
+        finally
+        {
+            File.Delete(dump);
+        }
+    }
+
+    private static string Database => new NpgsqlConnectionStringBuilder(CityPassHost.PostgresConnection).Database!;
+
+    private static async Task<Dictionary<Guid, long>> Balances(HttpClient http, IEnumerable<CardView> cards)
+    {
+        var balances = new Dictionary<Guid, long>();
+        foreach (var card in cards)
+            balances[card.Id] = (await http.GetFromJsonAsync<CardView>($"/cards/{card.Id}", Api.Json))!.BalanceCents;
+        return balances;
+    }
+
+    private static async Task Sql(string sql)
+    {
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static Task<(int, string)> Script(string name, params string[] arguments)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(CityPassHost.PostgresConnection);
+        var start = new ProcessStartInfo(Path.Combine(Root, "scripts", name));
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment["PGHOST"] = connection.Host;
+        start.Environment["PGPORT"] = connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["PGUSER"] = connection.Username;
+        start.Environment["PGPASSWORD"] = connection.Password;
+        return Run(start);
+    }
+
+    /// <summary>The host's own command, as an operator runs it: <c>dotnet CityPass.Host.dll rebuild-projections ...</c>.</summary>
+    private Task<(int, string)> RebuildProjections(params string[] names)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.Combine(Root, "src", "CityPass.Host") };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CityPass.Host.dll"));
+        start.ArgumentList.Add("rebuild-projections");
+        foreach (var name in names)
+            start.ArgumentList.Add(name);
+        start.Environment["ConnectionStrings__Marten"] = CityPassHost.PostgresConnection;
+        start.Environment["ConnectionStrings__RabbitMq"] = CityPassHost.RabbitMqUri;
+        start.Environment["Marten__Schema"] = _host.Schema;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        return Run(start);
+    }
+
+    private static async Task<(int ExitCode, string Output)> Run(ProcessStartInfo start)
+    {
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
+    private static string Root
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CityPass.sln")))
+                directory = directory.Parent;
+            return directory?.FullName ?? throw new InvalidOperationException("The repository's root (CityPass.sln) was not found.");
+        }
+    }
+}

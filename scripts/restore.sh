@@ -18,7 +18,7 @@ done
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5433} PGUSER=${PGUSER:-citypass} PGPASSWORD=${PGPASSWORD:-citypass}
 PG_BIN=/usr/lib/postgresql/15/bin
 [ -x "$PG_BIN/pg_restore" ] || PG_BIN=$(dirname "$(command -v pg_restore)")
-schema=$("$PG_BIN/pg_restore" --list "$file" | awk '$4 == "SCHEMA" {print $6; exit}')
+schema=$("$PG_BIN/pg_restore" --list "$file" | awk '$4 == "SCHEMA" && !found {print $6; found = 1}')
 [ -n "$schema" ] || { echo "the dump holds no schema" >&2; exit 2; }
 exists=$("$PG_BIN/psql" -qtA -d "$database" -c "SELECT 1 FROM pg_namespace WHERE nspname = '$schema'")
 clean=()

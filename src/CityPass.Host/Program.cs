@@ -16,7 +16,7 @@ using CityPass.Host.Terminals;
 using CityPass.Host.Finance;
 using CityPass.Host.Operations.FailedMessages;
 using CityPass.Host.Operations.Telemetry;
-using CityPass.Host.Operations.Projections;
+using CityPass.Host.Operations;
 using Marten;
 using NodaTime;
 
@@ -82,8 +82,8 @@ app.MapFinance();
 app.MapFailedMessages();
 app.MapCityPassMetrics();
 
-if (args.FirstOrDefault() == ProjectionRebuild.Command)
-    return await ProjectionRebuild.RunAsync(app.Services, args.Skip(1).ToList(), CancellationToken.None);
+if (HostCommands.Run(app.Services, args) is { } command)
+    return await command;
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
     await DemoCity.SeedAsync(app.Services.GetRequiredService<IDocumentStore>(), app.Services.GetRequiredService<IClock>(),

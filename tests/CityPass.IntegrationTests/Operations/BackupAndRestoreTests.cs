@@ -60,12 +60,12 @@ public class BackupAndRestoreTests : IAsyncLifetime
             // The cards' read model lost (events intact): the rebuild command puts every balance back from the events.
             await Sql($"DELETE FROM {_host.Schema}.mt_doc_card");
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/cards/{cards[0].Id}")).StatusCode);
-            var (rebuilt, rebuildOutput) = await RebuildProjections("Card");
+            var (rebuilt, rebuildOutput) = await _host.HostCommand("rebuild-projections", "Card");
             Assert.True(rebuilt == 0, rebuildOutput);
             Assert.Contains("rebuilt Card", rebuildOutput);
             Assert.Equal(afterTap, await Balances(http, cards));
 
-            var (unknown, unknownOutput) = await RebuildProjections("NoSuchProjection");
+            var (unknown, unknownOutput) = await _host.HostCommand("rebuild-projections", "NoSuchProjection");
             Assert.Equal(2, unknown);
             Assert.Contains("Card", unknownOutput); // lists the known ones
         }
@@ -96,50 +96,13 @@ public class BackupAndRestoreTests : IAsyncLifetime
     private static Task<(int, string)> Script(string name, params string[] arguments)
     {
         var connection = new NpgsqlConnectionStringBuilder(CityPassHost.PostgresConnection);
-        var start = new ProcessStartInfo(Path.Combine(Root, "scripts", name));
+        var start = new ProcessStartInfo(Path.Combine(Processes.Root, "scripts", name));
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         start.Environment["PGHOST"] = connection.Host;
         start.Environment["PGPORT"] = connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["PGUSER"] = connection.Username;
         start.Environment["PGPASSWORD"] = connection.Password;
-        return Run(start);
-    }
-
-    /// <summary>The host's own command, as an operator runs it: <c>dotnet CityPass.Host.dll rebuild-projections ...</c>.</summary>
-    private Task<(int, string)> RebuildProjections(params string[] names)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.Combine(Root, "src", "CityPass.Host") };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CityPass.Host.dll"));
-        start.ArgumentList.Add("rebuild-projections");
-        foreach (var name in names)
-            start.ArgumentList.Add(name);
-        start.Environment["ConnectionStrings__Marten"] = CityPassHost.PostgresConnection;
-        start.Environment["ConnectionStrings__RabbitMq"] = CityPassHost.RabbitMqUri;
-        start.Environment["Marten__Schema"] = _host.Schema;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        return Run(start);
-    }
-
-    private static async Task<(int ExitCode, string Output)> Run(ProcessStartInfo start)
-    {
-        start.RedirectStandardOutput = start.RedirectStandardError = true;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await error);
-    }
-
-    private static string Root
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CityPass.sln")))
-                directory = directory.Parent;
-            return directory?.FullName ?? throw new InvalidOperationException("The repository's root (CityPass.sln) was not found.");
-        }
+        return Processes.Run(start);
     }
 }

@@ -111,6 +111,44 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
         Assert.Single(await _http.History(card.Id), l => l.Kind == "charged");
     }
 
+    [Fact]
+    public async Task The_failed_messages_command_lists_shows_and_replays_from_a_shell()
+    {
+        var card = await _http.CardWithBalance(10_00);
+        var tap = await host.Terminals.Tap($"ops-cli-{Guid.NewGuid():N}"[..20], 1, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant());
+        var requestId = Guid.NewGuid().ToString();
+        await PutInErrorQueue(new JsonObject
+        {
+            ["messageId"] = requestId,
+            ["requestId"] = requestId,
+            ["sourceAddress"] = $"rabbitmq://127.0.0.1/{_replies}",
+            ["destinationAddress"] = $"rabbitmq://127.0.0.1/{host.TapQueue}",
+            ["responseAddress"] = $"rabbitmq://127.0.0.1/{_replies}?temporary=true",
+            ["messageType"] = new JsonArray("urn:message:CityPass.Contracts.Terminals:AuthorizeTap"),
+            ["message"] = JsonSerializer.SerializeToNode(tap, Api.Json),
+        }, requestId);
+
+        var (listed, list) = await host.HostCommand("failed-messages", "list");
+        Assert.True(listed == 0, list);
+        Assert.Contains($"{requestId}\t{host.TapQueue}\t{ErrorQueue}", list);
+
+        var (shown, show) = await host.HostCommand("failed-messages", "show", requestId);
+        Assert.True(shown == 0, show);
+        Assert.Contains(tap.Cryptogram, show);
+        Assert.Contains("Exception while reading from stream", show);
+
+        var (replayed, replay) = await host.HostCommand("failed-messages", "replay", requestId);
+        Assert.True(replayed == 0, replay);
+        Assert.Contains($"replayed {requestId} to {host.TapQueue}", replay);
+        Assert.Contains("TapAuthorized", (await Reply())["messageType"]!.ToJsonString());
+        Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
+
+        // Gone from the error queue; a wrong id or a wrong usage says so with its exit code.
+        Assert.Equal(1, (await host.HostCommand("failed-messages", "replay", requestId)).ExitCode);
+        Assert.Equal(2, (await host.HostCommand("failed-messages", "purge")).ExitCode);
+        Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
+    }
+
     private async Task PutInErrorQueue(JsonObject envelope, string messageId)
     {
         await _channel.QueueDeclareAsync(ErrorQueue, durable: true, exclusive: false, autoDelete: false);

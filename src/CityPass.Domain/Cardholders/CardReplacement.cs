@@ -78,6 +78,14 @@ public sealed record CardReplacement(
     public static CardReplacement From(CardReplacementRequested e) =>
         new(e.ReplacementId, e.OldCardId, e.NewCardId, e.AccountId, e.Reason, e.RequestedAt, e.RequestedAt);
 
+    /// <summary>The events of a CardReplacement's stream: those <see cref="Evolve"/> folds and the one that starts it. Its projection takes
+    /// only these (a stream of other events is not a CardReplacement's); keep it beside the switch, a test compares them.</summary>
+    public static readonly IReadOnlyList<Type> EventTypes =
+    [
+        typeof(CardReplacementRequested), typeof(ReplacementCardAssigned), typeof(ReplacedCardBlocked),
+        typeof(ReplacementValueMovedOut), typeof(ReplacementValueMovedIn), typeof(CardReplacementCompleted),
+    ];
+
     public CardReplacement Evolve(object @event) => @event switch
     {
         ReplacementCardAssigned e => this with { NewCardId = e.NewCardId, LastChangedAt = e.AssignedAt },

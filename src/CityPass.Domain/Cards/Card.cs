@@ -103,6 +103,17 @@ public sealed record Card(
     public static Card From(CardIssued issued) =>
         new(issued.CardId, issued.Uid, Money.Zero, CardStatus.Active, null, issued.IssuedAt, issued.IssuedAt, [], [], null, Money.Zero);
 
+    /// <summary>The events of a Card's stream: those <see cref="Evolve"/> folds and the one that starts it. Its projection takes
+    /// only these (a stream of other events is not a Card's); keep it beside the switch, a test compares them.</summary>
+    public static readonly IReadOnlyList<Type> EventTypes =
+    [
+        typeof(CardIssued), typeof(ValueLoaded), typeof(FareCharged), typeof(EntryRedeemed),
+        typeof(ProductPurchased), typeof(ConcessionGranted), typeof(CardBlocked), typeof(CardUnblocked),
+        typeof(ReloadReserved), typeof(ReloadReservationReleased), typeof(ValueReclaimed), typeof(CardDebtRecorded),
+        typeof(FareOwed), typeof(DebtSettled), typeof(ValueTransferredOut), typeof(ValueTransferredIn),
+        typeof(BalanceRefunded),
+    ];
+
     public Card Evolve(object @event) => @event switch
     {
         ValueLoaded e => this with { Balance = Balance + e.Amount, LastChangedAt = e.LoadedAt },

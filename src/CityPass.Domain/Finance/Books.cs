@@ -67,6 +67,14 @@ public sealed record FinanceBooks(Guid Id, ImmutableList<ClosedDay> ClosedDays)
 
     public bool IsClosed(LocalDate day) => LastClosed is { } last && day <= last.Day && ClosedDays.Any(d => d.Day == day);
 
+    /// <summary>The events of a FinanceBooks's stream: those <see cref="Evolve"/> folds. Its projection takes
+    /// only these (a stream of other events is not a FinanceBooks's); keep it beside the switch, a test compares them.</summary>
+    public static readonly IReadOnlyList<Type> EventTypes =
+    [
+        typeof(DayClosed), typeof(ProviderTransactionRecorded), typeof(ProviderReportImported),
+        typeof(DiscrepancyOpened), typeof(DiscrepancyResolved),
+    ];
+
     public FinanceBooks Evolve(object @event) => @event switch
     {
         DayClosed e => this with { ClosedDays = ClosedDays.Add(new ClosedDay(e.Day, e.UpToSequence, e.Statement.Scheme.ClosingFloatCents)) },

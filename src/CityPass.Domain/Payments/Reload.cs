@@ -111,6 +111,16 @@ public sealed record Reload(
         new(requested.ReloadId, requested.CardId, requested.AccountId, requested.Amount, requested.Currency, requested.Provider,
             ReloadStatus.Requested, requested.RequestedAt, requested.RequestedAt);
 
+    /// <summary>The events of a Reload's stream: those <see cref="Evolve"/> folds and the one that starts it. Its projection takes
+    /// only these (a stream of other events is not a Reload's); keep it beside the switch, a test compares them.</summary>
+    public static readonly IReadOnlyList<Type> EventTypes =
+    [
+        typeof(ReloadRequested), typeof(PaymentIntentCreated), typeof(ReloadAbandoned), typeof(ReloadPaymentFailed),
+        typeof(ReloadCanceled), typeof(ReloadPaid), typeof(ReloadCredited), typeof(ReloadFlagged),
+        typeof(ReloadRefunded), typeof(ReloadDisputeOpened), typeof(ReloadDisputeClosed),
+        typeof(ReloadValueTakenBack),
+    ];
+
     public Reload Evolve(object @event) => @event switch
     {
         PaymentIntentCreated x => this with

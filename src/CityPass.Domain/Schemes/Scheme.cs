@@ -131,6 +131,15 @@ public sealed record Scheme(
 
     public SchemeTime Time => new(DateTimeZoneProviders.Tzdb[TimeZoneId], ServiceDayCutoff);
 
+    /// <summary>The events of a Scheme's stream: those <see cref="Evolve"/> folds. Its projection takes
+    /// only these (a stream of other events is not a Scheme's); keep it beside the switch, a test compares them.</summary>
+    public static readonly IReadOnlyList<Type> EventTypes =
+    [
+        typeof(OperatorDefined), typeof(VenueDefined), typeof(TerminalAttached), typeof(TerminalEnrolled),
+        typeof(TerminalDecommissioned), typeof(ProductDefined), typeof(ConcessionProfileDefined), typeof(TariffSet),
+        typeof(SchemeSettingsChanged),
+    ];
+
     public Scheme Evolve(object @event) => @event switch
     {
         OperatorDefined e => this with { Operators = With(Operators, e.Operator.Id, e.Operator) },

@@ -11,6 +11,13 @@ namespace CityPass.Host.Cards;
 /// </summary>
 public sealed partial class CardProjection : SingleStreamProjection<Card, Guid>
 {
+    public CardProjection()
+    {
+        // Only card streams: the deny list's, a reload's or the scheme's are none of this projection's business.
+        foreach (var type in Card.EventTypes)
+            IncludeType(type);
+    }
+
     public override Card? Evolve(Card? snapshot, Guid id, IEvent e) => (snapshot, e.Data) switch
     {
         (null, CardIssued issued) => Card.From(issued),

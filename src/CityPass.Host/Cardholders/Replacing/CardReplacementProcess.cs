@@ -13,6 +13,14 @@ namespace CityPass.Host.Cardholders.Replacing;
 /// <summary>Folds a replacement's stream inline, so the process (and the cardholder) read one row.</summary>
 public sealed partial class CardReplacementProjection : SingleStreamProjection<CardReplacement, Guid>
 {
+    public CardReplacementProjection()
+    {
+        // Only the streams of these events are this projection's: without it, Marten would load a CardReplacement document
+        // for every stream a session writes (a card's included), one round trip per projection.
+        foreach (var type in CardReplacement.EventTypes)
+            IncludeType(type);
+    }
+
     public override CardReplacement? Evolve(CardReplacement? snapshot, Guid id, IEvent e) => (snapshot, e.Data) switch
     {
         (null, CardReplacementRequested requested) => CardReplacement.From(requested),

@@ -7,6 +7,14 @@ namespace CityPass.Host.Payments.Reloading;
 /// <summary>Folds a reload's stream into its <see cref="Reload"/> state, inline (same transaction as its events).</summary>
 public sealed partial class ReloadProjection : SingleStreamProjection<Reload, Guid>
 {
+    public ReloadProjection()
+    {
+        // Only the streams of these events are this projection's: without it, Marten would load a Reload document
+        // for every stream a session writes (a card's included), one round trip per projection.
+        foreach (var type in Reload.EventTypes)
+            IncludeType(type);
+    }
+
     public override Reload? Evolve(Reload? snapshot, Guid id, IEvent e) => (snapshot, e.Data) switch
     {
         (null, ReloadRequested requested) => Reload.From(requested),

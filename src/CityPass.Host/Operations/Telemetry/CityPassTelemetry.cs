@@ -14,8 +14,18 @@ public sealed class CityPassTelemetry
 {
     public const string Name = "CityPass";
 
-    /// <summary>Spans around each batch of tap decisions; MassTransit's own "MassTransit" spans are their parents' siblings.</summary>
+    /// <summary>Spans around each batch of tap decisions, linked to (and from) the consume spans of its taps.</summary>
     public static readonly ActivitySource Activities = new(Name);
+
+    /// <summary>On a tap's consume span: the span id of the <c>tap batch decide</c> span that decided it.</summary>
+    public const string BatchTag = "citypass.batch.span_id";
+
+    public const string BatchSizeTag = "citypass.batch.size";
+
+    /// <summary>On a tap's consume span: its terminal and sequence number (the tap's identity; no card, no cardholder).</summary>
+    public const string TerminalTag = "citypass.terminal.id";
+
+    public const string SequenceTag = "citypass.tap.sequence";
 
     private static readonly Meter Meter = new(Name);
 

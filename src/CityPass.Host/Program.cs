@@ -15,6 +15,7 @@ using CityPass.Host.Taps.Offline;
 using CityPass.Host.Terminals;
 using CityPass.Host.Finance;
 using CityPass.Host.Operations.FailedMessages;
+using CityPass.Host.Operations.Monitoring;
 using CityPass.Host.Operations.Telemetry;
 using Marten;
 using NodaTime;
@@ -40,6 +41,7 @@ builder.Services.AddCityPassFinance(builder.Configuration);
 builder.Services.AddCityPassCardholders(builder.Configuration);
 builder.Services.AddCityPassFailedMessages();
 builder.Services.AddCityPassTelemetry(builder.Configuration);
+builder.Services.AddCityPassMonitoring(builder.Configuration);
 
 var app = builder.Build();
 

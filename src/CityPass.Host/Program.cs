@@ -14,6 +14,7 @@ using CityPass.Host.Payments;
 using CityPass.Host.Taps.Offline;
 using CityPass.Host.Terminals;
 using CityPass.Host.Finance;
+using CityPass.Host.Operations.AdminConsole;
 using CityPass.Host.Operations.FailedMessages;
 using CityPass.Host.Operations.Monitoring;
 using CityPass.Host.Operations.Telemetry;
@@ -81,6 +82,7 @@ app.MapPayments();
 app.MapCardholders();
 app.MapFinance();
 app.MapFailedMessages();
+app.MapAdminConsole();
 app.MapCityPassMetrics();
 
 if (app.Configuration.GetValue<bool>("Demo:Seed"))

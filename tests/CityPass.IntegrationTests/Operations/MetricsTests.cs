@@ -1,4 +1,3 @@
-using System.Globalization;
 using CityPass.Contracts.Terminals;
 
 namespace CityPass.IntegrationTests.Operations;

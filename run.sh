@@ -38,6 +38,7 @@ CityPass is running (Ctrl-C to stop).
   Send a tap                   dotnet run --project src/CityPass.TerminalSimulator -- 04A22B1C5D6E80 --venue piscine-brequigny
   Terminal health / deny list  $URL/terminals/health   $URL/deny-list
   Administrator                $ADMIN_EMAIL / $ADMIN_PASSWORD (POST $URL/account/login)
+  Operations console           $URL/admin (the administrator's login)   metrics: $URL/metrics
   Finance                      $FINANCE_EMAIL / $FINANCE_PASSWORD ($URL/finance)
   Online reloads               sandbox checkout unless Stripe__SecretKey is set (docs/payments.md)
 

@@ -14,7 +14,9 @@ using CityPass.Host.Payments;
 using CityPass.Host.Taps.Offline;
 using CityPass.Host.Terminals;
 using CityPass.Host.Finance;
+using CityPass.Host.Operations.AdminConsole;
 using CityPass.Host.Operations.FailedMessages;
+using CityPass.Host.Operations.Monitoring;
 using CityPass.Host.Operations.Telemetry;
 using CityPass.Host.Operations;
 using Marten;
@@ -41,6 +43,7 @@ builder.Services.AddCityPassFinance(builder.Configuration);
 builder.Services.AddCityPassCardholders(builder.Configuration);
 builder.Services.AddCityPassFailedMessages();
 builder.Services.AddCityPassTelemetry(builder.Configuration);
+builder.Services.AddCityPassMonitoring(builder.Configuration);
 
 var app = builder.Build();
 
@@ -80,6 +83,7 @@ app.MapPayments();
 app.MapCardholders();
 app.MapFinance();
 app.MapFailedMessages();
+app.MapAdminConsole();
 app.MapCityPassMetrics();
 
 if (HostCommands.Run(app.Services, args) is { } command)

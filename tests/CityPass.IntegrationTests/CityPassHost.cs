@@ -86,6 +86,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Accounts:FinancePassword", FinancePassword);
         builder.UseSetting("Finance:CommissionBasisPoints:city", "1000");
         builder.UseSetting("Stripe:WebhookSecret", WebhookSecret);
+        builder.UseSetting("Monitoring:PollSeconds", "1");
         builder.ConfigureTestServices(services => services.AddSingleton<IClock>(Clock));
         ConfigureMore(builder);
     }

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.Http.Json;
 using CityPass.Contracts.Terminals;
 using CityPass.Domain;
 using CityPass.Domain.Security;
 using CityPass.Host.Terminals;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
@@ -47,6 +49,23 @@ public sealed class TestTerminals(CityPassHost host)
     }
 
     public static long NextCounter() => Interlocked.Increment(ref _cardCounter);
+
+    /// <summary>A heartbeat signed with the terminal's key (or <paramref name="key"/>), enrolling the terminal at <paramref name="venueId"/> on first use.</summary>
+    public async Task<TerminalHeartbeat> Heartbeat(string terminalId, string venueId, long denyListVersion, byte[]? key = null)
+    {
+        key ??= await KeyAsync(terminalId, venueId);
+        var at = host.Clock.GetCurrentInstant();
+        var line = string.Join('|', "TerminalHeartbeat", terminalId, "1.4.0", denyListVersion.ToString(CultureInfo.InvariantCulture), "0",
+            at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        return new TerminalHeartbeat(terminalId, "1.4.0", denyListVersion, 0, at, TerminalSignature.Compute(key, line));
+    }
+
+    /// <summary>Sends a signed heartbeat to the heartbeat queue, as the terminal does.</summary>
+    public async Task Beat(string terminalId, string venueId, long denyListVersion, byte[]? key = null)
+    {
+        var endpoint = await host.Services.GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{host.HeartbeatQueue}"));
+        await endpoint.Send(await Heartbeat(terminalId, venueId, denyListVersion, key));
+    }
 
     private async Task<byte[]> EnrolAsync(string terminalId, string venueId)
     {

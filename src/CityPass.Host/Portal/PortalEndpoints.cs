@@ -1,4 +1,4 @@
-using System.Reflection;
+using CityPass.Host.Infrastructure;
 
 namespace CityPass.Host.Portal;
 
@@ -8,36 +8,9 @@ namespace CityPass.Host.Portal;
 /// </summary>
 public static class PortalEndpoints
 {
-    private static readonly (string Path, string Resource, string ContentType)[] Files =
-    [
-        ("/portal", "index.html", "text/html; charset=utf-8"),
-        ("/portal/app.js", "app.js", "text/javascript; charset=utf-8"),
-        ("/portal/app.css", "app.css", "text/css; charset=utf-8"),
-    ];
-
-    public static void MapPortal(this IEndpointRouteBuilder app)
-    {
-        foreach (var (path, resource, contentType) in Files)
-        {
-            var bytes = Read(resource);
-            app.MapGet(path, (HttpContext http) =>
-                {
-                    http.Response.Headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; form-action 'self'";
-                    http.Response.Headers.XContentTypeOptions = "nosniff";
-                    http.Response.Headers.CacheControl = "no-cache";
-                    return Results.Bytes(bytes, contentType);
-                })
-                .AllowAnonymous().ExcludeFromDescription();
-        }
-    }
-
-    private static byte[] Read(string name)
-    {
-        var assembly = Assembly.GetExecutingAssembly();
-        using var stream = assembly.GetManifestResourceStream($"CityPass.Host.Portal.{name}")
-            ?? throw new InvalidOperationException($"The portal's {name} is not embedded in the host.");
-        using var memory = new MemoryStream();
-        stream.CopyTo(memory);
-        return memory.ToArray();
-    }
+    public static void MapPortal(this IEndpointRouteBuilder app) =>
+        app.MapEmbeddedFiles("CityPass.Host.Portal.",
+            ("/portal", "index.html", "text/html; charset=utf-8"),
+            ("/portal/app.js", "app.js", "text/javascript; charset=utf-8"),
+            ("/portal/app.css", "app.css", "text/css; charset=utf-8"));
 }

@@ -14,26 +14,30 @@ public sealed class TapBatcher(TapAuthorizer authorizer, CityPassTelemetry telem
 {
     public const int MaxBatch = 128;
 
-    private readonly Channel<(AuthorizeTap Tap, TaskCompletionSource<object> Reply, long Since)> _queue =
-        Channel.CreateUnbounded<(AuthorizeTap, TaskCompletionSource<object>, long)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <param name="Consume">The span of the tap's delivery (MassTransit's consume activity), when traced.</param>
+    private sealed record Pending(AuthorizeTap Tap, TaskCompletionSource<object> Reply, long Since, Activity? Consume);
 
     public Task<object> DecideAsync(AuthorizeTap tap, CancellationToken ct)
     {
         var reply = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite((tap, reply, Stopwatch.GetTimestamp())))
+        var consume = Activity.Current;
+        consume?.SetTag(CityPassTelemetry.TerminalTag, tap.TerminalId);
+        consume?.SetTag(CityPassTelemetry.SequenceTag, tap.Sequence);
+        if (!_queue.Writer.TryWrite(new Pending(tap, reply, Stopwatch.GetTimestamp(), consume)))
             throw new InvalidOperationException("The tap batcher is stopped.");
         return reply.Task.WaitAsync(ct);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<(AuthorizeTap Tap, TaskCompletionSource<object> Reply, long Since)>(MaxBatch);
+        var batch = new List<Pending>(MaxBatch);
         while (await _queue.Reader.WaitToReadAsync(stoppingToken))
         {
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
                 batch.Add(item);
-            using var activity = CityPassTelemetry.Activities.StartActivity("tap batch decide");
-            activity?.SetTag("citypass.batch.size", batch.Count);
+            using var activity = StartBatchActivity(batch);
             try
             {
                 var replies = await authorizer.AuthorizeAsync(batch.Select(b => b.Tap).ToList(), stoppingToken);
@@ -49,10 +53,32 @@ public sealed class TapBatcher(TapAuthorizer authorizer, CityPassTelemetry telem
                 activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
                 // A transient failure (the database went away): each consumer's retry policy takes its tap again.
                 logger.LogError(e, "Deciding a batch of {Count} taps failed", batch.Count);
-                foreach (var (_, reply, _) in batch)
-                    reply.TrySetException(e);
+                foreach (var pending in batch)
+                    pending.Reply.TrySetException(e);
             }
             batch.Clear();
         }
+    }
+
+    /// <summary>
+    /// A batch decides many taps at once, so its span is the child of none of them: it is a root span linked to each tap's
+    /// consume span, and each consume span is linked back to it and tagged with its span id. One tap is followed from its
+    /// delivery (MassTransit receive/consume) through its batch (and the batch's Marten spans) to its reply (MassTransit send).
+    /// </summary>
+    private static Activity? StartBatchActivity(List<Pending> batch)
+    {
+        var links = batch.Where(p => p.Consume is not null).Select(p => new ActivityLink(p.Consume!.Context)).ToList();
+        var activity = CityPassTelemetry.Activities.StartActivity("tap batch decide", ActivityKind.Internal, parentContext: default, links: links);
+        if (activity is null)
+            return null;
+        activity.SetTag(CityPassTelemetry.BatchSizeTag, batch.Count);
+        var batchLink = new ActivityLink(activity.Context);
+        foreach (var consume in batch.Select(p => p.Consume).OfType<Activity>())
+        {
+            // The consume span waits for this batch: nothing else touches it until its reply is set below.
+            consume.SetTag(CityPassTelemetry.BatchTag, activity.SpanId.ToHexString());
+            consume.AddLink(batchLink);
+        }
+        return activity;
     }
 }

@@ -40,12 +40,14 @@ public sealed class TerminalHeartbeatConsumer(IDocumentStore store, IClock clock
 public sealed record TerminalHealthRow(string TerminalId, string VenueId, Instant? LastSeen, string? SoftwareVersion, long? DenyListVersion,
     int? PendingOfflineTaps, IReadOnlyList<string> Problems);
 
-public sealed record TerminalHealthReport(Instant At, long DenyListVersion, int Enrolled, IReadOnlyList<TerminalHealthRow> NeedAttention);
+/// <param name="Healthy">With <c>?all=true</c>: the enrolled terminals that need nothing (heard from lately, up to date); otherwise null.</param>
+public sealed record TerminalHealthReport(Instant At, long DenyListVersion, int Enrolled, IReadOnlyList<TerminalHealthRow> NeedAttention,
+    IReadOnlyList<TerminalHealthRow>? Healthy = null);
 
 public static class TerminalHealthEndpoints
 {
     public static void MapTerminalHealth(this IEndpointRouteBuilder app) =>
-        app.MapGet("/terminals/health", async (IQuerySession session, IClock clock, IOptions<TerminalOptions> options, CancellationToken ct) =>
+        app.MapGet("/terminals/health", async (bool? all, IQuerySession session, IClock clock, IOptions<TerminalOptions> options, CancellationToken ct) =>
             {
                 var now = clock.GetCurrentInstant();
                 var scheme = await session.LoadAsync<Scheme>(Scheme.StreamId, ct) ?? Scheme.Empty;
@@ -69,9 +71,10 @@ public static class TerminalHealthEndpoints
                         if (status.PendingOfflineTaps > 0) problems.Add("offline-taps-pending");
                     }
                     return new TerminalHealthRow(t.Id, t.VenueId, status?.LastSeen, status?.SoftwareVersion, status?.DenyListVersion, status?.PendingOfflineTaps, problems);
-                }).Where(r => r.Problems.Count > 0).ToList();
-                return TypedResults.Ok(new TerminalHealthReport(now, denyList, enrolled.Count, rows));
+                }).ToList();
+                return TypedResults.Ok(new TerminalHealthReport(now, denyList, enrolled.Count, rows.Where(r => r.Problems.Count > 0).ToList(),
+                    all == true ? rows.Where(r => r.Problems.Count == 0).ToList() : null));
             })
             .WithTags("Terminals")
-            .WithSummary("Enrolled terminals that need attention: never seen, silent, behind on the deny list, out-of-date software, offline taps pending.");
+            .WithSummary("Enrolled terminals that need attention: never seen, silent, behind on the deny list, out-of-date software, offline taps pending; ?all=true also lists the healthy ones.");
 }

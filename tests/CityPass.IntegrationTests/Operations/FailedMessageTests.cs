@@ -149,23 +149,7 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
         Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
     }
 
-    private async Task PutInErrorQueue(JsonObject envelope, string messageId)
-    {
-        await _channel.QueueDeclareAsync(ErrorQueue, durable: true, exclusive: false, autoDelete: false);
-        var properties = new BasicProperties
-        {
-            ContentType = "application/vnd.masstransit+json",
-            DeliveryMode = DeliveryModes.Persistent,
-            MessageId = messageId,
-            Headers = new Dictionary<string, object?>
-            {
-                ["MT-Reason"] = "fault",
-                ["MT-Fault-ExceptionType"] = "Npgsql.NpgsqlException",
-                ["MT-Fault-Message"] = "Exception while reading from stream",
-            },
-        };
-        await _channel.BasicPublishAsync("", ErrorQueue, mandatory: false, properties, Encoding.UTF8.GetBytes(envelope.ToJsonString()));
-    }
+    private Task PutInErrorQueue(JsonObject envelope, string messageId) => ErrorQueues.PutInErrorQueue(ErrorQueue, envelope, messageId);
 
     private async Task<JsonObject> Reply() =>
         await Eventually(async () => await _channel.BasicGetAsync(_replies, autoAck: true) is { } got

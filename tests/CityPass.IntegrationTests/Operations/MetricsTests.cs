@@ -1,4 +1,3 @@
-using System.Globalization;
 using CityPass.Contracts.Terminals;
 
 namespace CityPass.IntegrationTests.Operations;
@@ -40,25 +39,7 @@ public class MetricsTests(CityPassHost host)
         Assert.DoesNotContain(rich.Uid, metrics);
     }
 
-    private async Task<string> Scrape()
-    {
-        var response = await _http.GetAsync("/metrics");
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadAsStringAsync();
-    }
+    private Task<string> Scrape() => Prometheus.ScrapeAsync(_http);
 
-    /// <summary>The value of the sample with exactly these labels (among others, such as otel_scope_name), 0 when absent.</summary>
-    private static double Value(string metrics, string name, params (string Key, string Value)[] labels)
-    {
-        foreach (var line in metrics.Split('\n'))
-        {
-            if (!line.StartsWith(name + "{", StringComparison.Ordinal))
-                continue;
-            var close = line.LastIndexOf('}');
-            var set = line[(name.Length + 1)..close];
-            if (labels.All(l => set.Contains($"{l.Key}=\"{l.Value}\"", StringComparison.Ordinal)))
-                return double.Parse(line[(close + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        }
-        return 0;
-    }
+    private static double Value(string metrics, string name, params (string Key, string Value)[] labels) => Prometheus.Value(metrics, name, labels) ?? 0;
 }

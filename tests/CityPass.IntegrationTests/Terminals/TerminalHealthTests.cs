@@ -1,10 +1,5 @@
-using System.Globalization;
 using System.Net.Http.Json;
-using CityPass.Contracts.Terminals;
-using CityPass.Domain.Security;
 using CityPass.Host.Terminals;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
 namespace CityPass.IntegrationTests.Terminals;
@@ -14,15 +9,7 @@ public class TerminalHealthTests(CityPassHost host)
 {
     private readonly HttpClient _http = host.CreateClient();
 
-    private async Task Beat(string terminal, long denyListVersion, byte[]? key = null)
-    {
-        key ??= await host.Terminals.KeyAsync(terminal, TestCity.Library);
-        var at = host.Clock.GetCurrentInstant();
-        var line = string.Join('|', "TerminalHeartbeat", terminal, "1.4.0", denyListVersion.ToString(CultureInfo.InvariantCulture), "0",
-            at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        var endpoint = await host.Services.GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{host.HeartbeatQueue}"));
-        await endpoint.Send(new TerminalHeartbeat(terminal, "1.4.0", denyListVersion, 0, at, TerminalSignature.Compute(key, line)));
-    }
+    private Task Beat(string terminal, long denyListVersion, byte[]? key = null) => host.Terminals.Beat(terminal, TestCity.Library, denyListVersion, key);
 
     private async Task<TerminalHealthReport> Health() => (await _http.GetFromJsonAsync<TerminalHealthReport>("/terminals/health", Api.Json))!;
 

@@ -30,7 +30,8 @@ public sealed record FailedMessageDetail(
 public sealed class FailedMessageStore(IConfiguration configuration, IClock clock, ILogger<FailedMessageStore> logger) : IAsyncDisposable
 {
     public const int MaxPerQueue = 500;
-    private static readonly string[] Suffixes = ["_error", "_skipped"];
+    /// <summary>Where MassTransit moves a queue's faulted (<c>_error</c>) and unknown (<c>_skipped</c>) messages.</summary>
+    public static readonly IReadOnlyList<string> Suffixes = ["_error", "_skipped"];
 
     private readonly Uri _broker = new(configuration.GetConnectionString("RabbitMq")
         ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured."));

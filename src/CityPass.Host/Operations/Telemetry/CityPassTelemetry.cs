@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using CityPass.Contracts.Terminals;
@@ -14,8 +15,18 @@ public sealed class CityPassTelemetry
 {
     public const string Name = "CityPass";
 
-    /// <summary>Spans around each batch of tap decisions; MassTransit's own "MassTransit" spans are their parents' siblings.</summary>
+    /// <summary>Spans around each batch of tap decisions, linked to (and from) the consume spans of its taps.</summary>
     public static readonly ActivitySource Activities = new(Name);
+
+    /// <summary>On a tap's consume span: the span id of the <c>tap batch decide</c> span that decided it.</summary>
+    public const string BatchTag = "citypass.batch.span_id";
+
+    public const string BatchSizeTag = "citypass.batch.size";
+
+    /// <summary>On a tap's consume span: its terminal and sequence number (the tap's identity; no card, no cardholder).</summary>
+    public const string TerminalTag = "citypass.terminal.id";
+
+    public const string SequenceTag = "citypass.tap.sequence";
 
     private static readonly Meter Meter = new(Name);
 
@@ -33,6 +44,43 @@ public sealed class CityPassTelemetry
         "Offline taps uploaded, by result (recorded, duplicate, rejected).");
 
     private static readonly Counter<long> Webhooks = Meter.CreateCounter<long>("citypass.webhooks", "{event}", "Stripe webhook deliveries, by outcome.");
+
+    // Gauges read what the pollers (Operations/Monitoring) last saw, never RabbitMQ or PostgreSQL themselves: a scrape
+    // never waits for a dependency. Keyed by poller, since every host of a process (the tests run several) has its own.
+    private static readonly ConcurrentDictionary<object, IReadOnlyList<QueueDepth>> Queues = new();
+    private static readonly ConcurrentDictionary<object, IReadOnlyList<ProjectionLag>> Lags = new();
+    private static readonly ConcurrentDictionary<object, IReadOnlyList<DependencyHealth>> Dependencies = new();
+
+    static CityPassTelemetry()
+    {
+        Meter.CreateObservableGauge("citypass.queue.messages",
+            () => Queues.Values.SelectMany(q => q).Select(q => new Measurement<long>(q.Messages, new KeyValuePair<string, object?>("queue", q.Queue))),
+            "{message}", "Messages ready in each CityPass queue and its _error/_skipped queues (0 when the queue does not exist).");
+        Meter.CreateObservableGauge("citypass.queue.consumers",
+            () => Queues.Values.SelectMany(q => q).Select(q => new Measurement<long>(q.Consumers, new KeyValuePair<string, object?>("queue", q.Queue))),
+            "{consumer}", "Consumers attached to each CityPass queue (all hosts together).");
+        Meter.CreateObservableGauge("citypass.projection.lag.events",
+            () => Lags.Values.SelectMany(l => l).Select(l => new Measurement<long>(l.Events,
+                new KeyValuePair<string, object?>("projection", l.Projection), new KeyValuePair<string, object?>("schema", l.Schema))),
+            "{event}", "Events committed to the event store that an async projection has not processed yet.");
+        Meter.CreateObservableGauge("citypass.dependency.up",
+            () => Dependencies.Values.SelectMany(d => d).Select(d => new Measurement<int>(d.Up ? 1 : 0, new KeyValuePair<string, object?>("dependency", d.Dependency))),
+            "", "1 when the readiness check of a dependency (postgresql, masstransit-bus) last passed, 0 otherwise.");
+    }
+
+    public static void ReportQueues(object poller, IReadOnlyList<QueueDepth> depths) => Queues[poller] = depths;
+
+    public static void ReportProjectionLags(object poller, IReadOnlyList<ProjectionLag> lags) => Lags[poller] = lags;
+
+    public static void ReportDependencies(object poller, IReadOnlyList<DependencyHealth> health) => Dependencies[poller] = health;
+
+    /// <summary>A stopped poller's readings leave the gauges.</summary>
+    public static void Forget(object poller)
+    {
+        Queues.TryRemove(poller, out _);
+        Lags.TryRemove(poller, out _);
+        Dependencies.TryRemove(poller, out _);
+    }
 
     public void TapDecided(AuthorizeTap tap, object reply, TimeSpan elapsed)
     {
@@ -61,3 +109,11 @@ public sealed class CityPassTelemetry
     private static string Venue(string? venue) =>
         string.IsNullOrWhiteSpace(venue) || venue.Length > 64 ? "other" : venue;
 }
+
+/// <param name="Messages">Ready messages (not those delivered and awaiting an acknowledgement).</param>
+public sealed record QueueDepth(string Queue, long Messages, long Consumers);
+
+/// <param name="Schema">The Marten schema of the event store (one per CityPass deployment; the tests run several).</param>
+public sealed record ProjectionLag(string Schema, string Projection, long Events);
+
+public sealed record DependencyHealth(string Dependency, bool Up);

@@ -1,0 +1,135 @@
+"use strict";
+// The operations console: signs in with /account/login (an administrator) and reads the operations API with the
+// bearer token. No framework, no outside requests; every action is an API call a script could make too.
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const tokenKey = "citypass.admin.token";
+
+  const el = (tag, attrs = {}, ...children) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === "class") e.className = v; else if (k.startsWith("data-")) e.setAttribute(k, v); else e[k] = v;
+    }
+    for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
+    return e;
+  };
+  const say = (text, error = false) => { $("message").textContent = text || ""; $("message").className = error ? "error" : ""; };
+  const when = (instant) => instant ? new Date(instant).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "medium" }) : "—";
+  const rows = (section, list) => $(section).querySelector("tbody").replaceChildren(...list);
+
+  class NotAdministrator extends Error {}
+
+  async function api(method, path) {
+    const token = sessionStorage.getItem(tokenKey);
+    const response = await fetch(path, { method, headers: token ? { Authorization: "Bearer " + token } : {} });
+    if (response.status === 401) { signOut("Sign in with an administrator account."); throw new NotAdministrator("signed out"); }
+    if (response.status === 403) throw new NotAdministrator("forbidden");
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
+    if (!response.ok) throw new Error((data && (data.detail || data.title)) || ("HTTP " + response.status));
+    return data;
+  }
+
+  function signOut(message, error = false) {
+    sessionStorage.removeItem(tokenKey);
+    $("console").hidden = true;
+    $("sign-out").hidden = true;
+    $("refresh").hidden = true;
+    $("sign-in-form").hidden = false;
+    say(message, error);
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    say("");
+    const response = await fetch("/account/login", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: $("email").value, password: $("password").value }),
+    });
+    if (!response.ok) { say("Wrong e-mail or password.", true); return; }
+    sessionStorage.setItem(tokenKey, (await response.json()).accessToken);
+    await show();
+  }
+
+  async function showDependencies() {
+    // Anonymous, and 503 with the same JSON body when a dependency is down.
+    const response = await fetch("/health/ready");
+    const report = await response.json().catch(() => ({ status: "Unhealthy", checks: {} }));
+    $("ready").textContent = report.status;
+    $("ready").className = "badge status-" + report.status;
+    rows("dependencies", Object.entries(report.checks || {}).map(([name, check]) =>
+      el("tr", { "data-check": name }, el("td", {}, name), el("td", { class: "status status-" + check.status }, check.status),
+        el("td", { class: "reason" }, check.description || ""))));
+  }
+
+  function terminalState(row) {
+    if (row.problems.includes("never-seen")) return "never-seen";
+    return row.problems.includes("silent") ? "silent" : "online";
+  }
+
+  async function showTerminals() {
+    const report = await api("GET", "/terminals/health?all=true");
+    const all = [...report.needAttention, ...(report.healthy || [])].sort((a, b) => a.terminalId.localeCompare(b.terminalId));
+    const online = all.filter((t) => terminalState(t) === "online").length;
+    $("terminal-summary").textContent = `${report.enrolled} enrolled, ${online} online, deny list v${report.denyListVersion}`;
+    rows("terminals", all.map((t) => {
+      const state = terminalState(t);
+      const behind = t.denyListVersion == null ? "—"
+        : t.denyListVersion < report.denyListVersion ? `v${t.denyListVersion} (${report.denyListVersion - t.denyListVersion} behind)` : `v${t.denyListVersion}`;
+      return el("tr", { "data-terminal-id": t.terminalId },
+        el("td", {}, t.terminalId), el("td", {}, t.venueId), el("td", { class: "state state-" + state }, state),
+        el("td", {}, when(t.lastSeen)), el("td", { class: "deny-list" + (t.problems.includes("deny-list-behind") ? " warn" : "") }, behind),
+        el("td", {}, t.softwareVersion || "—"), el("td", { class: "problems" }, t.problems.filter((p) => p !== state).join(", ")));
+    }));
+  }
+
+  async function showFailed() {
+    const failed = await api("GET", "/admin/failed-messages");
+    $("failed-count").textContent = String(failed.length);
+    $("failed-count").className = "badge " + (failed.length ? "bad" : "ok");
+    $("failed-empty").hidden = failed.length > 0;
+    rows("failed", failed.map((m) => {
+      const replay = el("button", { class: "replay", type: "button" }, "Replay");
+      replay.addEventListener("click", async () => {
+        replay.disabled = true;
+        try {
+          await api("POST", "/admin/failed-messages/" + encodeURIComponent(m.id) + "/replay");
+          say(`Replayed ${m.id} to ${m.queue}.`);
+          await Promise.all([showFailed(), showTerminals()]);
+        } catch (e) { say(e.message, true); replay.disabled = false; }
+      });
+      return el("tr", { "data-message-id": m.id }, el("td", {}, m.id), el("td", {}, m.failedQueue),
+        el("td", { class: "reason" }, (m.exceptionType ? m.exceptionType + ": " : "") + (m.reason || "")), el("td", {}, m.failedAt || "—"),
+        el("td", {}, replay));
+    }));
+  }
+
+  async function showDeclines() {
+    const declines = await api("GET", "/admin/declines?hours=" + $("decline-hours").value);
+    $("declines-empty").hidden = declines.reasons.length > 0;
+    rows("declines", declines.reasons.map((r) => el("tr", { "data-reason": r.reason },
+      el("td", {}, r.reason), el("td", { class: "count" }, r.count), el("td", {}, r.online), el("td", {}, r.offline), el("td", {}, when(r.lastAt)))));
+  }
+
+  async function show() {
+    $("sign-in-form").hidden = true;
+    $("sign-out").hidden = false;
+    try {
+      await api("GET", "/terminals/health"); // the administrator check, before anything is shown
+      $("console").hidden = false;
+      $("refresh").hidden = false;
+      await Promise.all([showDependencies(), showTerminals(), showFailed(), showDeclines()]);
+    } catch (e) {
+      if (e instanceof NotAdministrator) {
+        if (e.message === "forbidden") signOut("This account is not an administrator: the console needs an administrator's sign-in.", true);
+        return;
+      }
+      say(e.message, true);
+    }
+  }
+
+  $("sign-in-form").addEventListener("submit", signIn);
+  $("sign-out").addEventListener("click", () => signOut("Signed out."));
+  $("refresh").addEventListener("click", () => { say(""); show(); });
+  $("decline-hours").addEventListener("change", () => showDeclines().catch((e) => say(e.message, true)));
+  if (sessionStorage.getItem(tokenKey)) show(); else signOut("");
+})();

@@ -1,0 +1,81 @@
+using CityPass.Contracts.Terminals;
+using CityPass.IntegrationTests.Operations;
+using CityPass.IntegrationTests.Payments;
+using Microsoft.Playwright;
+
+namespace CityPass.IntegrationTests.Portal;
+
+/// <summary>The administrators' console at /admin in a real headless Chromium, on a desk-sized screen.</summary>
+[Collection(PortalCollection.Name)]
+public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+    private IPage _page = null!;
+
+    public async Task InitializeAsync()
+    {
+        (_playwright, _browser) = await PortalHost.LaunchChromium();
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        _page = await context.NewPageAsync();
+        _page.SetDefaultTimeout(15_000);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    private async Task SignIn(string email, string password)
+    {
+        await _page.GotoAsync("/admin");
+        await _page.FillAsync("#email", email);
+        await _page.FillAsync("#password", password);
+        await _page.ClickAsync("#sign-in");
+    }
+
+    [Fact]
+    public async Task An_administrator_sees_terminals_declines_and_dependencies_and_replays_a_failed_heartbeat_until_the_error_queue_is_empty()
+    {
+        var terminal = $"console-page-{Guid.NewGuid():N}"[..24];
+        var poor = await host.CreateClient().CardWithBalance(10);
+        Assert.IsType<TapDeclined>(await host.Decide(await host.Terminals.Tap(terminal, 1, poor.Uid, TestCity.Museum, host.Clock.GetCurrentInstant())));
+        var failed = await host.FailedHeartbeat(terminal, TestCity.Museum); // its heartbeat failed while the database was away
+
+        await SignIn(CityPassHost.AdministratorEmail, CityPassHost.AdministratorPassword);
+
+        var row = _page.Locator($"#terminals tr[data-terminal-id='{terminal}']");
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("never-seen");
+        await Assertions.Expect(_page.Locator("#declines tr[data-reason='InsufficientFunds'] .count")).Not.ToHaveTextAsync("0");
+        await Assertions.Expect(_page.Locator("#dependencies tr[data-check='postgresql'] .status")).ToHaveTextAsync("Healthy");
+        await Assertions.Expect(_page.Locator("#ready")).ToHaveTextAsync("Healthy");
+
+        var message = _page.Locator($"#failed tr[data-message-id='{failed}']");
+        await Assertions.Expect(message).ToContainTextAsync(host.HeartbeatQueue + "_error");
+        await message.Locator(".replay").ClickAsync();
+
+        await Assertions.Expect(_page.Locator("#message")).ToContainTextAsync("Replayed");
+        await Assertions.Expect(_page.Locator("#failed tbody tr")).ToHaveCountAsync(0);
+        await Assertions.Expect(_page.Locator("#failed-empty")).ToBeVisibleAsync();
+        // The replayed heartbeat is recorded: the terminal is online.
+        for (var i = 0; i < 50 && await row.Locator(".state").TextContentAsync() != "online"; i++)
+        {
+            await Task.Delay(200);
+            await _page.ClickAsync("#refresh");
+        }
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("online");
+    }
+
+    [Fact]
+    public async Task A_cardholder_is_told_the_console_is_for_administrators_and_sees_nothing()
+    {
+        var (_, email) = await host.SignedInCardholder();
+
+        await SignIn(email, Payments.Cardholders.Password);
+
+        await Assertions.Expect(_page.Locator("#message")).ToHaveTextAsync("This account is not an administrator: the console needs an administrator's sign-in.");
+        await Assertions.Expect(_page.Locator("#console")).ToBeHiddenAsync();
+        await Assertions.Expect(_page.Locator("#sign-in-form")).ToBeVisibleAsync();
+    }
+}

@@ -12,6 +12,7 @@ public static class MessagingSetup
             ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured."));
         var terminals = configuration.GetSection("Terminals").Get<TerminalOptions>() ?? new TerminalOptions();
 
+        services.AddSingleton<Schemes.SchemeCache>();
         services.AddSingleton<TapAuthorizer>();
         services.AddSingleton<TapBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<TapBatcher>());

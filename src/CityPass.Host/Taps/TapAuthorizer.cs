@@ -4,6 +4,7 @@ using CityPass.Domain;
 using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
 using CityPass.Host.Infrastructure;
+using CityPass.Host.Schemes;
 using CityPass.Host.Terminals;
 using Marten;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ namespace CityPass.Host.Taps;
 /// replayed counter) is decided again tap by tap, each from fresh state.
 /// </summary>
 public sealed class TapAuthorizer(
-    IDocumentStore store, IClock clock, TapVerifier verifier, IncidentLog incidents, IOptions<TerminalOptions> options, ILogger<TapAuthorizer> logger)
+    IDocumentStore store, SchemeCache schemes, IClock clock, TapVerifier verifier, IncidentLog incidents, IOptions<TerminalOptions> options, ILogger<TapAuthorizer> logger)
 {
     /// <summary>A card's id for a UID never changes once issued: taps skip the lookup after the first.</summary>
     private readonly ConcurrentDictionary<string, Guid> _cardIds = new();
@@ -88,7 +89,7 @@ public sealed class TapAuthorizer(
         var counters = requests.Select(r => r.Tap.CardCounter).Distinct().ToArray();
 
         var batch = session.CreateBatchQuery();
-        var schemeTask = batch.Load<Scheme>(Scheme.StreamId);
+        var schemeVersion = schemes.Version(batch);
         var priorTask = batch.LoadMany<TapRecord>().ById(requests.Select(r => TapRecord.IdFor(r.Tap.TerminalId, r.Tap.Sequence)).Distinct().ToArray());
         var countersTask = batch.Query<TapRecord>()
             .Where(r => r.CardUid.IsOneOf(uids) && r.CardCounter.IsOneOf(counters.Cast<long?>().ToArray()))
@@ -121,7 +122,7 @@ public sealed class TapAuthorizer(
         }
 
         var now = clock.GetCurrentInstant();
-        var scheme = await schemeTask ?? Scheme.Empty;
+        var scheme = await schemes.ResolveAsync(schemeVersion, session, ct);
         var prior = (await priorTask).ToDictionary(r => r.Id);
         var usedCounters = (await countersTask).ToDictionary(c => (c.CardUid, c.Counter!.Value), c => c.Id);
         var states = streams.ToDictionary(s => s.Key, s => s.Value.Aggregate!);

@@ -2,6 +2,7 @@ using CityPass.Contracts.Terminals;
 using CityPass.Domain;
 using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
+using CityPass.Host.Schemes;
 using CityPass.Host.Infrastructure;
 using CityPass.Host.Terminals;
 using Marten;
@@ -17,7 +18,7 @@ namespace CityPass.Host.Taps.Offline;
 /// records only what is new. See <see cref="OfflineTapDecisions"/> for what an honoured tap costs.
 /// </summary>
 public sealed class OfflineTapIngestor(
-    IDocumentStore store, IClock clock, TapVerifier verifier, IncidentLog incidents, IOptions<TerminalOptions> options, IConfiguration configuration,
+    IDocumentStore store, SchemeCache schemes, IClock clock, TapVerifier verifier, IncidentLog incidents, IOptions<TerminalOptions> options, IConfiguration configuration,
     CityPass.Host.Operations.Telemetry.CityPassTelemetry telemetry, ILogger<OfflineTapIngestor> logger)
 {
     public const int MaxBatch = 1000;
@@ -63,7 +64,7 @@ public sealed class OfflineTapIngestor(
         var uids = taps.Select(t => t.Uid).Distinct().ToArray();
         var counters = taps.Select(t => (long?)t.Tap.CardCounter).Distinct().ToArray();
         var batch = session.CreateBatchQuery();
-        var schemeTask = batch.Load<Scheme>(Scheme.StreamId);
+        var schemeVersion = schemes.Version(batch);
         var recordedTask = batch.LoadMany<TapRecord>().ById(taps.Select(t => TapRecord.IdFor(upload.TerminalId, t.Tap.Sequence)).ToArray());
         var cardIdsTask = batch.Query<Card>().Where(c => c.Uid.IsOneOf(uids)).Select(c => new CardKey(c.Uid, c.Id)).ToList();
         // Only the counters this upload uses: the cost does not grow with the cards' histories.
@@ -71,7 +72,7 @@ public sealed class OfflineTapIngestor(
             .Select(r => new UsedCounter(r.CardUid, r.CardCounter, r.Id)).ToList();
         await batch.Execute(ct);
 
-        var scheme = await schemeTask ?? Scheme.Empty;
+        var scheme = await schemes.ResolveAsync(schemeVersion, session, ct);
         var recorded = (await recordedTask).Select(r => r.Id).ToHashSet();
         var cards = (await cardIdsTask).ToDictionary(c => c.Uid, c => c.Id);
         var usedCounters = (await countersTask).Select(c => (c.CardUid, c.Counter)).ToHashSet();

@@ -83,7 +83,8 @@ launch() { # starts node N detached, without waiting
   fi
   prepare "$n"
   rm -f "$(pid_file "$n")" # a stale one, left by kill -9
-  node_env "$n" "$BIN/rabbitmq-server" -detached
+  # Not on our stdout/stderr: a caller reading them to the end (a test) would wait as long as the node lives.
+  node_env "$n" "$BIN/rabbitmq-server" -detached </dev/null >"$(dir "$n")/log/detached.out" 2>&1
 }
 
 await_node() { # waits for node N's pid file, then for the broker to accept AMQP connections

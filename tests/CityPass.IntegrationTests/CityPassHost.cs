@@ -167,12 +167,8 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         return response.Is(out Response<TapDeclined>? declined) ? declined!.Message : throw new InvalidOperationException("No reply type matched.");
     }
 
-    /// <summary>
-    /// Sends to the tap exchange, as terminals do: a <c>queue:</c> address would make MassTransit declare the queue on
-    /// the sending side too, as a classic queue, which RabbitMQ refuses when it exists as a quorum queue.
-    /// </summary>
-    public IRequestClient<AuthorizeTap> TapClient(int timeoutSeconds = 30) =>
-        Services.GetRequiredService<IBus>().CreateRequestClient<AuthorizeTap>(new Uri($"exchange:{TapQueue}"), RequestTimeout.After(s: timeoutSeconds));
+    public IRequestClient<AuthorizeTap> TapClient() =>
+        Services.GetRequiredService<IBus>().CreateRequestClient<AuthorizeTap>(new Uri($"queue:{TapQueue}"), RequestTimeout.After(s: 30));
 
     public new async Task DisposeAsync()
     {

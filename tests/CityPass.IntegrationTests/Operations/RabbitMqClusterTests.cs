@@ -1,9 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
-using CityPass.Contracts.Terminals;
+using System.Text.Json.Nodes;
+using CityPass.TerminalSimulator;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
 using Xunit.Abstractions;
 
 namespace CityPass.IntegrationTests.Operations;
@@ -75,8 +78,8 @@ public sealed record QueueReplicas(string Type, string Leader, string[] Members,
 
 /// <summary>
 /// Issue 9: a three-node RabbitMQ cluster on this machine, the host's queues as quorum queues, and the node that leads
-/// the tap queue (and holds the host's connection) killed with SIGKILL while terminals tap. Terminals retry a tap with
-/// the same sequence number until they get an answer. At the end every tap a terminal saw authorized is charged exactly
+/// the tap queue (and holds the host's connection) killed with SIGKILL while terminals tap. Terminals (RabbitMQ.Client,
+/// as a vendor's) retry a tap with the same sequence number, on a new connection to the next node, until they get an answer. At the end every tap a terminal saw authorized is charged exactly
 /// once and every balance is the sum of its card's events. The test starts the cluster itself and deletes it at the end.
 /// </summary>
 public class RabbitMqClusterTests(ITestOutputHelper output)
@@ -120,8 +123,10 @@ public class RabbitMqClusterTests(ITestOutputHelper output)
     {
         var http = host.CreateClient();
 
+        // A malformed tap goes to <queue>_error, which MassTransit declares with the tap queue's arguments: quorum too.
+        await PoisonTheTapQueue(host);
         var queues = await RabbitMqCluster.Queues(1);
-        foreach (var queue in new[] { host.TapQueue, host.OfflineTapQueue, host.HeartbeatQueue })
+        foreach (var queue in new[] { host.TapQueue, host.OfflineTapQueue, host.HeartbeatQueue, host.TapQueue + "_error" })
         {
             Assert.True(queues.ContainsKey(queue), $"{queue} is not in the cluster's queues: {string.Join(", ", queues.Keys)}");
             Assert.Equal("quorum", queues[queue].Type);
@@ -133,14 +138,18 @@ public class RabbitMqClusterTests(ITestOutputHelper output)
 
         var run = Guid.NewGuid().ToString("N")[..8];
         var cards = new List<Host.Cards.CardView>();
+        var chips = new List<CardChip>();
+        var keys = new List<byte[]>();
         for (var t = 0; t < Terminals; t++)
         {
             cards.Add(await http.CardWithBalance(StartBalance));
-            await host.Terminals.KeyAsync(Terminal(run, t), TestCity.Library);
+            var personalised = await (await http.PostAsJsonAsync("/cards/personalisation", new { uid = cards[t].Uid })).Content.ReadFromJsonAsync<JsonElement>();
+            chips.Add(new CardChip(Convert.FromBase64String(personalised.GetProperty("key").GetString()!), personalised.GetProperty("uid").GetString()!, TestTerminals.NextCounter() * 1000));
+            keys.Add(await host.Terminals.KeyAsync(Terminal(run, t), TestCity.Library));
         }
 
-        // What each terminal saw: (terminal, sequence) -> the answer, and how many attempts it took.
-        var answers = new ConcurrentDictionary<(int Terminal, int Sequence), (object Answer, int Attempts, bool AfterKill)>();
+        // What each terminal saw: (terminal, sequence) -> the reply, how many attempts it took, whether the node was already dead.
+        var answers = new ConcurrentDictionary<(int Terminal, int Sequence), (JsonObject Reply, int Attempts, bool AfterKill)>();
         var answered = 0;
         var killed = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var killer = Task.Run(async () =>
@@ -151,36 +160,50 @@ public class RabbitMqClusterTests(ITestOutputHelper output)
             killed.SetResult(watch.Elapsed);
         });
 
+        // Terminals as a vendor builds them (RabbitMQ.Client alone, contracts/README.md), terminal t first on node t % 3 + 1.
+        // No answer in 3 s: the terminal sends the same tap (same sequence number) again, on a new connection to the next node.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         async Task TapAll(int t)
         {
-            for (var s = 1; s <= TapsPerTerminal; s++)
+            var node = t % 3;
+            RawTerminal? terminal = null;
+            try
             {
-                var tap = await host.Terminals.Tap(Terminal(run, t), s, cards[t].Uid, TestCity.Library, host.Clock.GetCurrentInstant());
-                for (var attempt = 1; ; attempt++)
+                for (var s = 1; s <= TapsPerTerminal; s++)
                 {
-                    var killedBefore = killed.Task.IsCompleted;
-                    try
+                    var (counter, cryptogram) = chips[t].Authenticate(Terminal(run, t), s);
+                    var tap = RawTerminal.TapMessage(keys[t], Terminal(run, t), s, cards[t].Uid, TestCity.Library,
+                        host.Clock.GetCurrentInstant().ToDateTimeOffset(), counter, cryptogram);
+                    for (var attempt = 1; ; attempt++)
                     {
-                        // A terminal's own patience, whatever the client library does while the broker is away.
-                        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(4));
-                        var response = await host.TapClient(timeoutSeconds: 3).GetResponse<TapAuthorized, TapDeclined>(tap, patience.Token)
-                            .WaitAsync(TimeSpan.FromSeconds(5));
-                        answers[(t, s)] = (response.Message, attempt, killedBefore);
-                        Interlocked.Increment(ref answered);
-                        break;
+                        var killedBefore = killed.Task.IsCompleted;
+                        try
+                        {
+                            terminal ??= await RawTerminal.ConnectAsync(new Uri($"amqp://guest:guest@127.0.0.1:{RabbitMqCluster.AmqpPort(node + 1)}/"), Terminal(run, t))
+                                .WaitAsync(TimeSpan.FromSeconds(5));
+                            var reply = await terminal.RequestAsync(host.TapQueue, "AuthorizeTap", tap.DeepClone().AsObject(), TimeSpan.FromSeconds(3));
+                            answers[(t, s)] = (reply, attempt, killedBefore);
+                            Interlocked.Increment(ref answered);
+                            break;
+                        }
+                        catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException
+                                                      or RabbitMQ.Client.Exceptions.RabbitMQClientException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+                        {
+                            output.WriteLine($"terminal {t} on node {node + 1}, sequence {s}, attempt {attempt}: {e.GetType().Name} {e.Message}");
+                            if (DateTime.UtcNow > deadline)
+                                throw new TimeoutException($"Terminal {t} got no answer for sequence {s} after {attempt} attempts: {e.GetType().Name}: {e.Message}", e);
+                            await Dispose(terminal);
+                            terminal = null;
+                            node = (node + 1) % 3;
+                            await Task.Delay(200);
+                        }
                     }
-                    catch (Exception e) when (e is RequestTimeoutException or OperationCanceledException or TimeoutException or RequestFaultException
-                                                  or RabbitMQ.Client.Exceptions.AlreadyClosedException or MassTransitException)
-                    {
-                        output.WriteLine($"terminal {t}, sequence {s}, attempt {attempt}: {e.GetType().Name} {e.Message}");
-                        // No answer: a terminal sends the same tap (same sequence number) again until one comes.
-                        if (DateTime.UtcNow > deadline)
-                            throw new TimeoutException($"Terminal {t} got no answer for sequence {s} after {attempt} attempts: {e.GetType().Name}: {e.Message}", e);
-                        await Task.Delay(250);
-                    }
+                    await Task.Delay(60);
                 }
-                await Task.Delay(60);
+            }
+            finally
+            {
+                await Dispose(terminal);
             }
         }
         await Task.WhenAll(Enumerable.Range(0, Terminals).Select(TapAll));
@@ -204,20 +227,20 @@ public class RabbitMqClusterTests(ITestOutputHelper output)
         Assert.Equal(Terminals * TapsPerTerminal, answers.Count);
         for (var t = 0; t < Terminals; t++)
         {
-            var mine = answers.Where(a => a.Key.Terminal == t).Select(a => a.Value.Answer).ToList();
-            Assert.All(mine, a => Assert.IsType<TapAuthorized>(a));
-            var authorized = mine.OfType<TapAuthorized>().ToList();
-            Assert.Equal(TapsPerTerminal, authorized.Select(a => a.Sequence).Distinct().Count());
+            var replies = answers.Where(a => a.Key.Terminal == t).Select(a => a.Value.Reply).ToList();
+            Assert.All(replies, r => Assert.True(RawTerminal.IsAuthorized(r), RawTerminal.Describe(r)));
+            var authorized = replies.Select(r => r["message"]!).ToList();
+            Assert.Equal(TapsPerTerminal, authorized.Select(a => a["sequence"]!.GetValue<long>()).Distinct().Count());
 
             var history = await http.History(cards[t].Id);
             var charges = history.Where(l => l.Kind == "charged").ToList();
             Assert.Equal(authorized.Count, charges.Count);
             Assert.All(charges, c => Assert.Equal(Terminal(run, t), c.TerminalId));
             var balance = (await http.Card(cards[t].Id)).BalanceCents;
-            Assert.Equal(StartBalance - authorized.Sum(a => a.ChargedCents), balance);
+            Assert.Equal(StartBalance - authorized.Sum(a => a["chargedCents"]!.GetValue<long>()), balance);
             Assert.Equal(StartBalance - TapsPerTerminal * LibraryFare, balance);
             Assert.Equal(balance, history.Sum(l => l.AmountCents ?? 0));
-            Assert.Equal(balance, authorized.MaxBy(a => a.Sequence)!.BalanceCents);
+            Assert.Equal(balance, authorized.MaxBy(a => a["sequence"]!.GetValue<long>())!["balanceCents"]!.GetValue<long>());
         }
 
         // The host is connected again (to a surviving node).
@@ -225,4 +248,42 @@ public class RabbitMqClusterTests(ITestOutputHelper output)
     }
 
     private static string Terminal(string run, int t) => $"cluster-{run}-{t}";
+
+    private static async Task Dispose(RawTerminal? terminal)
+    {
+        try
+        {
+            if (terminal is not null)
+                await terminal.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception e) when (e is TimeoutException or IOException or RabbitMQ.Client.Exceptions.RabbitMQClientException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            // the connection was already gone with its node
+        }
+    }
+
+    private static async Task PoisonTheTapQueue(CityPassHost host)
+    {
+        await using var connection = await host.Broker.ConnectAsync();
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", DeliveryMode = DeliveryModes.Persistent };
+            await channel.BasicPublishAsync("", host.TapQueue, mandatory: false, properties, "{\"message\": {"u8.ToArray());
+        }
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            try
+            {
+                await using var channel = await connection.CreateChannelAsync();
+                if ((await channel.QueueDeclarePassiveAsync(host.TapQueue + "_error")).MessageCount == 1)
+                    return;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                // not declared yet (a passive declare of a missing queue closes the channel)
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The malformed tap did not reach the error queue in 10 s.");
+    }
 }

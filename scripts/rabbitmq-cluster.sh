@@ -42,6 +42,8 @@ check_node() {
   case "${1:-}" in 1|2|3) ;; *) echo "node must be 1, 2 or 3" >&2; exit 2 ;; esac
 }
 
+has_folder() { [ -f "$(dir "$1")/.erlang.cookie" ] || { log "node $1 was never started (no $(dir "$1")): run start first"; exit 1; }; }
+
 # Runs a command with node N's environment (the server and every CLI call must share it).
 node_env() {
   local n=$1; shift
@@ -50,7 +52,8 @@ node_env() {
       RABBITMQ_NODE_PORT=$(amqp_port "$n") RABBITMQ_DIST_PORT=$((DIST_BASE + n)) ERL_EPMD_ADDRESS=127.0.0.1 \
       RABBITMQ_MNESIA_BASE=$d/mnesia RABBITMQ_LOG_BASE=$d/log RABBITMQ_CONF_ENV_FILE=/dev/null \
       RABBITMQ_CONFIG_FILE=$d/rabbitmq.conf RABBITMQ_ENABLED_PLUGINS_FILE=$d/enabled_plugins \
-      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+      ERL_CRASH_DUMP=$d/log/erl_crash.dump
     "$@" )
 }
 
@@ -58,7 +61,11 @@ ctl() { local n=$1; shift; node_env "$n" "$BIN/rabbitmqctl" -n "$(name "$n")" "$
 
 node_pid() { local f; f=$(pid_file "$1"); [ -s "$f" ] && cat "$f"; }
 
-running() { local pid; pid=$(node_pid "$1") && kill -0 "$pid" 2>/dev/null; }
+running() { # the VM of node N is alive (a killed one not yet reaped shows as a zombie: not alive)
+  local pid stat; pid=$(node_pid "$1") || return 1
+  stat=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
+  [[ $stat != Z* ]]
+}
 
 prepare() {
   local n=$1 d; d=$(dir "$n")
@@ -152,13 +159,15 @@ case "${1:-}" in
   status) status ;;
   kill)
     check_node "${2:-}"
-    pid=$(node_pid "$2") && kill -0 "$pid" 2>/dev/null || { log "node $2 is not running"; exit 1; }
+    running "$2" || { log "node $2 is not running"; exit 1; }
+    pid=$(node_pid "$2")
     kill -9 "$pid"
+    for _ in $(seq 1 50); do running "$2" || break; sleep 0.1; done
     log "killed $(name "$2") (pid $pid) with SIGKILL" ;;
   restart)
     check_node "${2:-}"
     launch "$2"; await_node "$2"; log "$(name "$2") running" ;;
-  ctl) check_node "${2:-}"; n=$2; shift 2; ctl "$n" "$@" ;;
-  queues) check_node "${2:-}"; n=$2; shift 2; node_env "$n" "$BIN/rabbitmq-queues" -n "$(name "$n")" "$@" ;;
+  ctl) check_node "${2:-}"; n=$2; shift 2; has_folder "$n"; ctl "$n" "$@" ;;
+  queues) check_node "${2:-}"; n=$2; shift 2; has_folder "$n"; node_env "$n" "$BIN/rabbitmq-queues" -n "$(name "$n")" "$@" ;;
   *) echo "usage: $0 start|stop|clean|status|kill N|restart N|ctl N ARGS|queues N ARGS" >&2; exit 2 ;;
 esac

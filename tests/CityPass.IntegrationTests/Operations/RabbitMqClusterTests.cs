@@ -152,10 +152,11 @@ public class RabbitMqClusterTests(ITestOutputHelper output)
         var answers = new ConcurrentDictionary<(int Terminal, int Sequence), (JsonObject Reply, int Attempts, bool AfterKill)>();
         var answered = 0;
         var killed = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var terminalsFailed = new CancellationTokenSource();
         var killer = Task.Run(async () =>
         {
             while (Volatile.Read(ref answered) < KillAfterAnswers)
-                await Task.Delay(20);
+                await Task.Delay(20, terminalsFailed.Token);
             output.WriteLine(await RabbitMqCluster.Run(TimeSpan.FromSeconds(30), "kill", victim.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             killed.SetResult(watch.Elapsed);
         });
@@ -206,7 +207,15 @@ public class RabbitMqClusterTests(ITestOutputHelper output)
                 await Dispose(terminal);
             }
         }
-        await Task.WhenAll(Enumerable.Range(0, Terminals).Select(TapAll));
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, Terminals).Select(TapAll));
+        }
+        catch
+        {
+            await terminalsFailed.CancelAsync(); // the node is not killed after all
+            throw;
+        }
         await killer;
         var killedAt = await killed.Task;
 

@@ -55,8 +55,8 @@ public sealed class RabbitMqOptions
     public string ClusterNodes { get; set; } = "";
 
     /// <summary>
-    /// Declare the host's receive endpoints (taps, offline taps, heartbeats, and their <c>_error</c> / <c>_skipped</c>
-    /// queues) as quorum queues, replicated on the cluster's nodes. A queue that already exists as a classic queue is
+    /// Declare the host's receive endpoints (taps, offline taps, heartbeats, and their <c>_error</c> queues) as quorum
+    /// queues, replicated on the cluster's nodes. A queue that already exists as a classic queue is
     /// not converted: the declaration fails (PRECONDITION_FAILED); see docs/operations.md for the migration.
     /// </summary>
     public bool QuorumQueues { get; set; }

@@ -71,8 +71,8 @@ public static class MessagingSetup
     }
 
     /// <summary>
-    /// Quorum queues when configured (MassTransit gives the endpoint's <c>_error</c> and <c>_skipped</c> queues the
-    /// same arguments); otherwise classic durable queues, as always.
+    /// Quorum queues when configured (MassTransit declares the endpoint's <c>_error</c> queue with the same arguments:
+    /// the cluster test checks it); otherwise classic durable queues, as always.
     /// </summary>
     private static void Declare(IRabbitMqReceiveEndpointConfigurator endpoint, RabbitMqOptions broker)
     {

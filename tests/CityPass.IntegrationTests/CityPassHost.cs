@@ -32,11 +32,15 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     {
     }
 
-    /// <summary>A host of its own, or (with <paramref name="shareWith"/>) a second instance on the same schema, queues and clock.</summary>
-    protected CityPassHost(CityPassHost? shareWith)
+    /// <summary>
+    /// A host of its own, or (with <paramref name="shareWith"/>) a second instance on the same schema, queues, clock and
+    /// broker. <paramref name="broker"/> points a host of its own at other RabbitMQ nodes (default: the shared node).
+    /// </summary>
+    protected CityPassHost(CityPassHost? shareWith, TestBroker? broker = null)
     {
         _run = shareWith?._run ?? Guid.NewGuid().ToString("N")[..10];
         _sharing = shareWith is not null;
+        Broker = shareWith?.Broker ?? broker ?? TestBroker.Shared;
         Clock = shareWith?.Clock ?? new FakeClock(Start - Duration.FromDays(2), Duration.FromMilliseconds(1));
     }
 
@@ -50,6 +54,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     public FakeClock Clock { get; }
 
     public string Schema => $"test_{_run}";
+
+    /// <summary>The RabbitMQ node(s) this host uses, and whether its queues are quorum queues.</summary>
+    public TestBroker Broker { get; }
 
     public TestTerminals Terminals => _terminals ??= new TestTerminals(this);
     private TestTerminals? _terminals;
@@ -73,7 +80,11 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Marten", PostgresConnection);
-        builder.UseSetting("ConnectionStrings:RabbitMq", RabbitMqUri);
+        builder.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
+        if (Broker.OtherNodes.Count > 0)
+            builder.UseSetting("RabbitMq:ClusterNodes", string.Join(",", Broker.OtherNodes));
+        if (Broker.QuorumQueues)
+            builder.UseSetting("RabbitMq:QuorumQueues", "true");
         builder.UseSetting("Marten:Schema", Schema);
         builder.UseSetting("Terminals:TapQueue", TapQueue);
         builder.UseSetting("Terminals:OfflineTapQueue", OfflineTapQueue);
@@ -132,15 +143,14 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await RequireService("PostgreSQL", 5433, async () =>
+        await RequireService("PostgreSQL", "127.0.0.1:5433", async () =>
         {
             await using var connection = new NpgsqlConnection(PostgresConnection);
             await connection.OpenAsync();
         });
-        await RequireService("RabbitMQ", 5672, async () =>
+        await RequireService("RabbitMQ", Broker.Describe(), async () =>
         {
-            var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMqUri) };
-            await using var connection = await factory.CreateConnectionAsync();
+            await using var connection = await Broker.ConnectAsync();
         });
         StartServer(); // starts the host (TestServer, or Kestrel for the browser tests): Marten schema, bus, receive endpoints
         await Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
@@ -172,8 +182,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
             await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE", connection);
             await drop.ExecuteNonQueryAsync();
         }
-        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMqUri) };
-        await using var rabbit = await factory.CreateConnectionAsync();
+        if (Broker.Discarded)
+            return;
+        await using var rabbit = await Broker.ConnectAsync();
         await using var channel = await rabbit.CreateChannelAsync();
         foreach (var queue in new[] { TapQueue, OfflineTapQueue, HeartbeatQueue })
         {
@@ -187,7 +198,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
-    private static async Task RequireService(string name, int port, Func<Task> probe)
+    private static async Task RequireService(string name, string address, Func<Task> probe)
     {
         try
         {
@@ -196,8 +207,36 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         catch (Exception e) when (e is SocketException or NpgsqlException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or TimeoutException)
         {
             throw new InvalidOperationException(
-                $"{name} does not answer on 127.0.0.1:{port}. The integration tests need it: run ./test.sh, which starts it. ({e.Message})", e);
+                $"{name} does not answer on {address}. The integration tests need it: run ./test.sh, which starts it. ({e.Message})", e);
         }
+    }
+}
+
+/// <summary>
+/// Where a test host finds RabbitMQ: the node of <paramref name="Uri"/> (user, password, virtual host) and the other
+/// nodes of its cluster (<c>host:port</c>), tried in turn; <paramref name="QuorumQueues"/> declares the host's queues as
+/// quorum queues. <paramref name="Discarded"/>: the test deletes the whole broker at the end, so the host leaves its queues
+/// (deleting a quorum queue while one of its nodes is down takes seconds each).
+/// </summary>
+public sealed record TestBroker(string Uri, IReadOnlyList<string> OtherNodes, bool QuorumQueues, bool Discarded = false)
+{
+    /// <summary>The one node ./test.sh starts, classic durable queues: what every test but the cluster's uses.</summary>
+    public static readonly TestBroker Shared = new(CityPassHost.RabbitMqUri, [], false);
+
+    public string Describe()
+    {
+        var first = new Uri(Uri);
+        return string.Join(", ", new[] { first.Port > 0 ? $"{first.Host}:{first.Port}" : first.Host }.Concat(OtherNodes));
+    }
+
+    /// <summary>A connection to the first node that answers.</summary>
+    public async Task<RabbitMQ.Client.IConnection> ConnectAsync()
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(Uri) };
+        if (OtherNodes.Count == 0)
+            return await factory.CreateConnectionAsync();
+        var endpoints = OtherNodes.Select(n => n.Split(':')).Select(p => new RabbitMQ.Client.AmqpTcpEndpoint(p[0], p.Length > 1 ? int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture) : -1));
+        return await factory.CreateConnectionAsync([factory.Endpoint, .. endpoints]);
     }
 }
 

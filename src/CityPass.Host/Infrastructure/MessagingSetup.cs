@@ -11,6 +11,8 @@ public static class MessagingSetup
         var rabbit = new Uri(configuration.GetConnectionString("RabbitMq")
             ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured."));
         var terminals = configuration.GetSection("Terminals").Get<TerminalOptions>() ?? new TerminalOptions();
+        var broker = configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
+        var nodes = broker.Nodes(rabbit);
 
         services.AddSingleton<Schemes.SchemeCache>();
         services.AddSingleton<TapAuthorizer>();
@@ -24,12 +26,22 @@ public static class MessagingSetup
             bus.AddConsumer<Terminals.TerminalHeartbeatConsumer>();
             bus.UsingRabbitMq((context, cfg) =>
             {
-                cfg.Host(rabbit);
+                cfg.Host(rabbit, h =>
+                {
+                    // One node: the connection string's. Several: each connection attempt takes the next node in turn.
+                    if (nodes.Count > 1)
+                        h.UseCluster(c =>
+                        {
+                            foreach (var (host, port) in nodes)
+                                c.Node(port is null ? host : $"{host}:{port}");
+                        });
+                });
                 cfg.ConfigureJsonSerializerOptions(Json.Configure);
                 // Terminals bind their own queue to this fanout exchange (docs/terminal-protocol.md).
                 cfg.Message<DenyListChanged>(m => m.SetEntityName(TerminalQueues.DenyList));
                 cfg.ReceiveEndpoint(terminals.TapQueue, endpoint =>
                 {
+                    Declare(endpoint, broker);
                     endpoint.PrefetchCount = terminals.ConcurrentTaps;
                     endpoint.ConcurrentMessageLimit = terminals.ConcurrentTaps;
                     // Transient faults (a dropped database connection) are retried; what still fails goes to <queue>_error.
@@ -38,6 +50,7 @@ public static class MessagingSetup
                 });
                 cfg.ReceiveEndpoint(terminals.OfflineTapQueue, endpoint =>
                 {
+                    Declare(endpoint, broker);
                     // Batches of up to 1,000 taps: a few at a time, each in one transaction.
                     endpoint.PrefetchCount = 4;
                     endpoint.UseMessageRetry(r =>
@@ -49,11 +62,22 @@ public static class MessagingSetup
                 });
                 cfg.ReceiveEndpoint(terminals.HeartbeatQueue, endpoint =>
                 {
+                    Declare(endpoint, broker);
                     endpoint.PrefetchCount = 16;
                     endpoint.ConfigureConsumer<Terminals.TerminalHeartbeatConsumer>(context);
                 });
             });
         });
         return services;
+    }
+
+    /// <summary>
+    /// Quorum queues when configured (MassTransit declares the endpoint's <c>_error</c> queue with the same arguments:
+    /// the cluster test checks it); otherwise classic durable queues, as always.
+    /// </summary>
+    private static void Declare(IRabbitMqReceiveEndpointConfigurator endpoint, RabbitMqOptions broker)
+    {
+        if (broker.QuorumQueues)
+            endpoint.SetQuorumQueue();
     }
 }

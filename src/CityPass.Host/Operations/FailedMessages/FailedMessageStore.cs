@@ -35,6 +35,7 @@ public sealed class FailedMessageStore(IConfiguration configuration, IClock cloc
 
     private readonly Uri _broker = new(configuration.GetConnectionString("RabbitMq")
         ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured."));
+    private readonly RabbitMqOptions _cluster = configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
     private readonly TerminalOptions _terminals = configuration.GetSection("Terminals").Get<TerminalOptions>() ?? new TerminalOptions();
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private IConnection? _connection;
@@ -167,7 +168,12 @@ public sealed class FailedMessageStore(IConfiguration configuration, IClock cloc
                 return _connection;
             if (_connection is not null)
                 await _connection.DisposeAsync();
-            _connection = await new ConnectionFactory { Uri = _broker, ClientProvidedName = "citypass-failed-messages" }.CreateConnectionAsync(ct);
+            var factory = new ConnectionFactory { Uri = _broker, ClientProvidedName = "citypass-failed-messages" };
+            var nodes = _cluster.Nodes(_broker);
+            // A cluster: the first of its nodes that answers.
+            _connection = nodes.Count == 1
+                ? await factory.CreateConnectionAsync(ct)
+                : await factory.CreateConnectionAsync(nodes.Select(n => new AmqpTcpEndpoint(n.Host, n.Port ?? AmqpTcpEndpoint.UseDefaultPort, factory.Ssl)).ToList(), ct);
             return _connection;
         }
         finally

@@ -34,11 +34,29 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>A host of its own, or (with <paramref name="shareWith"/>) a second instance on the same schema, queues and clock.</summary>
     protected CityPassHost(CityPassHost? shareWith)
+        : this(shareWith, shareWith?.Postgres ?? PostgresConnection, shareWith?.RabbitMq ?? RabbitMqUri)
+    {
+    }
+
+    /// <summary>A host of its own on other servers than the shared ones (the restart tests' private PostgreSQL and RabbitMQ).</summary>
+    protected CityPassHost(string postgres, string rabbitMq) : this(null, postgres, rabbitMq)
+    {
+    }
+
+    private CityPassHost(CityPassHost? shareWith, string postgres, string rabbitMq)
     {
         _run = shareWith?._run ?? Guid.NewGuid().ToString("N")[..10];
         _sharing = shareWith is not null;
         Clock = shareWith?.Clock ?? new FakeClock(Start - Duration.FromDays(2), Duration.FromMilliseconds(1));
+        Postgres = postgres;
+        RabbitMq = rabbitMq;
     }
+
+    /// <summary>This host's PostgreSQL connection string: <see cref="PostgresConnection"/> unless a subclass gave another.</summary>
+    public string Postgres { get; }
+
+    /// <summary>This host's RabbitMQ URI: <see cref="RabbitMqUri"/> unless a subclass gave another.</summary>
+    public string RabbitMq { get; }
 
     /// <summary>Wednesday 25 November 2026, 18:00 in Rennes.</summary>
     public static readonly Instant Start = Instant.FromUtc(2026, 11, 25, 17, 0);
@@ -72,8 +90,8 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Marten", PostgresConnection);
-        builder.UseSetting("ConnectionStrings:RabbitMq", RabbitMqUri);
+        builder.UseSetting("ConnectionStrings:Marten", Postgres);
+        builder.UseSetting("ConnectionStrings:RabbitMq", RabbitMq);
         builder.UseSetting("Marten:Schema", Schema);
         builder.UseSetting("Terminals:TapQueue", TapQueue);
         builder.UseSetting("Terminals:OfflineTapQueue", OfflineTapQueue);
@@ -131,14 +149,14 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await RequireService("PostgreSQL", 5433, async () =>
+        await RequireService("PostgreSQL", new NpgsqlConnectionStringBuilder(Postgres).Port, async () =>
         {
-            await using var connection = new NpgsqlConnection(PostgresConnection);
+            await using var connection = new NpgsqlConnection(Postgres);
             await connection.OpenAsync();
         });
-        await RequireService("RabbitMQ", 5672, async () =>
+        await RequireService("RabbitMQ", new Uri(RabbitMq).Port, async () =>
         {
-            var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMqUri) };
+            var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMq) };
             await using var connection = await factory.CreateConnectionAsync();
         });
         StartServer(); // starts the host (TestServer, or Kestrel for the browser tests): Marten schema, bus, receive endpoints
@@ -165,13 +183,13 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         await base.DisposeAsync();
         if (_sharing)
             return; // the schema and the queues belong to the first host
-        await using (var connection = new NpgsqlConnection(PostgresConnection))
+        await using (var connection = new NpgsqlConnection(Postgres))
         {
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE", connection);
             await drop.ExecuteNonQueryAsync();
         }
-        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMqUri) };
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMq) };
         await using var rabbit = await factory.CreateConnectionAsync();
         await using var channel = await rabbit.CreateChannelAsync();
         foreach (var queue in new[] { TapQueue, OfflineTapQueue, HeartbeatQueue })

@@ -23,7 +23,13 @@ public static class MessagingSetup
             bus.AddConsumer<Terminals.TerminalHeartbeatConsumer>();
             bus.UsingRabbitMq((context, cfg) =>
             {
-                cfg.Host(rabbit);
+                cfg.Host(rabbit, host =>
+                {
+                    // Publish and Send complete only once the broker has taken the message (MassTransit's default, made
+                    // explicit: the deny-list relay moves its cursor on it). Queues and exchanges are durable and
+                    // messages persistent (MassTransit's defaults too), so both survive a broker restart.
+                    host.PublisherConfirmation = true;
+                });
                 cfg.ConfigureJsonSerializerOptions(Json.Configure);
                 // Terminals bind their own queue to this fanout exchange (docs/terminal-protocol.md).
                 cfg.Message<DenyListChanged>(m => m.SetEntityName(TerminalQueues.DenyList));

@@ -1,0 +1,125 @@
+using CityPass.Contracts.Terminals;
+using CityPass.Domain.DenyLists;
+using Marten;
+using MassTransit;
+using NodaTime;
+
+namespace CityPass.Host.Terminals;
+
+/// <summary>How far the deny-list stream has been pushed to RabbitMQ: the last version the broker confirmed.</summary>
+public sealed record DenyListRelayState(string Id, long PublishedVersion, Instant PublishedAt)
+{
+    public const string DocumentId = "deny-list";
+}
+
+/// <summary>
+/// The outbox of the deny list: the committed deny-list stream is the outbox, <see cref="DenyListRelayState"/> the cursor.
+/// Publishes <see cref="DenyListChanged"/> with every change after the last confirmed version, then moves the cursor, so
+/// a change committed while RabbitMQ is down (or while this host restarts) is pushed once the broker is back, and nothing
+/// is pushed for a write that did not commit. Woken by <see cref="DenyListListener"/> after each commit that changes the
+/// list, and polls every <see cref="PollInterval"/> for changes committed by other hosts or missed wake-ups.
+/// <para>
+/// At least once: a crash (or a PostgreSQL outage) between the broker's confirm and the cursor's update pushes those
+/// versions again, and every host runs a relay, so two hosts polling at the same moment may both push a change.
+/// Duplicates are harmless by design: each change carries its version and terminals apply only versions above their own
+/// (docs/terminal-protocol.md).
+/// </para>
+/// </summary>
+public sealed class DenyListRelay(IDocumentStore store, IBus bus, IClock clock, ILogger<DenyListRelay> logger) : BackgroundService
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one publish may wait for the broker's confirm before the relay tries again.</summary>
+    public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Changes per message at most (a relay far behind catches up in several messages, in order).</summary>
+    public const int MaxChangesPerMessage = 500;
+
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>A commit changed the deny list: push it now rather than at the next poll.</summary>
+    public void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // already awake
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(200);
+        var failing = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await RelayOnceAsync(stoppingToken))
+                    continue; // more to push
+                if (failing)
+                    logger.LogInformation("Deny-list relay: pushing again");
+                failing = false;
+                backoff = TimeSpan.FromMilliseconds(200);
+                await _wake.WaitAsync(PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // RabbitMQ or PostgreSQL is down: the changes stay in the stream and are pushed when both answer.
+                if (!failing)
+                    logger.LogWarning(e, "Deny-list relay: cannot push now ({Reason}); retrying until RabbitMQ and PostgreSQL answer", e.Message);
+                failing = true;
+                try
+                {
+                    await Task.Delay(backoff, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+        }
+    }
+
+    /// <summary>Pushes the next changes after the cursor, if any; true when more remain.</summary>
+    public async Task<bool> RelayOnceAsync(CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var published = (await session.LoadAsync<DenyListRelayState>(DenyListRelayState.DocumentId, ct))?.PublishedVersion ?? 0;
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.StreamId == DenyList.StreamId && e.Version > published)
+            .OrderBy(e => e.Version)
+            .Take(MaxChangesPerMessage)
+            .ToListAsync(ct);
+        if (events.Count == 0)
+            return false;
+
+        var changes = events.Select(e => e.Data switch
+        {
+            CardDenied d => new DenyListEntry(d.Uid, true, d.Reason, e.Version),
+            CardAllowed a => new DenyListEntry(a.Uid, false, a.Reason, e.Version),
+            var other => throw new InvalidOperationException($"Unexpected event {other.GetType().Name} on the deny-list stream."),
+        }).ToList();
+        var version = events[^1].Version;
+
+        // Publisher confirms are on (MessagingSetup): the task completes once the broker has taken the message.
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            timeout.CancelAfter(PublishTimeout);
+            await bus.Publish(new DenyListChanged(version, changes), timeout.Token);
+        }
+
+        session.Store(new DenyListRelayState(DenyListRelayState.DocumentId, version, clock.GetCurrentInstant()));
+        await session.SaveChangesAsync(ct);
+        logger.LogDebug("Deny-list relay: pushed versions {From} to {To}", changes[0].Version, version);
+        return events.Count == MaxChangesPerMessage;
+    }
+}

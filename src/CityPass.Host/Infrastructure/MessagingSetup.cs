@@ -31,7 +31,8 @@ public static class MessagingSetup
                     host.PublisherConfirmation = true;
                 });
                 cfg.ConfigureJsonSerializerOptions(Json.Configure);
-                // Terminals bind their own queue to this fanout exchange (docs/terminal-protocol.md).
+                // Terminals bind their own queue to this fanout exchange (docs/terminal-protocol.md); DenyListRelay publishes
+                // on it with a channel of its own, this names it should anything publish it through the bus.
                 cfg.Message<DenyListChanged>(m => m.SetEntityName(TerminalQueues.DenyList));
                 cfg.ReceiveEndpoint(terminals.TapQueue, endpoint =>
                 {

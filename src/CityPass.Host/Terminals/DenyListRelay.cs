@@ -1,8 +1,11 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using CityPass.Contracts.Terminals;
 using CityPass.Domain.DenyLists;
 using Marten;
-using MassTransit;
 using NodaTime;
+using RabbitMQ.Client;
 
 namespace CityPass.Host.Terminals;
 
@@ -24,9 +27,20 @@ public sealed record DenyListRelayState(string Id, long PublishedVersion, Instan
 /// Duplicates are harmless by design: each change carries its version and terminals apply only versions above their own
 /// (docs/terminal-protocol.md).
 /// </para>
+/// <para>
+/// It publishes on a RabbitMQ connection and channel of its own, with publisher confirms (RabbitMQ.Client alone, in the
+/// MassTransit JSON envelope terminals read): the cursor moves only once the broker has confirmed the message, whatever
+/// state the bus's own connection is in while it recovers from a broker restart.
+/// </para>
 /// </summary>
-public sealed class DenyListRelay(IDocumentStore store, IBus bus, IClock clock, ILogger<DenyListRelay> logger) : BackgroundService
+public sealed class DenyListRelay(IDocumentStore store, IConfiguration configuration, IClock clock, ILogger<DenyListRelay> logger)
+    : BackgroundService
 {
+    private static readonly JsonSerializerOptions MessageJson = Infrastructure.Json.Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    private IConnection? _connection;
+    private IChannel? _channel;
+
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>How long one publish may wait for the broker's confirm before the relay tries again.</summary>
@@ -90,7 +104,7 @@ public sealed class DenyListRelay(IDocumentStore store, IBus bus, IClock clock, 
     }
 
     /// <summary>Pushes the next changes after the cursor, if any; true when more remain.</summary>
-    public async Task<bool> RelayOnceAsync(CancellationToken ct)
+    private async Task<bool> RelayOnceAsync(CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         var published = (await session.LoadAsync<DenyListRelayState>(DenyListRelayState.DocumentId, ct))?.PublishedVersion ?? 0;
@@ -110,16 +124,83 @@ public sealed class DenyListRelay(IDocumentStore store, IBus bus, IClock clock, 
         }).ToList();
         var version = events[^1].Version;
 
-        // Publisher confirms are on (MessagingSetup): the task completes once the broker has taken the message.
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             timeout.CancelAfter(PublishTimeout);
-            await bus.Publish(new DenyListChanged(version, changes), timeout.Token);
+            await PublishAsync(new DenyListChanged(version, changes), timeout.Token);
         }
 
         session.Store(new DenyListRelayState(DenyListRelayState.DocumentId, version, clock.GetCurrentInstant()));
         await session.SaveChangesAsync(ct);
         logger.LogDebug("Deny-list relay: pushed versions {From} to {To}", changes[0].Version, version);
         return events.Count == MaxChangesPerMessage;
+    }
+
+    /// <summary>Persistent, on the durable fanout exchange; returns once the broker confirmed it (throws if it did not).</summary>
+    private async Task PublishAsync(DenyListChanged change, CancellationToken ct)
+    {
+        var channel = await ChannelAsync(ct);
+        var messageId = Guid.NewGuid().ToString();
+        var envelope = new JsonObject
+        {
+            ["messageId"] = messageId,
+            ["destinationAddress"] = $"rabbitmq://{new Uri(Broker).Host}/{TerminalQueues.DenyList}",
+            ["messageType"] = new JsonArray($"urn:message:{typeof(DenyListChanged).Namespace}:{nameof(DenyListChanged)}"),
+            ["message"] = JsonSerializer.SerializeToNode(change, MessageJson),
+            ["sentTime"] = clock.GetCurrentInstant().ToString(),
+        };
+        var properties = new BasicProperties
+        {
+            MessageId = messageId,
+            ContentType = "application/vnd.masstransit+json",
+            DeliveryMode = DeliveryModes.Persistent,
+        };
+        try
+        {
+            await channel.BasicPublishAsync(TerminalQueues.DenyList, routingKey: "", mandatory: false, properties,
+                Encoding.UTF8.GetBytes(envelope.ToJsonString()), ct);
+        }
+        catch
+        {
+            await DropConnectionAsync(); // a new channel next time: this one may be half-closed or awaiting a confirm
+            throw;
+        }
+    }
+
+    private string Broker => configuration.GetConnectionString("RabbitMq")
+        ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured.");
+
+    private async Task<IChannel> ChannelAsync(CancellationToken ct)
+    {
+        if (_channel is { IsOpen: true } && _connection is { IsOpen: true })
+            return _channel;
+        await DropConnectionAsync();
+        _connection = await new ConnectionFactory { Uri = new Uri(Broker), ClientProvidedName = "citypass-deny-list-relay" }.CreateConnectionAsync(ct);
+        _channel = await _connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+        await _channel.ExchangeDeclareAsync(TerminalQueues.DenyList, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
+        return _channel;
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        try
+        {
+            if (_channel is not null)
+                await _channel.DisposeAsync();
+            if (_connection is not null)
+                await _connection.DisposeAsync();
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException or ObjectDisposedException)
+        {
+            // already broken: nothing to close
+        }
+        (_channel, _connection) = (null, null);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await DropConnectionAsync();
     }
 }

@@ -61,12 +61,19 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
         using var stop = new CancellationTokenSource();
         var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(100);
         var tapping = terminals.Select(t => Task.Run(() => t.RunAsync(Host, stop.Token, giveUp))).ToList();
-        var stripe = new StripeDeliveries(Host);
-        var webhooks = Task.Run(() => stripe.DeliverAsync(reloads.Select(r => StripeEvents.Succeeded(r.Reload.PaymentIntentId!, r.Reload.Id, 20_00)).ToList(), giveUp));
+        // Stripe confirms two reloads before the outages, two while RabbitMQ is down, two while PostgreSQL is down, two after.
+        var stripe = new StripeDeliveries(Host, giveUp);
+        var confirmations = new Queue<string>(reloads.Select(r => StripeEvents.Succeeded(r.Reload.PaymentIntentId!, r.Reload.Id, 20_00)));
+        void StripeConfirms(int count)
+        {
+            for (var i = 0; i < count; i++)
+                stripe.Deliver(confirmations.Dequeue());
+        }
 
         var load = Stopwatch.StartNew();
         try
         {
+            StripeConfirms(2);
             await Task.Delay(1500);
             await servers.ReadyBecomes(HttpStatusCode.OK, TimeSpan.FromSeconds(5));
 
@@ -75,6 +82,7 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
             Say($"{load.Elapsed.TotalSeconds:F1} s: RabbitMQ killed");
             var noticed = await servers.ReadyBecomes(HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
             Say($"  /health/ready 503 after {noticed.TotalSeconds:F1} s");
+            StripeConfirms(2);
             await Task.Delay(1000);
             await servers.RabbitMq.StartAgainAsync();
             Say($"{load.Elapsed.TotalSeconds:F1} s: RabbitMQ started again");
@@ -87,11 +95,13 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
             Say($"{load.Elapsed.TotalSeconds:F1} s: PostgreSQL stopped (-m immediate)");
             noticed = await servers.ReadyBecomes(HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
             Say($"  /health/ready 503 after {noticed.TotalSeconds:F1} s");
+            StripeConfirms(2);
             await Task.Delay(1000);
             await servers.Postgres.StartAgainAsync();
             Say($"{load.Elapsed.TotalSeconds:F1} s: PostgreSQL started again");
             reconnected = await servers.ReadyBecomes(HttpStatusCode.OK, TimeSpan.FromSeconds(30));
             Say($"  /health/ready 200 after {reconnected.TotalSeconds:F1} s");
+            StripeConfirms(2);
             await Task.Delay(1500);
         }
         finally
@@ -99,13 +109,14 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
             stop.Cancel(); // also when a step above failed: the terminals stop after their tap in flight
         }
         // Each terminal finishes its tap in flight (it resends until it has an answer); Stripe resends each event until a 2xx.
-        await Task.WhenAll(tapping.Append(webhooks)).WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.WhenAll(tapping.Append(stripe.AllAccepted())).WaitAsync(TimeSpan.FromSeconds(60));
         Say($"{load.Elapsed.TotalSeconds:F1} s: load stopped");
 
         var answers = terminals.SelectMany(t => t.Answers.Select(a => (Terminal: t.Id, Sequence: a.Key, Card: t.CardOf(a.Key), Answer: a.Value))).ToList();
         var authorized = answers.Where(a => a.Answer is TapAuthorized).ToList();
         Say($"taps: {answers.Count} answered, {authorized.Count} authorized, {terminals.Sum(t => t.Resends)} resends, {terminals.Sum(t => t.Reconnects)} reconnections; " +
                          $"webhooks: {reloads.Count} events, {stripe.Deliveries} deliveries, {stripe.Refused} not 2xx");
+        Assert.True(stripe.Refused > 0, "No webhook delivery met the PostgreSQL outage.");
         Assert.True(terminals.Sum(t => t.Resends) > 0, "No tap needed a resend: the load did not cross the outages.");
         Assert.True(authorized.Count > 20, $"Only {authorized.Count} taps were authorized: too little load to mean anything.");
 
@@ -333,22 +344,26 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
         }
     }
 
-    /// <summary>Delivers webhook events one after another, each again until it gets a 2xx (as Stripe does), and some twice.</summary>
-    private sealed class StripeDeliveries(CityPassHost host)
+    /// <summary>Delivers each webhook event until it gets a 2xx (as Stripe does), and every other one a second time.</summary>
+    private sealed class StripeDeliveries(CityPassHost host, DateTime giveUp)
     {
+        private readonly List<Task> _sent = [];
+        private int _count;
         public int Deliveries;
         public int Refused;
 
-        public async Task DeliverAsync(IReadOnlyList<string> events, DateTime giveUp)
+        public void Deliver(string json)
         {
-            for (var i = 0; i < events.Count; i++)
+            var twice = _count++ % 2 == 0; // Stripe may deliver an event twice
+            _sent.Add(Task.Run(async () =>
             {
-                await DeliverOnceAccepted(events[i], giveUp);
-                if (i % 2 == 0)
-                    await DeliverOnceAccepted(events[i], giveUp); // Stripe may deliver an event twice
-                await Task.Delay(1200);
-            }
+                await DeliverOnceAccepted(json, giveUp);
+                if (twice)
+                    await DeliverOnceAccepted(json, giveUp);
+            }));
         }
+
+        public Task AllAccepted() => Task.WhenAll(_sent);
 
         private async Task DeliverOnceAccepted(string json, DateTime giveUp)
         {

@@ -62,7 +62,18 @@ internal static class Tool
         return port;
     }
 
-    public static bool Alive(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+    /// <summary>Whether the process runs (a zombie, dead but not yet reaped, does not).</summary>
+    public static bool Alive(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false; // gone
+        }
+    }
 }
 
 /// <summary>

@@ -96,7 +96,7 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
             noticed = await servers.ReadyBecomes(HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
             Say($"  /health/ready 503 after {noticed.TotalSeconds:F1} s");
             StripeConfirms(2);
-            await Task.Delay(1000);
+            await Task.Delay(2500); // longer than MassTransit's retries of a tap (1.3 s): some taps fault, their terminals resend
             await servers.Postgres.StartAgainAsync();
             Say($"{load.Elapsed.TotalSeconds:F1} s: PostgreSQL started again");
             reconnected = await servers.ReadyBecomes(HttpStatusCode.OK, TimeSpan.FromSeconds(30));
@@ -114,7 +114,7 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
 
         var answers = terminals.SelectMany(t => t.Answers.Select(a => (Terminal: t.Id, Sequence: a.Key, Card: t.CardOf(a.Key), Answer: a.Value))).ToList();
         var authorized = answers.Where(a => a.Answer is TapAuthorized).ToList();
-        Say($"taps: {answers.Count} answered, {authorized.Count} authorized, {terminals.Sum(t => t.Resends)} resends, {terminals.Sum(t => t.Reconnects)} reconnections; " +
+        Say($"taps: {answers.Count} answered, {authorized.Count} authorized, {terminals.Sum(t => t.Resends)} resends, {terminals.Sum(t => t.Reconnects)} reconnections, {terminals.Sum(t => t.Faults)} faults; " +
                          $"webhooks: {reloads.Count} events, {stripe.Deliveries} deliveries, {stripe.Refused} not 2xx");
         Assert.True(stripe.Refused > 0, "No webhook delivery met the PostgreSQL outage.");
         Assert.True(terminals.Sum(t => t.Resends) > 0, "No tap needed a resend: the load did not cross the outages.");
@@ -290,6 +290,7 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
         public ConcurrentDictionary<long, object> Answers { get; } = new();
         public int Resends;
         public int Reconnects;
+        public int Faults;
 
         public string CardOf(long sequence) => cards[(int)(sequence % cards.Count)].Uid;
 
@@ -315,6 +316,7 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
                                 break;
                             }
                             why = "a fault instead of an answer";
+                            Interlocked.Increment(ref Faults);
                         }
                         catch (TimeoutException)
                         {

@@ -68,6 +68,14 @@ public sealed class DenyListRelay(IDocumentStore store, IConfiguration configura
     {
         var backoff = TimeSpan.FromMilliseconds(200);
         var failing = false;
+        try
+        {
+            await ChannelAsync(stoppingToken); // connected before the first change, so that it is pushed at once
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogDebug(e, "Deny-list relay: no RabbitMQ channel yet; connecting at the first change");
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -34,15 +34,28 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>
     /// A host of its own, or (with <paramref name="shareWith"/>) a second instance on the same schema, queues, clock and
-    /// broker. <paramref name="broker"/> points a host of its own at other RabbitMQ nodes (default: the shared node).
+    /// servers. <paramref name="broker"/> points a host of its own at other RabbitMQ nodes (default: the shared node),
+    /// <paramref name="postgres"/> at another PostgreSQL (default: the shared one).
     /// </summary>
-    protected CityPassHost(CityPassHost? shareWith, TestBroker? broker = null)
+    protected CityPassHost(CityPassHost? shareWith, TestBroker? broker = null, string? postgres = null)
     {
         _run = shareWith?._run ?? Guid.NewGuid().ToString("N")[..10];
         _sharing = shareWith is not null;
         Broker = shareWith?.Broker ?? broker ?? TestBroker.Shared;
         Clock = shareWith?.Clock ?? new FakeClock(Start - Duration.FromDays(2), Duration.FromMilliseconds(1));
+        Postgres = shareWith?.Postgres ?? postgres ?? PostgresConnection;
     }
+
+    /// <summary>A host of its own on other servers than the shared ones (the restart tests' private PostgreSQL and RabbitMQ).</summary>
+    protected CityPassHost(string postgres, string rabbitMq) : this(null, new TestBroker(rabbitMq, [], false), postgres)
+    {
+    }
+
+    /// <summary>This host's PostgreSQL connection string: <see cref="PostgresConnection"/> unless a subclass gave another.</summary>
+    public string Postgres { get; }
+
+    /// <summary>This host's RabbitMQ URI (its first node): <see cref="RabbitMqUri"/> unless a subclass gave another.</summary>
+    public string RabbitMq => Broker.Uri;
 
     /// <summary>Wednesday 25 November 2026, 18:00 in Rennes.</summary>
     public static readonly Instant Start = Instant.FromUtc(2026, 11, 25, 17, 0);
@@ -79,7 +92,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Marten", PostgresConnection);
+        builder.UseSetting("ConnectionStrings:Marten", Postgres);
         builder.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
         if (Broker.OtherNodes.Count > 0)
             builder.UseSetting("RabbitMq:ClusterNodes", string.Join(",", Broker.OtherNodes));
@@ -143,9 +156,10 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await RequireService("PostgreSQL", "127.0.0.1:5433", async () =>
+        var postgres = new NpgsqlConnectionStringBuilder(Postgres);
+        await RequireService("PostgreSQL", $"{postgres.Host}:{postgres.Port}", async () =>
         {
-            await using var connection = new NpgsqlConnection(PostgresConnection);
+            await using var connection = new NpgsqlConnection(Postgres);
             await connection.OpenAsync();
         });
         await RequireService("RabbitMQ", Broker.Describe(), async () =>
@@ -176,7 +190,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         await base.DisposeAsync();
         if (_sharing)
             return; // the schema and the queues belong to the first host
-        await using (var connection = new NpgsqlConnection(PostgresConnection))
+        await using (var connection = new NpgsqlConnection(Postgres))
         {
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE", connection);

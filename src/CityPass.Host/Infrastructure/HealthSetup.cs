@@ -22,7 +22,19 @@ public static class HealthSetup
     public static void MapCityPassHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = Write });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = Write });
+        // MassTransit says Degraded while its receive endpoints are not connected (RabbitMQ down, reconnecting): the host
+        // then cannot take a tap, so for readiness Degraded is 503 like Unhealthy (ASP.NET Core's default would be 200).
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(Ready),
+            ResponseWriter = Write,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
     }
 
     private static Task Write(HttpContext http, HealthReport report)

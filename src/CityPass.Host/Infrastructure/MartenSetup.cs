@@ -46,12 +46,15 @@ public static class MartenSetup
                 options.Schema.For<Terminals.DenyListRow>().Index(r => r.Version);
                 options.Schema.For<Terminals.TerminalStatus>();
                 options.Schema.For<IdempotencyRecord>();
+                options.Schema.For<Terminals.DenyListRelayState>();
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             // Async projections (finance) run in one elected instance at a time; the others stand by.
             .AddAsyncDaemon(DaemonMode.HotCold);
         services.AddSingleton<Terminals.DenyListListener>();
+        services.AddSingleton<Terminals.DenyListRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<Terminals.DenyListRelay>());
         services.ConfigureMarten((sp, options) => options.Listeners.Add(sp.GetRequiredService<Terminals.DenyListListener>()));
         return services;
     }

@@ -28,6 +28,10 @@ public static class MessagingSetup
             {
                 cfg.Host(rabbit, h =>
                 {
+                    // Publish and Send complete only once the broker has taken the message (MassTransit's default, made
+                    // explicit: the deny-list relay moves its cursor on it). Queues and exchanges are durable and
+                    // messages persistent (MassTransit's defaults too), so both survive a broker restart.
+                    h.PublisherConfirmation = true;
                     // One node: the connection string's. Several: each connection attempt takes the next node in turn.
                     if (nodes.Count > 1)
                         h.UseCluster(c =>
@@ -37,7 +41,8 @@ public static class MessagingSetup
                         });
                 });
                 cfg.ConfigureJsonSerializerOptions(Json.Configure);
-                // Terminals bind their own queue to this fanout exchange (docs/terminal-protocol.md).
+                // Terminals bind their own queue to this fanout exchange (docs/terminal-protocol.md); DenyListRelay publishes
+                // on it with a channel of its own, this names it should anything publish it through the bus.
                 cfg.Message<DenyListChanged>(m => m.SetEntityName(TerminalQueues.DenyList));
                 cfg.ReceiveEndpoint(terminals.TapQueue, endpoint =>
                 {

@@ -77,7 +77,10 @@ public static class DenyListTracking
             .ToList();
 }
 
-/// <summary>Refuses a commit that blocks a card without its deny-list change, and pushes committed changes to terminals.</summary>
+/// <summary>
+/// Refuses a commit that blocks a card without its deny-list change, and wakes the <see cref="DenyListRelay"/> once such a
+/// commit is done (the relay pushes it; nothing is published from here, so a RabbitMQ outage loses nothing).
+/// </summary>
 public sealed class DenyListListener(IServiceProvider services) : DocumentSessionListenerBase
 {
     public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
@@ -87,24 +90,14 @@ public sealed class DenyListListener(IServiceProvider services) : DocumentSessio
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Pushes committed changes on the fanout exchange. A push that fails is logged, not retried: terminals see the
-    /// version gap at the next push and re-sync over HTTP, so nothing is lost.
-    /// </summary>
-    public override async Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+    public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
-        if (!DenyListTracking.Pending.TryGetValue(session, out var changes))
-            return;
-        DenyListTracking.Pending.Remove(session);
-        try
+        if (DenyListTracking.Pending.TryGetValue(session, out _))
         {
-            await services.GetRequiredService<IBus>().Publish(new DenyListChanged(changes.Max(c => c.Version), changes), token);
+            DenyListTracking.Pending.Remove(session);
+            services.GetRequiredService<DenyListRelay>().Wake();
         }
-        catch (Exception e)
-        {
-            services.GetRequiredService<ILogger<DenyListListener>>()
-                .LogError(e, "Pushing deny-list version {Version} failed; terminals will re-sync over HTTP", changes.Max(c => c.Version));
-        }
+        return Task.CompletedTask;
     }
 }
 

@@ -33,9 +33,6 @@ public sealed class FailedMessageStore(IConfiguration configuration, IClock cloc
     /// <summary>Where MassTransit moves a queue's faulted (<c>_error</c>) and unknown (<c>_skipped</c>) messages.</summary>
     public static readonly IReadOnlyList<string> Suffixes = ["_error", "_skipped"];
 
-    private readonly Uri _broker = new(configuration.GetConnectionString("RabbitMq")
-        ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured."));
-    private readonly RabbitMqOptions _cluster = configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
     private readonly TerminalOptions _terminals = configuration.GetSection("Terminals").Get<TerminalOptions>() ?? new TerminalOptions();
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private IConnection? _connection;
@@ -168,12 +165,7 @@ public sealed class FailedMessageStore(IConfiguration configuration, IClock cloc
                 return _connection;
             if (_connection is not null)
                 await _connection.DisposeAsync();
-            var factory = new ConnectionFactory { Uri = _broker, ClientProvidedName = "citypass-failed-messages" };
-            var nodes = _cluster.Nodes(_broker);
-            // A cluster: the first of its nodes that answers.
-            _connection = nodes.Count == 1
-                ? await factory.CreateConnectionAsync(ct)
-                : await factory.CreateConnectionAsync(nodes.Select(n => new AmqpTcpEndpoint(n.Host, n.Port ?? AmqpTcpEndpoint.UseDefaultPort, factory.Ssl)).ToList(), ct);
+            _connection = await configuration.ConnectToBrokerAsync("citypass-failed-messages", ct);
             return _connection;
         }
         finally

@@ -17,14 +17,6 @@ public sealed class QueueDepthPoller(
     IConfiguration configuration, IOptions<TerminalOptions> terminals, IOptions<MonitoringOptions> options, ILogger<QueueDepthPoller> logger)
     : BackgroundService
 {
-    private readonly ConnectionFactory _factory = new()
-    {
-        Uri = new Uri(configuration.GetConnectionString("RabbitMq") ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured.")),
-        ClientProvidedName = "citypass-monitoring",
-        AutomaticRecoveryEnabled = false, // reconnected at the next tick instead
-        RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
-    };
-
     public IReadOnlyList<string> Queues { get; } =
     [
         .. new[] { terminals.Value.TapQueue, terminals.Value.OfflineTapQueue, terminals.Value.HeartbeatQueue }
@@ -47,7 +39,11 @@ public sealed class QueueDepthPoller(
                         await connection.DisposeAsync();
                         connection = null;
                     }
-                    connection ??= await _factory.CreateConnectionAsync(stoppingToken);
+                    connection ??= await configuration.ConnectToBrokerAsync("citypass-monitoring", stoppingToken, factory =>
+                    {
+                        factory.AutomaticRecoveryEnabled = false; // reconnected at the next tick instead
+                        factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(3);
+                    });
                     CityPassTelemetry.ReportQueues(this, await ReadAsync(connection, stoppingToken));
                     if (failing)
                         logger.LogInformation("Queue depths are read again from RabbitMQ");

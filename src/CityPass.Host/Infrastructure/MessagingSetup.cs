@@ -41,6 +41,7 @@ public static class MessagingSetup
                         });
                 });
                 cfg.ConfigureJsonSerializerOptions(Json.Configure);
+                cfg.UseConsumeFilter(typeof(Operations.Telemetry.LogScopeFilter<>), context);
                 // Terminals bind their own queue to this fanout exchange (docs/terminal-protocol.md); DenyListRelay publishes
                 // on it with a channel of its own, this names it should anything publish it through the bus.
                 cfg.Message<DenyListChanged>(m => m.SetEntityName(TerminalQueues.DenyList));

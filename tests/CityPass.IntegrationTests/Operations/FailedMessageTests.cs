@@ -82,16 +82,7 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
         var card = await _http.CardWithBalance(10_00);
         var tap = await host.Terminals.Tap($"ops-desk-{Guid.NewGuid():N}"[..20], 1, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant());
         var requestId = Guid.NewGuid().ToString();
-        var envelope = new JsonObject
-        {
-            ["messageId"] = requestId,
-            ["requestId"] = requestId,
-            ["sourceAddress"] = $"rabbitmq://127.0.0.1/{_replies}",
-            ["destinationAddress"] = $"rabbitmq://127.0.0.1/{host.TapQueue}",
-            ["responseAddress"] = $"rabbitmq://127.0.0.1/{_replies}?temporary=true",
-            ["messageType"] = new JsonArray("urn:message:CityPass.Contracts.Terminals:AuthorizeTap"),
-            ["message"] = JsonSerializer.SerializeToNode(tap, Api.Json),
-        };
+        var envelope = TapEnvelope(tap, requestId);
         var admin = await host.Administrator();
 
         // A tap that failed before it was decided: the replay decides it (one charge, one answer).
@@ -117,16 +108,7 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
         var card = await _http.CardWithBalance(10_00);
         var tap = await host.Terminals.Tap($"ops-cli-{Guid.NewGuid():N}"[..20], 1, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant());
         var requestId = Guid.NewGuid().ToString();
-        await PutInErrorQueue(new JsonObject
-        {
-            ["messageId"] = requestId,
-            ["requestId"] = requestId,
-            ["sourceAddress"] = $"rabbitmq://127.0.0.1/{_replies}",
-            ["destinationAddress"] = $"rabbitmq://127.0.0.1/{host.TapQueue}",
-            ["responseAddress"] = $"rabbitmq://127.0.0.1/{_replies}?temporary=true",
-            ["messageType"] = new JsonArray("urn:message:CityPass.Contracts.Terminals:AuthorizeTap"),
-            ["message"] = JsonSerializer.SerializeToNode(tap, Api.Json),
-        }, requestId);
+        await PutInErrorQueue(TapEnvelope(tap, requestId), requestId);
 
         var (listed, list) = await host.HostCommand("failed-messages", "list");
         Assert.True(listed == 0, list);
@@ -148,6 +130,18 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
         Assert.Equal(2, (await host.HostCommand("failed-messages", "purge")).ExitCode);
         Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
     }
+
+    /// <summary>A tap as MassTransit sends it on the tap queue, its reply addressed to this test's queue.</summary>
+    private JsonObject TapEnvelope(CityPass.Contracts.Terminals.AuthorizeTap tap, string requestId) => new()
+    {
+        ["messageId"] = requestId,
+        ["requestId"] = requestId,
+        ["sourceAddress"] = $"rabbitmq://127.0.0.1/{_replies}",
+        ["destinationAddress"] = $"rabbitmq://127.0.0.1/{host.TapQueue}",
+        ["responseAddress"] = $"rabbitmq://127.0.0.1/{_replies}?temporary=true",
+        ["messageType"] = new JsonArray("urn:message:CityPass.Contracts.Terminals:AuthorizeTap"),
+        ["message"] = JsonSerializer.SerializeToNode(tap, Api.Json),
+    };
 
     private Task PutInErrorQueue(JsonObject envelope, string messageId) => ErrorQueues.PutInErrorQueue(ErrorQueue, envelope, messageId);
 

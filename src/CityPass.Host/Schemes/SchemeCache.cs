@@ -19,6 +19,10 @@ public sealed class SchemeCache
     /// <summary>Adds the scheme's version to a batch; pass the result to <see cref="ResolveAsync"/> once it is executed.</summary>
     public Task<StreamState> Version(IBatchedQuery batch) => batch.Events.FetchStreamState(Scheme.StreamId);
 
+    /// <summary>The scheme as it stands, for one reader outside a batch: its version read, its document only when changed.</summary>
+    public Task<Scheme> CurrentAsync(IQuerySession session, CancellationToken ct) =>
+        ResolveAsync(session.Events.FetchStreamStateAsync(Scheme.StreamId, ct)!, session, ct);
+
     public async Task<Scheme> ResolveAsync(Task<StreamState> version, IQuerySession session, CancellationToken ct)
     {
         StreamState? state = await version; // null: no scheme defined yet

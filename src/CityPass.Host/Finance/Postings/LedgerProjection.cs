@@ -3,6 +3,7 @@ using CityPass.Domain.Schemes;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
+using CityPass.Host.Schemes;
 
 namespace CityPass.Host.Finance.Postings;
 
@@ -20,9 +21,12 @@ public sealed partial class LedgerProjection : EventProjection
             IncludeType(type);
     }
 
+    /// <summary>The scheme is read for every posted event: its document is deserialized again only when it changed.</summary>
+    private readonly SchemeCache _schemes = new();
+
     public override async ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
     {
-        var scheme = await operations.LoadAsync<Scheme>(Scheme.StreamId, cancellation) ?? Scheme.Empty;
+        var scheme = await _schemes.CurrentAsync(operations, cancellation);
         if (PostingRules.Post(e.Data, e.Sequence, scheme) is { } entry)
             operations.Store(entry);
     }

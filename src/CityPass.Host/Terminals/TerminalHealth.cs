@@ -15,14 +15,15 @@ namespace CityPass.Host.Terminals;
 public sealed record TerminalStatus(string Id, string SoftwareVersion, long DenyListVersion, int PendingOfflineTaps, Instant TerminalTime, Instant LastSeen);
 
 /// <summary>Records signed heartbeats; a heartbeat that does not verify is reported and dropped.</summary>
-public sealed class TerminalHeartbeatConsumer(IDocumentStore store, IClock clock, TapVerifier verifier, IncidentLog incidents) : IConsumer<TerminalHeartbeat>
+public sealed class TerminalHeartbeatConsumer(IDocumentStore store, Schemes.SchemeCache schemes, IClock clock, TapVerifier verifier, IncidentLog incidents)
+    : IConsumer<TerminalHeartbeat>
 {
     public async Task Consume(ConsumeContext<TerminalHeartbeat> context)
     {
         var beat = context.Message;
         var now = clock.GetCurrentInstant();
         await using var session = store.LightweightSession();
-        var scheme = await session.LoadAsync<Scheme>(Scheme.StreamId, context.CancellationToken) ?? Scheme.Empty;
+        var scheme = await schemes.CurrentAsync(session, context.CancellationToken);
         var line = string.Join('|', "TerminalHeartbeat", beat.TerminalId, beat.SoftwareVersion, beat.DenyListVersion.ToString(CultureInfo.InvariantCulture),
             beat.PendingOfflineTaps.ToString(CultureInfo.InvariantCulture), beat.TerminalTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         if (verifier.TerminalProblem(scheme, beat.TerminalId ?? "", line, beat.Mac) is { } problem)

@@ -38,7 +38,8 @@ public static class DemoCity
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         var runs = new List<Task>();
         foreach (var (id, venue) in terminals)
-            runs.Add(RunTerminalAsync(id, venue, await api.EnrolAsync(id), broker, cards, stats, stop.Token));
+            runs.Add(RunTerminalAsync(id, venue, await api.EnrolAsync(id), broker, new DenyListFollower(new HttpClient { BaseAddress = apiUri }), cards, stats,
+                stop.Token));
         var clock = Stopwatch.StartNew();
         while (!stop.IsCancellationRequested)
         {
@@ -51,14 +52,17 @@ public static class DemoCity
         return 0;
     }
 
-    private static async Task RunTerminalAsync(string id, string venue, byte[] key, Uri broker, List<CardChip> cards, Stats stats, CancellationToken stop)
+    private static async Task RunTerminalAsync(
+        string id, string venue, byte[] key, Uri broker, DenyListFollower denyList, List<CardChip> cards, Stats stats, CancellationToken stop)
     {
         await using var terminal = await RawTerminal.ConnectAsync(broker, id, CancellationToken.None);
-        await terminal.SubscribeDenyListAsync("citypass-deny-list", change =>
+        await terminal.SubscribeDenyListAsync("citypass-deny-list", async change =>
         {
-            stats.SeeDenyList(change["version"]!.GetValue<long>());
-            return Task.CompletedTask;
+            await denyList.OnPushAsync(change);
+            stats.SeeDenyList(denyList.Version);
         });
+        await denyList.ResyncAsync(stop); // subscribed first, so that no change falls between the list and the pushes
+        stats.SeeDenyList(denyList.Version);
         var random = new Random(id.GetHashCode());
         var sequence = TerminalClock.Now.ToUnixTimeMilliseconds() * 10;
         var offline = new List<JsonObject>();
@@ -69,7 +73,9 @@ public static class DemoCity
             var now = TerminalClock.Now;
             var linkDown = now.Minute % 3 == 1 && offline.Count < 50; // one minute in three, the link is down
             var seq = ++sequence;
-            if (linkDown)
+            if (linkDown && denyList.IsDenied(card.Uid))
+                Interlocked.Increment(ref stats.Declined); // the offline gate stays shut for a denied card
+            else if (linkDown)
             {
                 var (counter, cryptogram) = card.Authenticate(id, seq);
                 offline.Add(RawTerminal.TapMessage(key, id, seq, card.Uid, venue, now, counter, cryptogram));
@@ -94,9 +100,9 @@ public static class DemoCity
                 lastBeat = now;
                 await terminal.SendAsync("citypass-heartbeats", "TerminalHeartbeat", new JsonObject
                 {
-                    ["terminalId"] = id, ["softwareVersion"] = "1.4.0", ["denyListVersion"] = stats.DenyListVersion, ["pendingOfflineTaps"] = offline.Count,
+                    ["terminalId"] = id, ["softwareVersion"] = "1.4.0", ["denyListVersion"] = denyList.Version, ["pendingOfflineTaps"] = offline.Count,
                     ["terminalTime"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"),
-                    ["mac"] = TerminalCrypto.SignHeartbeat(key, id, "1.4.0", stats.DenyListVersion, offline.Count, DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds())),
+                    ["mac"] = TerminalCrypto.SignHeartbeat(key, id, "1.4.0", denyList.Version, offline.Count, DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds())),
                 });
             }
             try { await Task.Delay(random.Next(2000, 6000), stop); } catch (OperationCanceledException) { }

@@ -3,7 +3,6 @@ using CityPass.Domain.Schemes;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
-using CityPass.Host.Schemes;
 
 namespace CityPass.Host.Finance.Postings;
 
@@ -19,14 +18,25 @@ public sealed partial class LedgerProjection : EventProjection
         // The same list the posting rules switch over: an event type posted there is never filtered out here.
         foreach (var type in PostingRules.PostedEventTypes)
             IncludeType(type);
+        // The scheme's changes come through too, in sequence order, only to say that the scheme held is out of date.
+        foreach (var type in Scheme.EventTypes)
+            IncludeType(type);
     }
 
-    /// <summary>The scheme is read for every posted event: its document is deserialized again only when it changed.</summary>
-    private readonly SchemeCache _schemes = new();
+    /// <summary>
+    /// The scheme as read after the last scheme change the daemon went past: never older than the events that follow it,
+    /// read again only after an administrator's change (not once per posted event).
+    /// </summary>
+    private Scheme? _scheme;
 
     public override async ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
     {
-        var scheme = await _schemes.CurrentAsync(operations, cancellation);
+        if (e.Data.GetType() is var type && Scheme.EventTypes.Contains(type))
+        {
+            _scheme = null;
+            return;
+        }
+        var scheme = _scheme ??= await operations.LoadAsync<Scheme>(Scheme.StreamId, cancellation) ?? Scheme.Empty;
         if (PostingRules.Post(e.Data, e.Sequence, scheme) is { } entry)
             operations.Store(entry);
     }

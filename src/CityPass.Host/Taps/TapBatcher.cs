@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using CityPass.Host.Operations.Telemetry;
 using CityPass.Contracts.Terminals;
+using CityPass.Domain;
+using CityPass.Host.Infrastructure;
+using Microsoft.Extensions.Options;
 
 namespace CityPass.Host.Taps;
 
@@ -9,12 +12,17 @@ namespace CityPass.Host.Taps;
 /// Gathers the taps the consumers hand over and decides them in batches: whatever arrived while the previous batch was
 /// being written forms the next one, up to <see cref="MaxBatch"/>. No tap waits for a timer: under light load a batch
 /// is one tap; under heavy load one transaction serves many taps, which is where the throughput is.
+/// Taps are split between <see cref="TerminalOptions.TapWriters"/> writers by card UID: a card's taps always go to the
+/// same writer, in arrival order, so writers never race each other for a card; they decide and commit in parallel.
 /// </summary>
-public sealed class TapBatcher(TapAuthorizer authorizer, CityPassTelemetry telemetry, ILogger<TapBatcher> logger) : BackgroundService
+public sealed class TapBatcher(TapAuthorizer authorizer, CityPassTelemetry telemetry, IOptions<TerminalOptions> options, ILogger<TapBatcher> logger)
+    : BackgroundService
 {
     public const int MaxBatch = 128;
 
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending>[] _writers = Enumerable.Range(0, Math.Max(1, options.Value.TapWriters))
+        .Select(_ => Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true }))
+        .ToArray();
 
     /// <param name="Consume">The span of the tap's delivery (MassTransit's consume activity), when traced.</param>
     private sealed record Pending(AuthorizeTap Tap, TaskCompletionSource<object> Reply, long Since, Activity? Consume);
@@ -25,17 +33,28 @@ public sealed class TapBatcher(TapAuthorizer authorizer, CityPassTelemetry telem
         var consume = Activity.Current;
         consume?.SetTag(CityPassTelemetry.TerminalTag, tap.TerminalId);
         consume?.SetTag(CityPassTelemetry.SequenceTag, tap.Sequence);
-        if (!_queue.Writer.TryWrite(new Pending(tap, reply, Stopwatch.GetTimestamp(), consume)))
+        if (!WriterOf(tap).Writer.TryWrite(new Pending(tap, reply, Stopwatch.GetTimestamp(), consume)))
             throw new InvalidOperationException("The tap batcher is stopped.");
         return reply.Task.WaitAsync(ct);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The writer of the tap's card: by its canonical UID, whatever format the reader sent it in.</summary>
+    private Channel<Pending> WriterOf(AuthorizeTap tap)
+    {
+        if (_writers.Length == 1 || !CardUid.TryParse(tap.CardUid, out var uid, out _))
+            return _writers[0];
+        return _writers[(int)(unchecked((uint)StringComparer.Ordinal.GetHashCode(uid!.Value.Value)) % (uint)_writers.Length)];
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_writers.Select(writer => Task.Run(() => WriteAsync(writer.Reader, stoppingToken), stoppingToken)));
+
+    private async Task WriteAsync(ChannelReader<Pending> queue, CancellationToken stoppingToken)
     {
         var batch = new List<Pending>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+        while (await queue.WaitToReadAsync(stoppingToken))
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            while (batch.Count < MaxBatch && queue.TryRead(out var item))
                 batch.Add(item);
             using var activity = StartBatchActivity(batch);
             try

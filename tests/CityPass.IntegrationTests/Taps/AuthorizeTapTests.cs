@@ -159,4 +159,27 @@ public class AuthorizeTapTests(CityPassHost host)
         Assert.Equal(10_00, (await _http.Card(second.Id)).BalanceCents);
         Assert.Equal(9_00, (await _http.Card(first.Id)).BalanceCents);
     }
+
+    [Fact]
+    public async Task One_sequence_number_sent_at_once_for_two_cards_charges_one_of_them()
+    {
+        // Two cards' taps go to different tap writers (by UID) about half the time: the writers race on the tap record.
+        var terminal = $"race-{Guid.NewGuid():N}"[..20];
+        var pairs = new List<(Guid First, Guid Second, Task<object> A, Task<object> B)>();
+        for (var i = 1; i <= 10; i++)
+        {
+            var first = await _http.CardWithBalance(10_00);
+            var second = await _http.CardWithBalance(10_00);
+            var tap = await Tap(first.Uid, TestCity.Library, terminal, sequence: i);
+            var twin = await host.Terminals.Resign(tap with { CardUid = second.Uid, CardCounter = TestTerminals.NextCounter() });
+            pairs.Add((first.Id, second.Id, Send(tap), Send(twin)));
+        }
+        foreach (var (first, second, a, b) in pairs)
+        {
+            var replies = new[] { await a, await b };
+            Assert.Single(replies.OfType<TapAuthorized>());
+            Assert.Equal(TapDeclineReason.SequenceReused, Assert.Single(replies.OfType<TapDeclined>()).Reason);
+            Assert.Equal(19_00, (await _http.Card(first)).BalanceCents + (await _http.Card(second)).BalanceCents);
+        }
+    }
 }

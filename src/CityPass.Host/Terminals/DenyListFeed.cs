@@ -38,11 +38,12 @@ public sealed partial class DenyListProjection : EventProjection
 /// an offline overdraft, a lost card): every pending CardBlocked / CardUnblocked gets its CardDenied / CardAllowed on
 /// the deny-list stream, in the same transaction (the stream's version is the deny list's version).
 /// Call <see cref="TrackDenyListAsync"/> just before SaveChangesAsync; <see cref="DenyListListener"/> refuses a commit
-/// that forgot, and pushes the changes to terminals once committed.
+/// that forgot, and wakes the relay that pushes the changes to terminals once committed.
 /// </summary>
 public static class DenyListTracking
 {
-    internal static readonly ConditionalWeakTable<IDocumentSession, List<DenyListEntry>> Pending = new();
+    /// <summary>The sessions whose deny-list changes are appended: the changes themselves are read back from the stream.</summary>
+    internal static readonly ConditionalWeakTable<IDocumentSession, object> Pending = new();
 
     public static async Task TrackDenyListAsync(this IDocumentSession session, CancellationToken ct)
     {
@@ -61,12 +62,7 @@ public static class DenyListTracking
         }
         var version = (await session.Events.FetchStreamStateAsync(DenyList.StreamId, ct))?.Version ?? 0;
         session.Events.Append(DenyList.StreamId, version + changes.Count, changes.ToArray());
-        Pending.AddOrUpdate(session, changes.Select((c, i) => c switch
-        {
-            CardDenied d => new DenyListEntry(d.Uid, true, d.Reason, version + i + 1),
-            CardAllowed a => new DenyListEntry(a.Uid, false, a.Reason, version + i + 1),
-            _ => throw new InvalidOperationException(),
-        }).ToList());
+        Pending.AddOrUpdate(session, changes);
     }
 
     internal static List<(Guid CardId, object Data)> CardBlocks(IDocumentSession session) =>
@@ -92,11 +88,8 @@ public sealed class DenyListListener(IServiceProvider services) : DocumentSessio
 
     public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
-        if (DenyListTracking.Pending.TryGetValue(session, out _))
-        {
-            DenyListTracking.Pending.Remove(session);
+        if (DenyListTracking.Pending.Remove(session))
             services.GetRequiredService<DenyListRelay>().Wake();
-        }
         return Task.CompletedTask;
     }
 }

@@ -2,7 +2,13 @@ using System.Diagnostics;
 
 namespace CityPass.IntegrationTests;
 
-/// <summary>The repository's scripts and the host's maintenance commands, run as an operator runs them.</summary>
+/// <summary>What a process printed, and how it ended.</summary>
+public sealed record ProcessResult(int ExitCode, string Output, string Errors)
+{
+    public string All => Output + Errors;
+}
+
+/// <summary>The repository's scripts, the servers' tools and the host's maintenance commands, run as an operator runs them.</summary>
 public static class Processes
 {
     public static string Root
@@ -17,7 +23,7 @@ public static class Processes
     }
 
     /// <summary><c>dotnet CityPass.Host.dll COMMAND ...</c> with this host's schema and queues.</summary>
-    public static Task<(int ExitCode, string Output)> HostCommand(this CityPassHost host, params string[] arguments)
+    public static async Task<(int ExitCode, string Output)> HostCommand(this CityPassHost host, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.Combine(Root, "src", "CityPass.Host") };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CityPass.Host.dll"));
@@ -30,17 +36,34 @@ public static class Processes
         start.Environment["Terminals__OfflineTapQueue"] = host.OfflineTapQueue;
         start.Environment["Terminals__HeartbeatQueue"] = host.HeartbeatQueue;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        return Run(start);
+        var result = await Run(start);
+        return (result.ExitCode, result.All);
     }
 
-    public static async Task<(int ExitCode, string Output)> Run(ProcessStartInfo start)
+    /// <summary>
+    /// Runs a process to its end. One that runs past <paramref name="timeout"/> (default 2 min) is killed with its
+    /// children and a <see cref="TimeoutException"/> says which and what it had printed on its error output.
+    /// </summary>
+    public static async Task<ProcessResult> Run(ProcessStartInfo start, TimeSpan? timeout = null)
     {
         start.RedirectStandardOutput = start.RedirectStandardError = true;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start.");
+        start.UseShellExecute = false;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Describe(start)} did not start.");
         var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await error);
+        var errors = process.StandardError.ReadToEndAsync();
+        var limit = timeout ?? TimeSpan.FromMinutes(2);
+        using var cancel = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Describe(start)} did not finish in {limit.TotalSeconds} s: {await errors}");
+        }
+        return new ProcessResult(process.ExitCode, await output, await errors);
     }
+
+    public static string Describe(ProcessStartInfo start) => $"`{start.FileName} {string.Join(' ', start.ArgumentList)}`";
 }

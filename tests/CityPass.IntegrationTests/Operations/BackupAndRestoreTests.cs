@@ -93,7 +93,7 @@ public class BackupAndRestoreTests : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
-    private static Task<(int, string)> Script(string name, params string[] arguments)
+    private static async Task<(int, string)> Script(string name, params string[] arguments)
     {
         var connection = new NpgsqlConnectionStringBuilder(CityPassHost.PostgresConnection);
         var start = new ProcessStartInfo(Path.Combine(Processes.Root, "scripts", name));
@@ -103,6 +103,7 @@ public class BackupAndRestoreTests : IAsyncLifetime
         start.Environment["PGPORT"] = connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["PGUSER"] = connection.Username;
         start.Environment["PGPASSWORD"] = connection.Password;
-        return Processes.Run(start);
+        var result = await Processes.Run(start);
+        return (result.ExitCode, result.All);
     }
 }

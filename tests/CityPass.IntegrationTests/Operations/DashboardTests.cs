@@ -136,13 +136,7 @@ public partial class DashboardTests(CityPassHost host, ITestOutputHelper output)
             .Distinct().ToList();
     }
 
-    private static string Repository(string path)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CityPass.sln")))
-                return Path.Combine(dir.FullName, path);
-        throw new InvalidOperationException("The repository (CityPass.sln) is not above " + AppContext.BaseDirectory);
-    }
+    private static string Repository(string path) => Path.Combine(Processes.Root, path);
 
     [GeneratedRegex("\"(?:[^\"\\\\]|\\\\.)*\"")]
     private static partial Regex Strings();

@@ -30,28 +30,15 @@ public static class RabbitMqCluster
     /// <summary>Runs the script; a failure throws with its whole output (the test fails with the reason, it never skips).</summary>
     public static async Task<string> Run(TimeSpan timeout, params string[] arguments)
     {
-        var script = Path.Combine(RepositoryRoot(), "scripts", "rabbitmq-cluster.sh");
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(script);
+        var start = new ProcessStartInfo("bash");
+        start.ArgumentList.Add(Path.Combine(Processes.Root, "scripts", "rabbitmq-cluster.sh"));
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start bash.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"scripts/rabbitmq-cluster.sh {string.Join(' ', arguments)} did not finish in {timeout.TotalSeconds} s:\n{await errors}");
-        }
-        if (process.ExitCode != 0)
+        var result = await Processes.Run(start, timeout);
+        if (result.ExitCode != 0)
             throw new InvalidOperationException(
-                $"scripts/rabbitmq-cluster.sh {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{await output}\n{await errors}");
-        return await output;
+                $"scripts/rabbitmq-cluster.sh {string.Join(' ', arguments)} failed ({result.ExitCode}):\n{result.Output}\n{result.Errors}");
+        return result.Output;
     }
 
     /// <summary>Type, leader, members and online members of every queue, as node <paramref name="askNode"/> of the cluster lists them.</summary>
@@ -63,14 +50,6 @@ public static class RabbitMqCluster
         return JsonDocument.Parse(json).RootElement.EnumerateArray().ToDictionary(
             q => q.GetProperty("name").GetString()!,
             q => new QueueReplicas(q.GetProperty("type").GetString()!, q.GetProperty("leader").GetString() ?? "", Names(q.GetProperty("members")), Names(q.GetProperty("online"))));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "scripts", "rabbitmq-cluster.sh")))
-                return dir.FullName;
-        throw new InvalidOperationException($"scripts/rabbitmq-cluster.sh not found above {AppContext.BaseDirectory}.");
     }
 }
 

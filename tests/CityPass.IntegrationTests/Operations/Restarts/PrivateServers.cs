@@ -11,31 +11,24 @@ internal static class Tool
     public static async Task<string> RunAsync(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null,
         TimeSpan? timeout = null, string? logToShow = null)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(file);
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
             start.Environment[key] = value;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Cannot start {file}.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
+        ProcessResult result;
         try
         {
-            await process.WaitForExitAsync(limit.Token);
+            result = await Processes.Run(start, timeout ?? TimeSpan.FromSeconds(90));
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException e)
         {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{Describe(file, start)} did not finish in {(timeout ?? TimeSpan.FromSeconds(90)).TotalSeconds} s.{Tail(logToShow)}");
+            throw new InvalidOperationException($"{e.Message}{Tail(logToShow)}", e);
         }
-        var output = await stdout + await stderr;
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{Describe(file, start)} failed with exit code {process.ExitCode}: {output.Trim()}{Tail(logToShow)}");
-        return output;
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"{Processes.Describe(start)} failed with exit code {result.ExitCode}: {result.All.Trim()}{Tail(logToShow)}");
+        return result.All;
     }
-
-    private static string Describe(string file, ProcessStartInfo start) => $"`{file} {string.Join(' ', start.ArgumentList)}`";
 
     /// <summary>The end of a log file (a server's reason for not starting is there), or nothing.</summary>
     public static string Tail(string? path)

@@ -6,10 +6,7 @@ using CityPass.Benchmarks;
 var quick = args.Contains("--quick");
 var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? "artifacts/bench/latest.json";
 // The host's content root, which WebApplicationFactory finds by itself only from a test project.
-var root = new DirectoryInfo(AppContext.BaseDirectory);
-while (root is not null && !File.Exists(Path.Combine(root.FullName, "CityPass.sln")))
-    root = root.Parent;
-Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_CITYPASS_HOST", Path.Combine(root!.FullName, "src", "CityPass.Host"));
+Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_CITYPASS_HOST", Path.Combine(CityPass.IntegrationTests.Processes.Root, "src", "CityPass.Host"));
 var clock = Stopwatch.StartNew();
 await using var bench = await Bench.StartAsync(quick);
 var results = await bench.RunAsync();

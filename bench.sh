@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Measures CityPass on this machine against real PostgreSQL and RabbitMQ (started like ./test.sh does) and prints a
 # table; the figures go to artifacts/bench/latest.json. --quick: under a minute, a smoke run (CI runs it).
+# --only taps,history,offline,webhook,denylist: those sections only (with the baselines and the ledger check), written
+# to artifacts/bench/partial.json.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

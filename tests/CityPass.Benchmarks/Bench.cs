@@ -40,17 +40,21 @@ public sealed class Bench : IAsyncDisposable
 {
     private readonly BenchHost _host;
     private readonly bool _quick;
+    private readonly ISet<string>? _only;
     private readonly IBusControl _client;
     private readonly HttpClient _http;
     private long _sequence = 1_000_000;
 
-    private Bench(BenchHost host, bool quick, IBusControl client)
+    private Bench(BenchHost host, bool quick, ISet<string>? only, IBusControl client)
     {
-        (_host, _quick, _client) = (host, quick, client);
+        (_host, _quick, _only, _client) = (host, quick, only, client);
         _http = host.CreateClient();
     }
 
-    public static async Task<Bench> StartAsync(bool quick)
+    /// <summary>The sections a run measures besides the baselines and the ledger check (<c>--only taps,offline</c>).</summary>
+    public static readonly string[] Sections = ["taps", "history", "offline", "webhook", "denylist"];
+
+    public static async Task<Bench> StartAsync(bool quick, ISet<string>? only = null)
     {
         var host = new BenchHost();
         await host.InitializeAsync();
@@ -67,7 +71,7 @@ public sealed class Bench : IAsyncDisposable
             });
         });
         await client.StartAsync();
-        return new Bench(host, quick, client);
+        return new Bench(host, quick, only, client);
     }
 
     public async Task<Dictionary<string, object>> RunAsync()
@@ -89,7 +93,13 @@ public sealed class Bench : IAsyncDisposable
         foreach (var t in terminals)
             await _host.Terminals.KeyAsync(t, TestCity.Library);
 
-        foreach (var concurrency in new[] { 1, 8, 64 })
+        // A city that has been running: tables with rows and statistics (autovacuum analyzes within a minute of
+        // growth; a fresh schema would be planned as empty tables, which no running system is).
+        Step("steady state: warm-up taps, then ANALYZE");
+        await Measure(8, _quick ? 300 : 2_000, async worker => await TapAsync(terminals[worker], cards[Random.Shared.Next(cards.Count)].Uid));
+        await Analyze();
+
+        foreach (var concurrency in Runs("taps") ? new[] { 1, 8, 64 } : [])
         {
             Step($"online taps, {concurrency} concurrent terminals");
             cpu = CpuMeter.Start();
@@ -108,34 +118,50 @@ public sealed class Bench : IAsyncDisposable
             }
         }
 
-        Step("long history");
-        var history = _quick ? 2_000 : 10_000;
-        var longCard = await CardWithHistory(history);
-        var fresh = (await CardsWithBalance(1, 150_00))[0];
-        var samples = _quick ? 100 : 300;
-        var onLong = await Measure(1, samples, async _ => await TapAsync(terminals[0], longCard.Uid));
-        var onFresh = await Measure(1, samples, async _ => await TapAsync(terminals[0], fresh.Uid));
-        r["long_history_events"] = history;
-        r["long_history_p50_ms"] = Math.Round(onLong.P(0.5), 2);
-        r["fresh_card_p50_ms"] = Math.Round(onFresh.P(0.5), 2);
-        r["long_history_latency_ratio"] = Math.Round(onLong.P(0.5) / onFresh.P(0.5), 2);
+        var checkedCards = cards.Select(c => c.Id).ToList();
+        if (Runs("history"))
+        {
+            Step("long history");
+            var history = _quick ? 2_000 : 10_000;
+            var longCard = await CardWithHistory(history);
+            var fresh = (await CardsWithBalance(1, 150_00))[0];
+            var samples = _quick ? 100 : 300;
+            var onLong = await Measure(1, samples, async _ => await TapAsync(terminals[0], longCard.Uid));
+            var onFresh = await Measure(1, samples, async _ => await TapAsync(terminals[0], fresh.Uid));
+            r["long_history_events"] = history;
+            r["long_history_p50_ms"] = Math.Round(onLong.P(0.5), 2);
+            r["fresh_card_p50_ms"] = Math.Round(onFresh.P(0.5), 2);
+            r["long_history_latency_ratio"] = Math.Round(onLong.P(0.5) / onFresh.P(0.5), 2);
+            checkedCards.AddRange([longCard.Id, fresh.Id]);
+        }
 
-        Step("offline batch ingestion");
-        var offlineCards = await CardsWithBalance(_quick ? 100 : 500, 150_00);
-        var batches = _quick ? 3 : 20;
-        var offline = await OfflineRate(offlineCards, batches);
-        r["offline_taps_per_s"] = Math.Round(offline);
+        if (Runs("offline"))
+        {
+            Step("offline batch ingestion");
+            var offlineCards = await CardsWithBalance(_quick ? 100 : 500, 150_00);
+            var batches = _quick ? 3 : 20;
+            var (offline, offlineCpu) = await OfflineRate(offlineCards, batches);
+            r["offline_taps_per_s"] = Math.Round(offline);
+            Cpu(r, "offline", offlineCpu);
+            checkedCards.AddRange(offlineCards.Select(c => c.Id));
+        }
 
-        Step("webhook to credit");
-        r["webhook_credits_per_s"] = Math.Round(await WebhookRate(_quick ? 40 : 200));
+        if (Runs("webhook"))
+        {
+            Step("webhook to credit");
+            r["webhook_credits_per_s"] = Math.Round(await WebhookRate(_quick ? 40 : 200));
+        }
 
-        Step("deny-list propagation");
-        var (p50, p99) = await DenyListPropagation(_quick ? 10 : 50, _quick ? 5 : 20);
-        r["denylist_p50_ms"] = Math.Round(p50, 1);
-        r["denylist_p99_ms"] = Math.Round(p99, 1);
+        if (Runs("denylist"))
+        {
+            Step("deny-list propagation");
+            var (p50, p99) = await DenyListPropagation(_quick ? 10 : 50, _quick ? 5 : 20);
+            r["denylist_p50_ms"] = Math.Round(p50, 1);
+            r["denylist_p99_ms"] = Math.Round(p99, 1);
+        }
 
         Step("correctness");
-        var (correct, detail) = await CheckLedger(cards.Concat(offlineCards).Append(longCard).Append(fresh).Select(c => c.Id).ToList(), terminals);
+        var (correct, detail) = await CheckLedger(checkedCards, terminals);
         r["correct"] = correct;
         r["correctness"] = detail;
         return r;
@@ -147,6 +173,8 @@ public sealed class Bench : IAsyncDisposable
         foreach (var (group, value) in perRequest)
             r[group == "machine_busy" ? $"{what}_machine_busy" : $"{what}_cpu_ms_{group}"] = value;
     }
+
+    private bool Runs(string section) => _only is null || _only.Contains(section);
 
     private static void Step(string what) => Console.WriteLine($"[bench] {what}");
 
@@ -218,7 +246,8 @@ public sealed class Bench : IAsyncDisposable
         return card;
     }
 
-    private async Task<double> OfflineRate(List<Card> cards, int batches)
+    /// <summary>Taps recorded per second, and the CPU milliseconds per tap of each process group while they were.</summary>
+    private async Task<(double, IReadOnlyDictionary<string, double>)> OfflineRate(List<Card> cards, int batches)
     {
         var client = _client.CreateRequestClient<UploadOfflineTaps>(new Uri($"queue:{_host.OfflineTapQueue}"), RequestTimeout.After(s: 120));
         var prepared = new List<UploadOfflineTaps>();
@@ -234,11 +263,12 @@ public sealed class Bench : IAsyncDisposable
             }
             prepared.Add(new UploadOfflineTaps(terminal, Guid.NewGuid(), taps));
         }
+        var cpu = CpuMeter.Start();
         var clock = Stopwatch.StartNew();
         var recorded = (await Task.WhenAll(prepared.Select(async upload => (await client.GetResponse<OfflineTapsAccepted>(upload)).Message.Recorded))).Sum();
         if (recorded != batches * 1_000)
             throw new InvalidOperationException($"Offline ingestion recorded {recorded} of {batches * 1_000} taps.");
-        return recorded / clock.Elapsed.TotalSeconds;
+        return (recorded / clock.Elapsed.TotalSeconds, cpu.PerRequest(recorded));
     }
 
     private async Task<double> WebhookRate(int reloads)
@@ -327,6 +357,20 @@ public sealed class Bench : IAsyncDisposable
         var doubled = charges.Count - charges.Select(c => (c.TerminalId, c.TerminalSequence)).Distinct().Count();
         var ok = mismatched == 0 && doubled == 0 && authorized == charges.Count;
         return (ok, $"{cardIds.Count} cards: {mismatched} balances off; {authorized} authorized taps, {charges.Count} charges, {doubled} doubled");
+    }
+
+    private async Task Analyze()
+    {
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        await using var tables = new NpgsqlCommand("select tablename from pg_tables where schemaname = @schema", connection);
+        tables.Parameters.AddWithValue("schema", _host.Schema);
+        var names = new List<string>();
+        await using (var reader = await tables.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                names.Add(reader.GetString(0));
+        foreach (var name in names)
+            await new NpgsqlCommand($"ANALYZE {_host.Schema}.{name}", connection).ExecuteNonQueryAsync();
     }
 
     private async Task<double> NpgsqlInsertRate(int connections, TimeSpan duration)

@@ -2,13 +2,19 @@ using System.Diagnostics;
 using System.Text.Json;
 using CityPass.Benchmarks;
 
-// ./bench.sh [--quick]: measures CityPass against this machine's own limits and writes artifacts/bench/latest.json.
+// ./bench.sh [--quick] [--only taps,history,offline,webhook,denylist]: measures CityPass against this machine's own limits and writes artifacts/bench/latest.json.
 var quick = args.Contains("--quick");
-var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? "artifacts/bench/latest.json";
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+if (only?.Except(Bench.Sections).FirstOrDefault() is { } unknown)
+{
+    Console.Error.WriteLine($"--only: unknown section '{unknown}'; the sections are {string.Join(", ", Bench.Sections)}.");
+    return 2;
+}
+var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? (only is null ? "artifacts/bench/latest.json" : "artifacts/bench/partial.json");
 // The host's content root, which WebApplicationFactory finds by itself only from a test project.
 Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_CITYPASS_HOST", Path.Combine(CityPass.IntegrationTests.Processes.Root, "src", "CityPass.Host"));
 var clock = Stopwatch.StartNew();
-await using var bench = await Bench.StartAsync(quick);
+await using var bench = await Bench.StartAsync(quick, only);
 var results = await bench.RunAsync();
 results["cores"] = Environment.ProcessorCount;
 results["quick"] = quick;

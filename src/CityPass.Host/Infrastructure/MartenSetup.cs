@@ -15,8 +15,8 @@ public static class MartenSetup
 {
     public static IServiceCollection AddCityPassMarten(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration.GetConnectionString("Marten")
-            ?? throw new InvalidOperationException("ConnectionStrings:Marten is not configured.");
+        var connectionString = WithPreparedStatements(configuration.GetConnectionString("Marten")
+            ?? throw new InvalidOperationException("ConnectionStrings:Marten is not configured."));
         var schema = configuration.GetSection("Marten").Get<MartenSettings>()?.Schema ?? new MartenSettings().Schema;
 
         services.AddMarten(options =>
@@ -57,5 +57,22 @@ public static class MartenSetup
         services.AddHostedService(sp => sp.GetRequiredService<Terminals.DenyListRelay>());
         services.ConfigureMarten((sp, options) => options.Listeners.Add(sp.GetRequiredService<Terminals.DenyListListener>()));
         return services;
+    }
+
+    /// <summary>
+    /// Npgsql's automatic preparation, unless the connection string sets it: the tap path sends the same few statements
+    /// thousands of times a second, and PostgreSQL parsing and planning each again was a third of its CPU per tap
+    /// (docs/performance.md). Statements used twice on a connection are prepared there and kept (up to 256).
+    /// </summary>
+    public static string WithPreparedStatements(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        bool Sets(string key) => given.Keys.Cast<string>().Any(k => string.Equals(k.Replace(" ", ""), key, StringComparison.OrdinalIgnoreCase));
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!Sets("MaxAutoPrepare"))
+            builder.MaxAutoPrepare = 256;
+        if (!Sets("AutoPrepareMinUsages"))
+            builder.AutoPrepareMinUsages = 2;
+        return builder.ConnectionString;
     }
 }

@@ -52,7 +52,7 @@ node_env() {
       RABBITMQ_NODE_PORT=$(amqp_port "$n") RABBITMQ_DIST_PORT=$((DIST_BASE + n)) ERL_EPMD_ADDRESS=127.0.0.1 \
       RABBITMQ_MNESIA_BASE=$d/mnesia RABBITMQ_LOG_BASE=$d/log RABBITMQ_CONF_ENV_FILE=/dev/null \
       RABBITMQ_CONFIG_FILE=$d/rabbitmq.conf RABBITMQ_ENABLED_PLUGINS_FILE=$d/enabled_plugins \
-      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none" \
       ERL_CRASH_DUMP=$d/log/erl_crash.dump
     "$@" )
 }

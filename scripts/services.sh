@@ -69,12 +69,14 @@ stop_pg_local() {
 }
 
 # ---------- RabbitMQ ----------
+# +sbwt none ...: Erlang's schedulers do not busy-wait for work; on cores shared with PostgreSQL and the host that
+# spinning was CPU taken from the taps (docs/performance.md).
 rmq() {
   ( export HOME=$RMQ_DIR RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
       RABBITMQ_NODE_PORT=$RMQ_PORT ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE=$RMQ_DIR/mnesia \
       RABBITMQ_LOG_BASE=$RMQ_DIR/log RABBITMQ_CONF_ENV_FILE=/dev/null \
       RABBITMQ_CONFIG_FILE=$RMQ_DIR/rabbitmq.conf RABBITMQ_ENABLED_PLUGINS_FILE=$RMQ_DIR/enabled_plugins \
-      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none"
     "$@" )
 }
 

@@ -23,6 +23,10 @@ public sealed class BenchHost : CityPassHost
 {
     protected override void ConfigureMore(IWebHostBuilder builder)
     {
+        // The tests take few taps at once (16, quick to drain); the bench measures what production runs.
+        var defaults = new CityPass.Host.Infrastructure.TerminalOptions();
+        builder.UseSetting("Terminals:ConcurrentTaps", defaults.ConcurrentTaps.ToString());
+        builder.UseSetting("Terminals:TapWriters", Environment.GetEnvironmentVariable("Terminals__TapWriters") ?? defaults.TapWriters.ToString());
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         // Lost races are retried by design; Marten still logs each at error level.
         builder.UseSetting("Logging:LogLevel:Marten", "Critical");
@@ -42,12 +46,14 @@ public sealed class Bench : IAsyncDisposable
     private readonly bool _quick;
     private readonly ISet<string>? _only;
     private readonly IBusControl _client;
+    private readonly IBusControl _noop;
+    private readonly Uri _noopQueue;
     private readonly HttpClient _http;
     private long _sequence = 1_000_000;
 
-    private Bench(BenchHost host, bool quick, ISet<string>? only, IBusControl client)
+    private Bench(BenchHost host, bool quick, ISet<string>? only, IBusControl client, IBusControl noop, Uri noopQueue)
     {
-        (_host, _quick, _only, _client) = (host, quick, only, client);
+        (_host, _quick, _only, _client, _noop, _noopQueue) = (host, quick, only, client, noop, noopQueue);
         _http = host.CreateClient();
     }
 
@@ -58,20 +64,30 @@ public sealed class Bench : IAsyncDisposable
     {
         var host = new BenchHost();
         await host.InitializeAsync();
-        // The terminals' side: a bus of its own, also hosting the no-op consumer of the baseline.
+        // The terminals' side: a bus of its own.
         var client = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(new Uri(CityPassHost.RabbitMqUri));
+            cfg.ConfigureJsonSerializerOptions(CityPass.Host.Infrastructure.Json.Configure);
+        });
+        // The baseline's no-op service, set up as the host's tap queue is: its own bus (connection), the same prefetch,
+        // asked the same way (sent to its queue), so that the only difference left is the work a tap does.
+        Uri? noopAddress = null;
+        var noop = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             cfg.Host(new Uri(CityPassHost.RabbitMqUri));
             cfg.ConfigureJsonSerializerOptions(CityPass.Host.Infrastructure.Json.Configure);
             cfg.ReceiveEndpoint($"bench-noop-{Guid.NewGuid():N}", e =>
             {
                 e.AutoDelete = true;
-                e.PrefetchCount = 32;
+                noopAddress = e.InputAddress; // with its queue's settings (auto-delete), which a plain queue: address would contradict
+                e.PrefetchCount = new CityPass.Host.Infrastructure.TerminalOptions().ConcurrentTaps;
+                e.ConcurrentMessageLimit = e.PrefetchCount;
                 e.Consumer<NoopConsumer>();
             });
         });
-        await client.StartAsync();
-        return new Bench(host, quick, only, client);
+        await Task.WhenAll(client.StartAsync(), noop.StartAsync());
+        return new Bench(host, quick, only, client, noop, noopAddress!);
     }
 
     public async Task<Dictionary<string, object>> RunAsync()
@@ -82,7 +98,7 @@ public sealed class Bench : IAsyncDisposable
 
         Step("baseline: no-op MassTransit request/response, 64 concurrent");
         var cpu = CpuMeter.Start();
-        var noop = await Measure(64, _quick ? 2_000 : 10_000, async _ => await _client.CreateRequestClient<Ping>().GetResponse<Pong>(new Ping()));
+        var noop = await Measure(64, _quick ? 2_000 : 10_000, async _ => await _client.CreateRequestClient<Ping>(_noopQueue, RequestTimeout.After(s: 30)).GetResponse<Pong>(new Ping()));
         r["noop_rr_rps"] = Math.Round(noop.Rps);
         r["noop_rr_p99_ms"] = Math.Round(noop.P(0.99), 1);
         Cpu(r, "noop", cpu.PerRequest(noop.Requests));
@@ -399,7 +415,7 @@ public sealed class Bench : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _client.StopAsync();
+        await Task.WhenAll(_client.StopAsync(), _noop.StopAsync());
         await _host.DisposeAsync();
     }
 }

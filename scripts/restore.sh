@@ -28,4 +28,9 @@ if [ "$exists" = 1 ]; then
 fi
 # All or nothing: a failed restore (with --replace, its drops included) leaves the database as it was.
 "$PG_BIN/pg_restore" --no-owner --single-transaction --exit-on-error "${clean[@]}" -d "$database" "$file"
-echo "restored schema $schema into $database"
+# A restore brings rows but no planner statistics: without them the hosts' prepared statements would be planned for
+# empty tables until autovacuum came round (docs/operations.md, Prepared statements).
+for table in $("$PG_BIN/psql" -qtA -d "$database" -c "SELECT tablename FROM pg_tables WHERE schemaname = '$schema'"); do
+  "$PG_BIN/psql" -q -d "$database" -c "ANALYZE \"$schema\".\"$table\""
+done
+echo "restored schema $schema into $database (tables analyzed)"

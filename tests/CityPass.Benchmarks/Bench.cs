@@ -118,6 +118,7 @@ public sealed class Bench : IAsyncDisposable
         foreach (var concurrency in Runs("taps") ? new[] { 1, 8, 64 } : [])
         {
             Step($"online taps, {concurrency} concurrent terminals");
+            using var inHost = new HostTapMeter();
             cpu = CpuMeter.Start();
             var run = await Measure(concurrency, _quick ? (concurrency == 1 ? 200 : 1_500) : (concurrency == 1 ? 1_000 : 10_000),
                 async worker => await TapAsync(terminals[worker], cards[Random.Shared.Next(cards.Count)].Uid));
@@ -125,6 +126,10 @@ public sealed class Bench : IAsyncDisposable
             r[$"tap_p50_ms_c{concurrency}"] = Math.Round(run.P(0.50), 1);
             r[$"tap_p95_ms_c{concurrency}"] = Math.Round(run.P(0.95), 1);
             r[$"tap_p99_ms_c{concurrency}"] = Math.Round(run.P(0.99), 1);
+            var (hostP50, hostP99, meanBatch) = inHost.Result();
+            r[$"tap_host_p50_ms_c{concurrency}"] = Math.Round(hostP50, 1);
+            r[$"tap_host_p99_ms_c{concurrency}"] = Math.Round(hostP99, 1);
+            r[$"tap_batch_mean_c{concurrency}"] = Math.Round(meanBatch, 1);
             if (concurrency == 64)
             {
                 r["tap_rps"] = Math.Round(run.Rps);

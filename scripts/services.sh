@@ -48,7 +48,7 @@ start_pg_local() {
     su postgres -c "$PG_BIN/initdb -D $PG_DIR/data -U postgres --pwfile=$PG_DIR/pw --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8" >/dev/null
   fi
   rm -f "$PG_DIR/data/postmaster.pid" 2>/dev/null || true
-  su postgres -c "$PG_BIN/pg_ctl -D $PG_DIR/data -l $PG_DIR/server.log -w -t 60 -o '-p $PG_PORT -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB -k $PG_DIR' start" >/dev/null
+  su postgres -c "$PG_BIN/pg_ctl -D $PG_DIR/data -l $PG_DIR/server.log -w -t 60 -o '-p $PG_PORT -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB -c shared_preload_libraries=pg_stat_statements -k $PG_DIR' start" >/dev/null
   log "PostgreSQL started on 127.0.0.1:$PG_PORT"
 }
 
@@ -60,7 +60,12 @@ ensure_pg_roles() {
     if [ "$(pg_psql "-d postgres -c \"SELECT 1 FROM pg_database WHERE datname='$db'\"")" != "1" ]; then
       pg_psql "-d postgres -c 'CREATE DATABASE $db OWNER citypass'"
     fi
+    # Which statements cost the most (docs/operations.md); only when the server was started with the library.
+    if [ "$(pg_psql "-d postgres -c 'SHOW shared_preload_libraries'")" = "pg_stat_statements" ]; then
+      pg_psql "-d $db -c 'SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_stat_statements'"
+    fi
   done
+  pg_psql "-d postgres -c 'SET client_min_messages = warning; GRANT pg_read_all_stats TO citypass'"
 }
 
 stop_pg_local() {

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Diagnostics;
 using CityPass.Contracts.Terminals;
 using MassTransit;
@@ -14,32 +15,53 @@ public sealed class LogScopeFilter<T>(ILogger<LogScopeFilter<T>> logger) : IFilt
 {
     public async Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
     {
-        using (logger.BeginScope(Scope(context)))
+        using (logger.BeginScope(new MessageScope(context, Activity.Current)))
             await next.Send(context);
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("citypass-log-scope");
 
-    public static Dictionary<string, object?> Scope(ConsumeContext<T> context)
+    /// <summary>
+    /// The scope's values, read from the message only when a logger enumerates them: most tap messages write no log
+    /// line, and this filter runs for every one of them.
+    /// </summary>
+    private sealed class MessageScope(ConsumeContext<T> context, Activity? consume) : IReadOnlyList<KeyValuePair<string, object?>>
     {
-        var scope = new Dictionary<string, object?>
+        private List<KeyValuePair<string, object?>>? _values;
+
+        private List<KeyValuePair<string, object?>> Values => _values ??= Read();
+
+        public int Count => Values.Count;
+
+        public KeyValuePair<string, object?> this[int index] => Values[index];
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => Values.GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => string.Join(", ", Values.Select(v => $"{v.Key}:{v.Value}"));
+
+        private List<KeyValuePair<string, object?>> Read()
         {
-            ["MessageId"] = context.MessageId,
-            ["CorrelationId"] = context.RequestId ?? context.CorrelationId ?? context.MessageId,
-            ["TraceId"] = Activity.Current?.TraceId.ToHexString(),
-        };
-        switch (context.Message)
-        {
-            case AuthorizeTap tap:
-                (scope["TerminalId"], scope["Sequence"], scope["CardUid"]) = (tap.TerminalId, tap.Sequence, tap.CardUid);
-                break;
-            case UploadOfflineTaps upload:
-                (scope["TerminalId"], scope["BatchId"]) = (upload.TerminalId, upload.BatchId);
-                break;
-            case TerminalHeartbeat beat:
-                scope["TerminalId"] = beat.TerminalId;
-                break;
+            var values = new List<KeyValuePair<string, object?>>
+            {
+                new("MessageId", context.MessageId),
+                new("CorrelationId", context.RequestId ?? context.CorrelationId ?? context.MessageId),
+                new("TraceId", consume?.TraceId.ToHexString()),
+            };
+            switch (context.Message)
+            {
+                case AuthorizeTap tap:
+                    values.AddRange([new("TerminalId", tap.TerminalId), new("Sequence", tap.Sequence), new("CardUid", tap.CardUid)]);
+                    break;
+                case UploadOfflineTaps upload:
+                    values.AddRange([new("TerminalId", upload.TerminalId), new("BatchId", upload.BatchId)]);
+                    break;
+                case TerminalHeartbeat beat:
+                    values.Add(new("TerminalId", beat.TerminalId));
+                    break;
+            }
+            return values;
         }
-        return scope;
     }
 }

@@ -11,42 +11,17 @@ namespace CityPass.Host.Operations.Monitoring;
 /// one the projection processed, read every <see cref="MonitoringOptions.PollSeconds"/>. Committed, not the sequence's
 /// current value: appends that lost a concurrency race burn sequence numbers that no projection will ever see.
 /// </summary>
-public sealed class ProjectionLagPoller(IDocumentStore store, IOptions<MonitoringOptions> options, ILogger<ProjectionLagPoller> logger) : BackgroundService
+public sealed class ProjectionLagPoller(IDocumentStore store, IOptions<MonitoringOptions> options, ILogger<ProjectionLagPoller> logger)
+    : GaugePoller(options, logger)
 {
     /// <summary>The daemon's own row in the progress table, not a projection.</summary>
     private const string HighWaterMark = "HighWaterMark";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var failing = false;
-        try
-        {
-            using var timer = new PeriodicTimer(options.Value.PollInterval);
-            do
-            {
-                try
-                {
-                    CityPassTelemetry.ReportProjectionLags(this, await ReadAsync(stoppingToken));
-                    failing = false;
-                }
-                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    CityPassTelemetry.ReportProjectionLags(this, []);
-                    if (!failing)
-                        logger.LogWarning(e, "Projection lag cannot be read from PostgreSQL; trying again every {Interval}", options.Value.PollInterval);
-                    failing = true;
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            CityPassTelemetry.Forget(this);
-        }
-    }
+    protected override (string What, string From) Describe => ("projection lag", "PostgreSQL");
+
+    protected override async Task PollAsync(CancellationToken ct) => CityPassTelemetry.ReportProjectionLags(this, await ReadAsync(ct));
+
+    protected override void ReportNothing() => CityPassTelemetry.ReportProjectionLags(this, []);
 
     public async Task<IReadOnlyList<ProjectionLag>> ReadAsync(CancellationToken ct)
     {

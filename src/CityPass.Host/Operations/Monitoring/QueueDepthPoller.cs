@@ -15,7 +15,7 @@ namespace CityPass.Host.Operations.Monitoring;
 /// </summary>
 public sealed class QueueDepthPoller(
     IConfiguration configuration, IOptions<TerminalOptions> terminals, IOptions<MonitoringOptions> options, ILogger<QueueDepthPoller> logger)
-    : BackgroundService
+    : GaugePoller(options, logger)
 {
     public IReadOnlyList<string> Queues { get; } =
     [
@@ -23,54 +23,29 @@ public sealed class QueueDepthPoller(
             .SelectMany(q => FailedMessageStore.Suffixes.Select(s => q + s).Prepend(q)),
     ];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private IConnection? _connection;
+
+    protected override (string What, string From) Describe => ("queue depths", "RabbitMQ");
+
+    protected override async Task PollAsync(CancellationToken ct)
     {
-        IConnection? connection = null;
-        var failing = false;
-        try
+        if (_connection is { IsOpen: false })
+            await ReleaseAsync();
+        _connection ??= await configuration.ConnectToBrokerAsync("citypass-monitoring", ct, factory =>
         {
-            using var timer = new PeriodicTimer(options.Value.PollInterval);
-            do
-            {
-                try
-                {
-                    if (connection is { IsOpen: false })
-                    {
-                        await connection.DisposeAsync();
-                        connection = null;
-                    }
-                    connection ??= await configuration.ConnectToBrokerAsync("citypass-monitoring", stoppingToken, factory =>
-                    {
-                        factory.AutomaticRecoveryEnabled = false; // reconnected at the next tick instead
-                        factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(3);
-                    });
-                    CityPassTelemetry.ReportQueues(this, await ReadAsync(connection, stoppingToken));
-                    if (failing)
-                        logger.LogInformation("Queue depths are read again from RabbitMQ");
-                    failing = false;
-                }
-                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    CityPassTelemetry.ReportQueues(this, []);
-                    if (!failing)
-                        logger.LogWarning(e, "Queue depths cannot be read from RabbitMQ; trying again every {Interval}", options.Value.PollInterval);
-                    failing = true;
-                    if (connection is not null)
-                        await Quietly(connection.DisposeAsync);
-                    connection = null;
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            CityPassTelemetry.Forget(this);
-            if (connection is not null)
-                await Quietly(connection.DisposeAsync);
-        }
+            factory.AutomaticRecoveryEnabled = false; // reconnected at the next tick instead
+            factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(3);
+        });
+        CityPassTelemetry.ReportQueues(this, await ReadAsync(_connection, ct));
+    }
+
+    protected override void ReportNothing() => CityPassTelemetry.ReportQueues(this, []);
+
+    protected override async ValueTask ReleaseAsync()
+    {
+        if (_connection is not null)
+            await Quietly(_connection.DisposeAsync);
+        _connection = null;
     }
 
     private async Task<IReadOnlyList<QueueDepth>> ReadAsync(IConnection connection, CancellationToken ct)

@@ -37,9 +37,9 @@ public static class DemoCity
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         var runs = new List<Task>();
+        using var terminalsHttp = new HttpClient { BaseAddress = apiUri }; // what terminals fetch needs no sign-in: not the admin's client
         foreach (var (id, venue) in terminals)
-            runs.Add(RunTerminalAsync(id, venue, await api.EnrolAsync(id), broker, new DenyListFollower(new HttpClient { BaseAddress = apiUri }), cards, stats,
-                stop.Token));
+            runs.Add(RunTerminalAsync(id, venue, await api.EnrolAsync(id), broker, new DenyListFollower(terminalsHttp), cards, stats, stop.Token));
         var clock = Stopwatch.StartNew();
         while (!stop.IsCancellationRequested)
         {

@@ -9,12 +9,19 @@ namespace CityPass.Host.Infrastructure;
 /// </summary>
 public static class BrokerConnections
 {
+    /// <summary><c>ConnectionStrings:RabbitMq</c>: the broker the bus and the host's own connections use.</summary>
+    public static Uri RabbitMqUri(this IConfiguration configuration) => new(configuration.GetConnectionString("RabbitMq")
+        ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured."));
+
+    /// <summary>Section <c>RabbitMq</c> (a cluster, quorum queues), its defaults when absent.</summary>
+    public static RabbitMqOptions RabbitMqOptions(this IConfiguration configuration) =>
+        configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
+
     public static Task<IConnection> ConnectToBrokerAsync(
         this IConfiguration configuration, string clientName, CancellationToken ct, Action<ConnectionFactory>? configure = null)
     {
-        var broker = new Uri(configuration.GetConnectionString("RabbitMq")
-            ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured."));
-        var nodes = (configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions()).Nodes(broker);
+        var broker = configuration.RabbitMqUri();
+        var nodes = configuration.RabbitMqOptions().Nodes(broker);
         var factory = new ConnectionFactory { Uri = broker, ClientProvidedName = clientName };
         configure?.Invoke(factory);
         return nodes.Count == 1

@@ -8,10 +8,9 @@ public static class MessagingSetup
 {
     public static IServiceCollection AddCityPassMessaging(this IServiceCollection services, IConfiguration configuration)
     {
-        var rabbit = new Uri(configuration.GetConnectionString("RabbitMq")
-            ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured."));
+        var rabbit = configuration.RabbitMqUri();
         var terminals = configuration.GetSection("Terminals").Get<TerminalOptions>() ?? new TerminalOptions();
-        var broker = configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
+        var broker = configuration.RabbitMqOptions();
         var nodes = broker.Nodes(rabbit);
 
         services.AddSingleton<Schemes.SchemeCache>();

@@ -153,7 +153,7 @@ public sealed class DenyListRelay(IDocumentStore store, IConfiguration configura
         var envelope = new JsonObject
         {
             ["messageId"] = messageId,
-            ["destinationAddress"] = $"rabbitmq://{new Uri(Broker).Host}/{TerminalQueues.DenyList}",
+            ["destinationAddress"] = $"rabbitmq://{configuration.RabbitMqUri().Host}/{TerminalQueues.DenyList}",
             ["messageType"] = new JsonArray($"urn:message:{typeof(DenyListChanged).Namespace}:{nameof(DenyListChanged)}"),
             ["message"] = JsonSerializer.SerializeToNode(change, MessageJson),
             ["sentTime"] = clock.GetCurrentInstant().ToString(),
@@ -175,9 +175,6 @@ public sealed class DenyListRelay(IDocumentStore store, IConfiguration configura
             throw;
         }
     }
-
-    private string Broker => configuration.GetConnectionString("RabbitMq")
-        ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not configured.");
 
     private async Task<IChannel> ChannelAsync(CancellationToken ct)
     {

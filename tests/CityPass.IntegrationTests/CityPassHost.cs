@@ -46,16 +46,8 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         Postgres = shareWith?.Postgres ?? postgres ?? PostgresConnection;
     }
 
-    /// <summary>A host of its own on other servers than the shared ones (the restart tests' private PostgreSQL and RabbitMQ).</summary>
-    protected CityPassHost(string postgres, string rabbitMq) : this(null, new TestBroker(rabbitMq, [], false), postgres)
-    {
-    }
-
     /// <summary>This host's PostgreSQL connection string: <see cref="PostgresConnection"/> unless a subclass gave another.</summary>
     public string Postgres { get; }
-
-    /// <summary>This host's RabbitMQ URI (its first node): <see cref="RabbitMqUri"/> unless a subclass gave another.</summary>
-    public string RabbitMq => Broker.Uri;
 
     /// <summary>Wednesday 25 November 2026, 18:00 in Rennes.</summary>
     public static readonly Instant Start = Instant.FromUtc(2026, 11, 25, 17, 0);

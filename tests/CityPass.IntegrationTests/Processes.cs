@@ -22,15 +22,19 @@ public static class Processes
         }
     }
 
-    /// <summary><c>dotnet CityPass.Host.dll COMMAND ...</c> with this host's schema and queues.</summary>
+    /// <summary><c>dotnet CityPass.Host.dll COMMAND ...</c> with this host's servers, schema and queues.</summary>
     public static async Task<(int ExitCode, string Output)> HostCommand(this CityPassHost host, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.Combine(Root, "src", "CityPass.Host") };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CityPass.Host.dll"));
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        start.Environment["ConnectionStrings__Marten"] = CityPassHost.PostgresConnection;
-        start.Environment["ConnectionStrings__RabbitMq"] = CityPassHost.RabbitMqUri;
+        start.Environment["ConnectionStrings__Marten"] = host.Postgres;
+        start.Environment["ConnectionStrings__RabbitMq"] = host.Broker.Uri;
+        if (host.Broker.OtherNodes.Count > 0)
+            start.Environment["RabbitMq__ClusterNodes"] = string.Join(",", host.Broker.OtherNodes);
+        if (host.Broker.QuorumQueues)
+            start.Environment["RabbitMq__QuorumQueues"] = "true";
         start.Environment["Marten__Schema"] = host.Schema;
         start.Environment["Terminals__TapQueue"] = host.TapQueue;
         start.Environment["Terminals__OfflineTapQueue"] = host.OfflineTapQueue;

@@ -78,35 +78,30 @@ public class BackupAndRestoreTests : IAsyncLifetime
         }
     }
 
-    private static string Database => new NpgsqlConnectionStringBuilder(CityPassHost.PostgresConnection).Database!;
+    private string Database => new NpgsqlConnectionStringBuilder(_host.Postgres).Database!;
 
     private static async Task<Dictionary<Guid, long>> Balances(HttpClient http, IEnumerable<CardView> cards)
     {
         var balances = new Dictionary<Guid, long>();
         foreach (var card in cards)
-            balances[card.Id] = (await http.GetFromJsonAsync<CardView>($"/cards/{card.Id}", Api.Json))!.BalanceCents;
+            balances[card.Id] = (await http.Card(card.Id)).BalanceCents;
         return balances;
     }
 
-    private static async Task Sql(string sql)
+    /// <summary>Runs a statement on the host's database; its first value, if it returns any.</summary>
+    private async Task<object?> Sql(string sql)
     {
-        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await using var connection = new NpgsqlConnection(_host.Postgres);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
+        return await command.ExecuteScalarAsync();
     }
 
-    private static async Task<long> Scalar(string sql)
-    {
-        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
+    private async Task<long> Scalar(string sql) => Convert.ToInt64(await Sql(sql));
 
-    private static async Task<(int, string)> Script(string name, params string[] arguments)
+    private async Task<(int, string)> Script(string name, params string[] arguments)
     {
-        var connection = new NpgsqlConnectionStringBuilder(CityPassHost.PostgresConnection);
+        var connection = new NpgsqlConnectionStringBuilder(_host.Postgres);
         var start = new ProcessStartInfo(Path.Combine(Processes.Root, "scripts", name));
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);

@@ -10,9 +10,9 @@ namespace CityPass.IntegrationTests.Operations;
 /// <summary>Messages that failed for a reason since fixed (a database that went away), as MassTransit leaves them in an error queue.</summary>
 public static class ErrorQueues
 {
-    public static async Task PutInErrorQueue(string errorQueue, JsonObject envelope, string messageId)
+    public static async Task PutInErrorQueue(this CityPassHost host, string errorQueue, JsonObject envelope, string messageId)
     {
-        await using var rabbit = await new ConnectionFactory { Uri = new Uri(CityPassHost.RabbitMqUri) }.CreateConnectionAsync();
+        await using var rabbit = await host.Broker.ConnectAsync();
         await using var channel = await rabbit.CreateChannelAsync();
         await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false);
         var properties = new BasicProperties
@@ -36,7 +36,7 @@ public static class ErrorQueues
         var denyList = (await host.CreateClient().GetFromJsonAsync<TerminalHealthReport>("/terminals/health", Api.Json))!.DenyListVersion;
         var beat = await host.Terminals.Heartbeat(terminal, venue, denyList);
         var messageId = Guid.NewGuid().ToString();
-        await PutInErrorQueue(host.HeartbeatQueue + "_error", new JsonObject
+        await host.PutInErrorQueue(host.HeartbeatQueue + "_error", new JsonObject
         {
             ["messageId"] = messageId,
             ["destinationAddress"] = $"rabbitmq://127.0.0.1/{host.HeartbeatQueue}",

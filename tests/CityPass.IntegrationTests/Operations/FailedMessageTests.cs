@@ -22,7 +22,7 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _rabbit = await new ConnectionFactory { Uri = new Uri(CityPassHost.RabbitMqUri) }.CreateConnectionAsync();
+        _rabbit = await host.Broker.ConnectAsync();
         _channel = await _rabbit.CreateChannelAsync();
         await _channel.ExchangeDeclareAsync(_replies, ExchangeType.Fanout, durable: false, autoDelete: true);
         await _channel.QueueDeclareAsync(_replies, durable: false, exclusive: true, autoDelete: true);
@@ -143,7 +143,7 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
         ["message"] = JsonSerializer.SerializeToNode(tap, Api.Json),
     };
 
-    private Task PutInErrorQueue(JsonObject envelope, string messageId) => ErrorQueues.PutInErrorQueue(ErrorQueue, envelope, messageId);
+    private Task PutInErrorQueue(JsonObject envelope, string messageId) => host.PutInErrorQueue(ErrorQueue, envelope, messageId);
 
     private async Task<JsonObject> Reply() =>
         await Eventually(async () => await _channel.BasicGetAsync(_replies, autoAck: true) is { } got

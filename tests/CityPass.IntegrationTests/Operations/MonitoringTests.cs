@@ -20,7 +20,7 @@ public class MonitoringTests(CityPassHost host)
         await Eventually("the tap queue's consumer", m => Prometheus.Value(m, "citypass_queue_consumers", ("queue", host.TapQueue)) >= 1);
         await Eventually("an absent queue at 0", m => Prometheus.Value(m, "citypass_queue_messages", ("queue", skipped)) == 0);
 
-        await using var rabbit = await new ConnectionFactory { Uri = new Uri(CityPassHost.RabbitMqUri) }.CreateConnectionAsync();
+        await using var rabbit = await host.Broker.ConnectAsync();
         await using var channel = await rabbit.CreateChannelAsync();
         await channel.QueueDeclareAsync(skipped, durable: true, exclusive: false, autoDelete: false);
         for (var i = 0; i < 3; i++)

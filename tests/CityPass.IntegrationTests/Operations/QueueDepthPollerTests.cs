@@ -20,13 +20,13 @@ namespace CityPass.IntegrationTests.Operations;
 public sealed class QueueDepthPollerTests : IAsyncLifetime
 {
     private readonly string _queue = $"poller-test-{Guid.NewGuid():N}"[..24];
-    private readonly TcpProxy _proxy = new(5672);
+    private readonly TcpProxy _proxy = new(new Uri(CityPassHost.RabbitMqUri).Port);
     private IConnection _rabbit = null!;
     private IChannel _channel = null!;
 
     public async Task InitializeAsync()
     {
-        _rabbit = await new ConnectionFactory { Uri = new Uri(CityPassHost.RabbitMqUri) }.CreateConnectionAsync();
+        _rabbit = await TestBroker.Shared.ConnectAsync();
         _channel = await _rabbit.CreateChannelAsync();
         await _channel.QueueDeclareAsync(_queue, durable: false, exclusive: false, autoDelete: false);
     }
@@ -45,7 +45,7 @@ public sealed class QueueDepthPollerTests : IAsyncLifetime
         await Publish(2);
         _proxy.Start();
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = $"amqp://guest:guest@127.0.0.1:{_proxy.Port}/" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = new UriBuilder(CityPassHost.RabbitMqUri) { Host = "127.0.0.1", Port = _proxy.Port }.Uri.ToString() })
             .Build();
         var terminals = new TerminalOptions { TapQueue = _queue, OfflineTapQueue = _queue + "-offline", HeartbeatQueue = _queue + "-heartbeats" };
         using var poller = new QueueDepthPoller(configuration, Options.Create(terminals), Options.Create(new MonitoringOptions { PollSeconds = 1 }),

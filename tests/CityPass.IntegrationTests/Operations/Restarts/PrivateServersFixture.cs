@@ -4,7 +4,8 @@ using System.Net;
 namespace CityPass.IntegrationTests.Operations.Restarts;
 
 /// <summary>The real host, on the private servers below instead of the shared ones.</summary>
-public sealed class RestartHost(string postgres, string rabbitMq) : CityPassHost(postgres, rabbitMq);
+/// <summary>A host of its own on the restart tests' private PostgreSQL and RabbitMQ.</summary>
+public sealed class RestartHost(string postgres, string rabbitMq) : CityPassHost(null, new TestBroker(rabbitMq, [], false), postgres);
 
 /// <summary>
 /// A PostgreSQL and a RabbitMQ of these tests' own, which they stop, kill and restart, and a host on them. Started

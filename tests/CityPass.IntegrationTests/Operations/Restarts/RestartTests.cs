@@ -178,8 +178,7 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
 
         // A terminal's queue that outlives the broker's restart (durable), bound to the deny-list fanout exchange.
         var queue = $"terminal-restart-deny-list-{Guid.NewGuid():N}";
-        var factory = new ConnectionFactory { Uri = new Uri(servers.RabbitMq.Uri) };
-        await using (var connection = await factory.CreateConnectionAsync())
+        await using (var connection = await Host.Broker.ConnectAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
             await channel.ExchangeDeclareAsync(TerminalQueues.DenyList, ExchangeType.Fanout, durable: true, autoDelete: false);
@@ -204,18 +203,18 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
         Say("deny list: /health/ready 200");
 
         // The change arrives in the terminal's queue, which survived the restart (durable queue, durable binding).
+        await using var terminal = await Host.Broker.ConnectAsync(); // the terminal's link, once the broker is back
         var pushes = new List<JsonObject>();
         var waited = Stopwatch.StartNew();
         while (!pushes.Any(p => Mentions(p, card.Uid, version)) && waited.Elapsed < TimeSpan.FromSeconds(20))
         {
-            pushes.AddRange(await Drain(factory, queue));
+            pushes.AddRange(await Drain(terminal, queue));
             await Task.Delay(100);
         }
         var diagnosis = "";
         if (!pushes.Any(p => Mentions(p, card.Uid, version)))
         {
-            await using var connection = await factory.CreateConnectionAsync();
-            await using var channel = await connection.CreateChannelAsync();
+            await using var channel = await terminal.CreateChannelAsync();
             var before = await channel.QueueDeclarePassiveAsync(queue);
             await channel.BasicPublishAsync(TerminalQueues.DenyList, "", Encoding.UTF8.GetBytes("{\"message\":{\"changes\":[]}}"));
             await Task.Delay(500);
@@ -228,11 +227,11 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
 
         // The host's own queues are durable too: the broker refuses to redeclare them non-durable.
         foreach (var hostQueue in new[] { Host.TapQueue, Host.OfflineTapQueue, Host.HeartbeatQueue })
-            Assert.True(await IsDurable(factory, hostQueue), $"{hostQueue} is not a durable queue.");
+            Assert.True(await IsDurable(terminal, hostQueue), $"{hostQueue} is not a durable queue.");
 
         // Once pushed and confirmed, the cursor has moved: the next polls push it no more.
         await Task.Delay(DenyListRelay.PollInterval * 2);
-        pushes.AddRange(await Drain(factory, queue));
+        pushes.AddRange(await Drain(terminal, queue));
         Assert.Single(pushes, p => Mentions(p, card.Uid, version));
         Say($"deny-list relay across a RabbitMQ kill: {wall.Elapsed.TotalSeconds:F1} s");
     }
@@ -247,9 +246,9 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
     private static bool Mentions(JsonObject push, string uid, long version) =>
         push["changes"]!.AsArray().Any(c => c!["cardUid"]!.GetValue<string>() == uid && c["denied"]!.GetValue<bool>() && c["version"]!.GetValue<long>() == version);
 
-    private static async Task<bool> IsDurable(ConnectionFactory factory, string queue)
+    /// <summary>On a channel of its own: a refused declaration closes the channel.</summary>
+    private static async Task<bool> IsDurable(IConnection connection, string queue)
     {
-        await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         try
         {
@@ -262,10 +261,9 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
         }
     }
 
-    private static async Task<List<JsonObject>> Drain(ConnectionFactory factory, string queue)
+    private static async Task<List<JsonObject>> Drain(IConnection connection, string queue)
     {
         var found = new List<JsonObject>();
-        await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
             found.Add(JsonNode.Parse(Encoding.UTF8.GetString(message.Body.Span))!["message"]!.AsObject());
@@ -308,7 +306,7 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
                         string why;
                         try
                         {
-                            link ??= await RawTerminal.ConnectAsync(new Uri(host.RabbitMq), Id);
+                            link ??= await RawTerminal.ConnectAsync(new Uri(host.Broker.Uri), Id);
                             var reply = await link.RequestAsync(host.TapQueue, "AuthorizeTap", message.DeepClone().AsObject(), TimeSpan.FromSeconds(3));
                             if (Decision(reply) is { } answer)
                             {

@@ -30,7 +30,7 @@ fi
 "$PG_BIN/pg_restore" --no-owner --single-transaction --exit-on-error "${clean[@]}" -d "$database" "$file"
 # A restore brings rows but no planner statistics: without them the hosts' prepared statements would be planned for
 # empty tables until autovacuum came round (docs/operations.md, Prepared statements).
-for table in $("$PG_BIN/psql" -qtA -d "$database" -c "SELECT tablename FROM pg_tables WHERE schemaname = '$schema'"); do
-  "$PG_BIN/psql" -q -d "$database" -c "ANALYZE \"$schema\".\"$table\""
-done
+"$PG_BIN/psql" -q -v ON_ERROR_STOP=1 -d "$database" <<SQL
+SELECT format('ANALYZE %I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = '$schema' \gexec
+SQL
 echo "restored schema $schema into $database (tables analyzed)"

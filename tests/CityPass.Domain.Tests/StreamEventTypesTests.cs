@@ -68,8 +68,8 @@ public class StreamEventTypesTests
         }
     }
 
-    /// <summary>Sealed types of the aggregate's namespace carrying the stream's id (as the finance posting test finds card events).</summary>
-    private static List<Type> EventsCarrying(Type aggregate, string streamId) =>
+    /// <summary>Sealed types of the aggregate's namespace carrying the stream's id (the finance posting test finds card events so too).</summary>
+    internal static List<Type> EventsCarrying(Type aggregate, string streamId) =>
         aggregate.Assembly.GetTypes()
             .Where(t => t.Namespace == aggregate.Namespace && t.IsSealed && t != aggregate && t.GetProperty(streamId)?.PropertyType == typeof(Guid))
             .ToList();

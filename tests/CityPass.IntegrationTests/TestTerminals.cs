@@ -67,6 +67,15 @@ public sealed class TestTerminals(CityPassHost host)
         await endpoint.Send(await Heartbeat(terminalId, venueId, denyListVersion, key));
     }
 
+    /// <summary>A card's chip as the personalisation bureau writes it (its diversified key), its counter past every used one.</summary>
+    public async Task<CityPass.TerminalSimulator.CardChip> ChipAsync(string uid)
+    {
+        var response = await host.CreateClient().PostAsJsonAsync("/cards/personalisation", new { uid });
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return new CityPass.TerminalSimulator.CardChip(Convert.FromBase64String(body.GetProperty("key").GetString()!), body.GetProperty("uid").GetString()!,
+            NextCounter() * 1000);
+    }
+
     private async Task<byte[]> EnrolAsync(string terminalId, string venueId)
     {
         var http = host.CreateClient();

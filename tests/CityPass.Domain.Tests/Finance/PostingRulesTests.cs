@@ -106,9 +106,7 @@ public class PostedEventTypesTests
     [Fact]
     public void Every_card_event_is_posted_or_declared_to_move_no_money()
     {
-        var cardEvents = typeof(Card).Assembly.GetTypes()
-            .Where(t => t.Namespace == typeof(Card).Namespace && t.IsSealed && t.GetProperty("CardId")?.PropertyType == typeof(Guid) && t != typeof(Card))
-            .ToList();
+        var cardEvents = StreamEventTypesTests.EventsCarrying(typeof(Card), "CardId");
         Assert.NotEmpty(cardEvents);
         Assert.All(cardEvents, t => Assert.True(PostingRules.PostedEventTypes.Contains(t) || MoveNoMoney.Contains(t),
             $"{t.Name} is neither posted by PostingRules nor declared to move no money."));

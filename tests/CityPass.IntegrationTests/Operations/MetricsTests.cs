@@ -18,13 +18,9 @@ public class MetricsTests(CityPassHost host)
         var terminal = $"metrics-{Guid.NewGuid():N}"[..20];
         var museum = $"metrics-m-{Guid.NewGuid():N}"[..20];
 
-        var authorized = await host.TapClient().GetResponse<TapAuthorized, TapDeclined>(
-            await host.Terminals.Tap(terminal, 1, rich.Uid, TestCity.Library, host.Clock.GetCurrentInstant()));
-        var declined = await host.TapClient().GetResponse<TapAuthorized, TapDeclined>(
-            await host.Terminals.Tap(museum, 1, poor.Uid, TestCity.Museum, host.Clock.GetCurrentInstant()));
-        Assert.True(authorized.Is(out MassTransit.Response<TapAuthorized>? _));
-        Assert.True(declined.Is(out MassTransit.Response<TapDeclined>? no));
-        Assert.Equal(TapDeclineReason.InsufficientFunds, no!.Message.Reason);
+        Assert.IsType<TapAuthorized>(await host.Decide(await host.Terminals.Tap(terminal, 1, rich.Uid, TestCity.Library, host.Clock.GetCurrentInstant())));
+        var no = Assert.IsType<TapDeclined>(await host.Decide(await host.Terminals.Tap(museum, 1, poor.Uid, TestCity.Museum, host.Clock.GetCurrentInstant())));
+        Assert.Equal(TapDeclineReason.InsufficientFunds, no.Reason);
 
         var metrics = await Scrape();
         // At least: the meter is one per process, and hosts of other test collections may tap at the same time.

@@ -122,8 +122,7 @@ public class RabbitMqClusterTests(ITestOutputHelper output)
         for (var t = 0; t < Terminals; t++)
         {
             cards.Add(await http.CardWithBalance(StartBalance));
-            var personalised = await (await http.PostAsJsonAsync("/cards/personalisation", new { uid = cards[t].Uid })).Content.ReadFromJsonAsync<JsonElement>();
-            chips.Add(new CardChip(Convert.FromBase64String(personalised.GetProperty("key").GetString()!), personalised.GetProperty("uid").GetString()!, TestTerminals.NextCounter() * 1000));
+            chips.Add(await host.Terminals.ChipAsync(cards[t].Uid));
             keys.Add(await host.Terminals.KeyAsync(Terminal(run, t), TestCity.Library));
         }
 

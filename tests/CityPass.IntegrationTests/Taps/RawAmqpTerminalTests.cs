@@ -21,16 +21,9 @@ public class RawAmqpTerminalTests(CityPassHost host) : IAsyncLifetime
     private async Task<System.Text.Json.Nodes.JsonObject> Tap(string uid, string venue, long sequence, CardChip? chip = null)
     {
         var key = await host.Terminals.KeyAsync("library-desk-1", TestCity.Library);
-        chip ??= await Chip(uid);
+        chip ??= await host.Terminals.ChipAsync(uid);
         return await _terminal.TapAsync(host.TapQueue, key, "library-desk-1", sequence, uid, chip, venue,
             host.Clock.GetCurrentInstant().ToDateTimeOffset(), TimeSpan.FromSeconds(30));
-    }
-
-    private async Task<CardChip> Chip(string uid)
-    {
-        var response = await _http.PostAsJsonAsync("/cards/personalisation", new { uid });
-        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-        return new CardChip(Convert.FromBase64String(body.GetProperty("key").GetString()!), body.GetProperty("uid").GetString()!, TestTerminals.NextCounter() * 1000);
     }
 
     [Fact]
@@ -72,7 +65,7 @@ public class RawAmqpTerminalTests(CityPassHost host) : IAsyncLifetime
     {
         var card = await _http.CardWithBalance(5_00);
         var key = await host.Terminals.KeyAsync("library-desk-1", TestCity.Library);
-        var (counter, cryptogram) = (await Chip(card.Uid)).Authenticate("library-desk-1", 3);
+        var (counter, cryptogram) = (await host.Terminals.ChipAsync(card.Uid)).Authenticate("library-desk-1", 3);
         var message = RawTerminal.TapMessage(key, "library-desk-1", 3, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant().ToDateTimeOffset(), counter, cryptogram);
 
         var first = await _terminal.RequestAsync(host.TapQueue, "AuthorizeTap", message, TimeSpan.FromSeconds(30));

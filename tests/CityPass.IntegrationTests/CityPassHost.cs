@@ -131,15 +131,11 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     private async Task<string> AdministratorTokenAsync()
     {
         var http = CreateClient();
-        for (var attempt = 0; ; attempt++)
-        {
-            var login = await http.PostAsJsonAsync("/account/login", new { email = AdministratorEmail, password = AdministratorPassword });
-            if (login.IsSuccessStatusCode)
-                return (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString()!;
-            if (attempt == 50)
-                throw new InvalidOperationException($"The test administrator cannot sign in: {(int)login.StatusCode}.");
-            await Task.Delay(100); // seeded as the host starts
-        }
+        // The administrator is seeded as the host starts.
+        var login = await Eventually.ReadAsync(
+            () => http.PostAsJsonAsync("/account/login", new { email = AdministratorEmail, password = AdministratorPassword }),
+            response => response.IsSuccessStatusCode, "the test administrator signed in", TimeSpan.FromSeconds(5));
+        return (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString()!;
     }
 
     /// <summary>Settings of a fixture that needs a differently configured host (real Stripe client against a stub).</summary>

@@ -75,14 +75,8 @@ public class AdminConsoleTests(CityPassHost host)
         var version = (await _admin.GetFromJsonAsync<TerminalHealthReport>("/terminals/health", Api.Json))!.DenyListVersion;
         await host.Terminals.Beat(online, TestCity.Library, version);
 
-        TerminalHealthReport all;
-        var attempts = 0;
-        do
-        {
-            await Task.Delay(50);
-            all = (await _admin.GetFromJsonAsync<TerminalHealthReport>("/terminals/health?all=true", Api.Json))!;
-        }
-        while (all.Healthy!.All(t => t.TerminalId != online) && ++attempts < 200);
+        var all = await Eventually.ReadAsync(async () => (await _admin.GetFromJsonAsync<TerminalHealthReport>("/terminals/health?all=true", Api.Json))!,
+            report => report.Healthy!.Any(t => t.TerminalId == online), $"{online} listed as healthy", every: TimeSpan.FromMilliseconds(50));
 
         var healthy = Assert.Single(all.Healthy!, t => t.TerminalId == online);
         Assert.Empty(healthy.Problems);

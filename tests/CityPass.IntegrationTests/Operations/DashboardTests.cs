@@ -83,13 +83,9 @@ public partial class DashboardTests(CityPassHost host, ITestOutputHelper output)
     private async Task<ISet<string>> ExposedAfterPolling()
     {
         var http = host.CreateClient();
-        for (var i = 0; ; i++)
-        {
-            var names = Prometheus.Names(await Prometheus.ScrapeAsync(http));
-            if (names.Contains("citypass_queue_messages") && names.Contains("citypass_projection_lag_events") && names.Contains("citypass_dependency_up") || i == 50)
-                return names;
-            await Task.Delay(200);
-        }
+        return await Eventually.ReadAsync(async () => Prometheus.Names(await Prometheus.ScrapeAsync(http)),
+            names => names.Contains("citypass_queue_messages") && names.Contains("citypass_projection_lag_events") && names.Contains("citypass_dependency_up"),
+            "the queue, lag and dependency gauges", every: TimeSpan.FromMilliseconds(200));
     }
 
     private static IEnumerable<string> Expressions(JsonElement element)

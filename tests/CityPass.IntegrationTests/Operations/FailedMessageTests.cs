@@ -46,8 +46,9 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
 
         // In the error queue, with MassTransit's fault headers, found with basic.get and put back.
         var admin = await host.Administrator();
-        var listed = await Eventually(async () =>
-            (await admin.GetFromJsonAsync<List<JsonObject>>("/admin/failed-messages"))!.FirstOrDefault(m => m["id"]!.GetValue<string>() == messageId));
+        var listed = await Eventually.FoundAsync(async () =>
+            (await admin.GetFromJsonAsync<List<JsonObject>>("/admin/failed-messages"))!.FirstOrDefault(m => m["id"]!.GetValue<string>() == messageId),
+            $"message {messageId} listed as failed");
         Assert.Equal(host.TapQueue, listed["queue"]!.GetValue<string>());
         Assert.Equal(ErrorQueue, listed["failedQueue"]!.GetValue<string>());
         Assert.False(string.IsNullOrWhiteSpace(listed["reason"]?.GetValue<string>()));
@@ -146,18 +147,7 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
     private Task PutInErrorQueue(JsonObject envelope, string messageId) => host.PutInErrorQueue(ErrorQueue, envelope, messageId);
 
     private async Task<JsonObject> Reply() =>
-        await Eventually(async () => await _channel.BasicGetAsync(_replies, autoAck: true) is { } got
+        await Eventually.FoundAsync(async () => await _channel.BasicGetAsync(_replies, autoAck: true) is { } got
             ? JsonNode.Parse(Encoding.UTF8.GetString(got.Body.Span))!.AsObject()
-            : null);
-
-    private static async Task<T> Eventually<T>(Func<Task<T?>> probe) where T : class
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if (await probe() is { } found)
-                return found;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("Nothing came within 10 s.");
-    }
+            : null, "a reply");
 }

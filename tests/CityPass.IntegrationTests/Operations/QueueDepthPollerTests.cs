@@ -53,19 +53,19 @@ public sealed class QueueDepthPollerTests : IAsyncLifetime
         using var gauges = new QueueGauges();
         await poller.StartAsync(CancellationToken.None);
 
-        await gauges.Eventually(g => g.GetValueOrDefault(_queue) == 2 && g.GetValueOrDefault(_queue + "_error", -1) == 0, "2 ready, and 0 in the missing error queue");
+        await gauges.Until(g => g.GetValueOrDefault(_queue) == 2 && g.GetValueOrDefault(_queue + "_error", -1) == 0, "2 ready, and 0 in the missing error queue");
 
         _proxy.Stop();
-        await gauges.Eventually(g => !g.ContainsKey(_queue), "nothing while RabbitMQ cannot be reached");
+        await gauges.Until(g => !g.ContainsKey(_queue), "nothing while RabbitMQ cannot be reached");
         await Task.Delay(TimeSpan.FromSeconds(2.5)); // a few failed ticks
         Assert.False(poller.ExecuteTask!.IsCompleted);
 
         await Publish(1);
         _proxy.Start();
-        await gauges.Eventually(g => g.GetValueOrDefault(_queue) == 3, "3 ready once reconnected");
+        await gauges.Until(g => g.GetValueOrDefault(_queue) == 3, "3 ready once reconnected");
 
         await poller.StopAsync(CancellationToken.None);
-        await gauges.Eventually(g => !g.ContainsKey(_queue), "a stopped poller's readings gone");
+        await gauges.Until(g => !g.ContainsKey(_queue), "a stopped poller's readings gone");
     }
 
     private async Task Publish(int count)
@@ -96,18 +96,13 @@ public sealed class QueueDepthPollerTests : IAsyncLifetime
             _listener.Start();
         }
 
-        public async Task Eventually(Func<IReadOnlyDictionary<string, long>, bool> holds, string what)
-        {
-            for (var i = 0; i < 100; i++)
+        public Task Until(Func<IReadOnlyDictionary<string, long>, bool> holds, string what) =>
+            IntegrationTests.Eventually.Holds(() =>
             {
                 _read.Clear();
                 _listener.RecordObservableInstruments();
-                if (holds(_read))
-                    return;
-                await Task.Delay(100);
-            }
-            throw new TimeoutException($"Not seen within 10 s: {what}.");
-        }
+                return holds(_read);
+            }, what);
 
         public void Dispose() => _listener.Dispose();
     }

@@ -257,20 +257,17 @@ public class RabbitMqClusterTests(ITestOutputHelper output)
             var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", DeliveryMode = DeliveryModes.Persistent };
             await channel.BasicPublishAsync("", host.TapQueue, mandatory: false, properties, "{\"message\": {"u8.ToArray());
         }
-        for (var attempt = 0; attempt < 100; attempt++)
+        await Eventually.HoldsAsync(async () =>
         {
             try
             {
                 await using var channel = await connection.CreateChannelAsync();
-                if ((await channel.QueueDeclarePassiveAsync(host.TapQueue + "_error")).MessageCount == 1)
-                    return;
+                return (await channel.QueueDeclarePassiveAsync(host.TapQueue + "_error")).MessageCount == 1;
             }
             catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
             {
-                // not declared yet (a passive declare of a missing queue closes the channel)
+                return false; // not declared yet (a passive declare of a missing queue closes the channel)
             }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("The malformed tap did not reach the error queue in 10 s.");
+        }, "the malformed tap in the error queue");
     }
 }

@@ -39,11 +39,12 @@ public sealed class TraceTests(CityPassHost host) : IDisposable
 
         Assert.IsType<TapAuthorized>(await host.Decide(tap));
 
-        var consume = await Eventually(() => _stopped.FirstOrDefault(a =>
-            a.Source.Name == "MassTransit" && Equals(a.GetTagItem(CityPassTelemetry.TerminalTag), terminal)));
+        var consume = await Eventually.Found(() => _stopped.FirstOrDefault(a =>
+            a.Source.Name == "MassTransit" && Equals(a.GetTagItem(CityPassTelemetry.TerminalTag), terminal)), "the tap's consume span");
         Assert.Equal(7L, consume.GetTagItem(CityPassTelemetry.SequenceTag));
         var batchId = Assert.IsType<string>(consume.GetTagItem(CityPassTelemetry.BatchTag));
-        var batch = await Eventually(() => _stopped.FirstOrDefault(a => a.OperationName == "tap batch decide" && a.SpanId.ToHexString() == batchId));
+        var batch = await Eventually.Found(() => _stopped.FirstOrDefault(a => a.OperationName == "tap batch decide" && a.SpanId.ToHexString() == batchId),
+            "the tap's batch span");
 
         Assert.Contains(batch.Links, l => l.Context.SpanId == consume.SpanId && l.Context.TraceId == consume.TraceId);
         Assert.Contains(consume.Links, l => l.Context.SpanId == batch.SpanId);
@@ -51,16 +52,5 @@ public sealed class TraceTests(CityPassHost host) : IDisposable
         Assert.Contains(_stopped, a => a.Source.Name == "Marten" && a.ParentSpanId == batch.SpanId);
         // The reply travels in the tap's own trace.
         Assert.Contains(_stopped, a => a.Source.Name == "MassTransit" && a.TraceId == consume.TraceId && a.Kind == ActivityKind.Producer);
-    }
-
-    private static async Task<Activity> Eventually(Func<Activity?> probe)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if (probe() is { } found)
-                return found;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("No such span within 10 s.");
     }
 }

@@ -59,11 +59,13 @@ public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
         await Assertions.Expect(_page.Locator("#failed tbody tr")).ToHaveCountAsync(0);
         await Assertions.Expect(_page.Locator("#failed-empty")).ToBeVisibleAsync();
         // The replayed heartbeat is recorded: the terminal is online.
-        for (var i = 0; i < 50 && await row.Locator(".state").TextContentAsync() != "online"; i++)
+        await Eventually.HoldsAsync(async () =>
         {
-            await Task.Delay(200);
+            if (await row.Locator(".state").TextContentAsync() == "online")
+                return true;
             await _page.ClickAsync("#refresh");
-        }
+            return false;
+        }, "the replayed terminal shown online", every: TimeSpan.FromMilliseconds(200));
         await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("online");
     }
 

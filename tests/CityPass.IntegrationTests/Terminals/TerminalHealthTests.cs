@@ -13,17 +13,9 @@ public class TerminalHealthTests(CityPassHost host)
 
     private async Task<TerminalHealthReport> Health() => (await _http.GetFromJsonAsync<TerminalHealthReport>("/terminals/health", Api.Json))!;
 
-    private async Task<TerminalHealthRow?> Row(string terminal, Func<TerminalHealthRow?, bool> until)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            var row = (await Health()).NeedAttention.FirstOrDefault(r => r.TerminalId == terminal);
-            if (until(row))
-                return row;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"The health of {terminal} never settled: {System.Text.Json.JsonSerializer.Serialize((await Health()).NeedAttention.FirstOrDefault(r => r.TerminalId == terminal))}");
-    }
+    private Task<TerminalHealthRow?> Row(string terminal, Func<TerminalHealthRow?, bool> until) =>
+        Eventually.ReadAsync(async () => (await Health()).NeedAttention.FirstOrDefault(r => r.TerminalId == terminal), until,
+            $"the health of {terminal} as expected", every: TimeSpan.FromMilliseconds(50));
 
     [Fact]
     public async Task Silent_and_out_of_date_terminals_are_listed_and_a_current_one_is_not()
@@ -53,10 +45,8 @@ public class TerminalHealthTests(CityPassHost host)
 
         var incidents = await Row("library-health-2", r => r is not null); // still never seen
         Assert.Contains("never-seen", incidents!.Problems);
-        for (var i = 0; i < 100 && !(await _http.GetFromJsonAsync<List<SecurityIncident>>("/terminals/incidents?limit=1000", Api.Json))!
-                 .Any(x => x.TerminalId == "library-health-2" && x.Kind == "heartbeat-not-authenticated"); i++)
-            await Task.Delay(50);
-        Assert.Contains((await _http.GetFromJsonAsync<List<SecurityIncident>>("/terminals/incidents?limit=1000", Api.Json))!,
-            x => x.TerminalId == "library-health-2" && x.Kind == "heartbeat-not-authenticated");
+        var recorded = await Eventually.ReadAsync(async () => (await _http.GetFromJsonAsync<List<SecurityIncident>>("/terminals/incidents?limit=1000", Api.Json))!,
+            all => all.Any(x => x.TerminalId == "library-health-2" && x.Kind == "heartbeat-not-authenticated"), "the heartbeat-not-authenticated incident");
+        Assert.Contains(recorded, x => x.TerminalId == "library-health-2" && x.Kind == "heartbeat-not-authenticated");
     }
 }

@@ -60,8 +60,6 @@ public static class AccountsSetup
 
     public static void MapAccounts(this WebApplication app)
     {
-        app.UseAuthentication();
-        app.UseAuthorization();
         app.MapGroup("/account").WithTags("Account").MapIdentityApi<CardholderUser>();
         app.MapMyCards();
         app.MapLinkCard();

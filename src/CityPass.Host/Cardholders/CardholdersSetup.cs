@@ -28,6 +28,7 @@ public static class CardholdersSetup
 
         services.ConfigureMarten(o =>
         {
+            o.Schema.For<CardOwnership>().Index(x => x.AccountId);
             o.Projections.Add<CardReplacementProjection>(ProjectionLifecycle.Inline);
             o.Schema.For<CardReplacement>().Index(r => r.AccountId!);
             o.Schema.For<SubjectKey>();
@@ -41,6 +42,8 @@ public static class CardholdersSetup
 
     public static void MapCardholders(this WebApplication app)
     {
+        app.MapMyCards();
+        app.MapLinkCard();
         app.MapClaimCard();
         app.MapReportLost();
         app.MapCloseAccount();

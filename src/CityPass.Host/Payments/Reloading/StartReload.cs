@@ -1,3 +1,4 @@
+using CityPass.Host.Cardholders;
 using CityPass.Host.Cards;
 using System.Security.Claims;
 using CityPass.Domain;

@@ -1,77 +1,73 @@
 using CityPass.Domain;
 using CityPass.Host.Accounts;
-using CityPass.Host.Cards.Blocking;
 using CityPass.Host.Cardholders;
-using CityPass.Host.Cards.Issuing;
-using CityPass.Host.Cards.Loading;
-using CityPass.Host.Cards.Reading;
+using CityPass.Host.Cards;
 using CityPass.Host.Demo;
-using CityPass.Host.Infrastructure;
-using CityPass.Host.Cards.Concessions;
-using CityPass.Host.Cards.Purchasing;
-using CityPass.Host.Schemes;
-using CityPass.Host.Payments;
-using CityPass.Host.Taps.Offline;
-using CityPass.Host.Terminals;
 using CityPass.Host.Finance;
+using CityPass.Host.Infrastructure;
+using CityPass.Host.Operations;
 using CityPass.Host.Operations.AdminConsole;
 using CityPass.Host.Operations.FailedMessages;
 using CityPass.Host.Operations.Monitoring;
 using CityPass.Host.Operations.Telemetry;
-using CityPass.Host.Operations;
+using CityPass.Host.Payments;
+using CityPass.Host.Schemes;
+using CityPass.Host.Taps;
+using CityPass.Host.Taps.Offline;
+using CityPass.Host.Terminals;
 using Marten;
 using NodaTime;
 
 var builder = WebApplication.CreateBuilder(args);
+var configuration = builder.Configuration;
 
+// Plumbing: the clock, HTTP's JSON and problems, OpenAPI, the event store's core.
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
-builder.Services.Configure<LedgerOptions>(builder.Configuration.GetSection("Ledger"));
-builder.Services.Configure<TerminalOptions>(builder.Configuration.GetSection("Terminals"));
-builder.Services.AddSingleton(new KeyRing(builder.Configuration.GetSection("Keys").Get<KeyOptions>() ?? new KeyOptions()));
-builder.Services.AddSingleton<TapVerifier>();
-builder.Services.AddSingleton<IncidentLog>();
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransformer>());
-builder.Services.AddCityPassMarten(builder.Configuration);
-builder.Services.AddCityPassMessaging(builder.Configuration);
-builder.Services.AddCityPassHealth(builder.Configuration);
-builder.Services.AddCityPassAccounts(builder.Configuration);
-builder.Services.AddCityPassPayments(builder.Configuration);
-builder.Services.AddCityPassFinance(builder.Configuration);
-builder.Services.AddCityPassCardholders(builder.Configuration);
+builder.Services.AddCityPassMarten(configuration);
+
+// Features: each adds its options, services, Marten documents and projections, and consumers.
+builder.Services.AddCityPassCards(configuration);
+builder.Services.AddCityPassSchemes();
+builder.Services.AddCityPassTaps();
+builder.Services.AddCityPassTerminals(configuration);
+builder.Services.AddCityPassAccounts(configuration);
+builder.Services.AddCityPassPayments(configuration);
+builder.Services.AddCityPassFinance(configuration);
+builder.Services.AddCityPassCardholders(configuration);
+builder.Services.AddCityPassTelemetry(configuration);
 builder.Services.AddCityPassFailedMessages();
-builder.Services.AddCityPassTelemetry(builder.Configuration);
-builder.Services.AddCityPassMonitoring(builder.Configuration);
+builder.Services.AddCityPassMonitoring(configuration);
+
+// The bus, with the consumers the features above added (after them), and the health checks.
+builder.Services.AddCityPassMessaging(configuration);
+builder.Services.AddCityPassHealth(configuration);
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-
 app.MapOpenApi();
 app.UseSwaggerUI(o =>
 {
     o.SwaggerEndpoint("/openapi/v1.json", "CityPass v1");
     o.RoutePrefix = "swagger";
 });
+app.UseAuthentication();
+app.UseAuthorization();
+
 app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
 app.MapCityPassHealth();
 app.MapAccounts();
 
 // The scheme's administrators: cards at the desk, the scheme, terminals and keys.
 var administration = app.MapGroup("").RequireAuthorization(AccountsSetup.AdministratorPolicy);
-administration.MapIssueCard();
-administration.MapReadCard();
-administration.MapLoadValue();
-administration.MapBlockCard();
-administration.MapPurchaseProduct();
-administration.MapGrantConcession();
-administration.MapReadScheme();
-administration.MapChangeScheme();
-administration.MapTerminalEnrolment();
-administration.MapTerminalHealth();
+administration.MapCards();
+administration.MapSchemes();
+administration.MapTerminals();
 administration.MapSequenceGaps();
 
 // Terminals: what they send is signed message by message (docs/terminal-protocol.md), not by an HTTP login.

@@ -24,7 +24,7 @@ public sealed class BenchHost : CityPassHost
     protected override void ConfigureMore(IWebHostBuilder builder)
     {
         // The tests take few taps at once (16, quick to drain); the bench measures what production runs.
-        var defaults = new CityPass.Host.Infrastructure.TerminalOptions();
+        var defaults = new CityPass.Host.Terminals.TerminalOptions();
         builder.UseSetting("Terminals:ConcurrentTaps", defaults.ConcurrentTaps.ToString());
         builder.UseSetting("Terminals:TapWriters", Environment.GetEnvironmentVariable("Terminals__TapWriters") ?? defaults.TapWriters.ToString());
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
@@ -81,7 +81,7 @@ public sealed class Bench : IAsyncDisposable
             {
                 e.AutoDelete = true;
                 noopAddress = e.InputAddress; // with its queue's settings (auto-delete), which a plain queue: address would contradict
-                e.PrefetchCount = new CityPass.Host.Infrastructure.TerminalOptions().ConcurrentTaps;
+                e.PrefetchCount = new CityPass.Host.Terminals.TerminalOptions().ConcurrentTaps;
                 e.ConcurrentMessageLimit = e.PrefetchCount;
                 e.Consumer<NoopConsumer>();
             });

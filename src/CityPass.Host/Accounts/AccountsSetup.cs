@@ -46,7 +46,6 @@ public static class AccountsSetup
         services.ConfigureMarten(o =>
         {
             o.Schema.For<CardholderUser>().UniqueIndex(u => u.NormalizedUserName!).Index(u => u.NormalizedEmail!);
-            o.Schema.For<CardOwnership>().Index(x => x.AccountId);
             o.Schema.For<DataProtectionKey>();
         });
 
@@ -60,11 +59,7 @@ public static class AccountsSetup
 
     public static void MapAccounts(this WebApplication app)
     {
-        app.UseAuthentication();
-        app.UseAuthorization();
         app.MapGroup("/account").WithTags("Account").MapIdentityApi<CardholderUser>();
-        app.MapMyCards();
-        app.MapLinkCard();
     }
 }
 

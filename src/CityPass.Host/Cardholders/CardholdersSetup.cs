@@ -14,9 +14,6 @@ namespace CityPass.Host.Cardholders;
 /// <summary>Cardholders' side: linking cards, lost-card replacement, closing accounts, privacy, and the portal.</summary>
 public static class CardholdersSetup
 {
-    public const string FinancePolicy = "cardholders-finance";
-    public const string FinanceRole = "finance";
-
     public static IServiceCollection AddCityPassCardholders(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<CardholderOptions>(configuration.GetSection("Cardholders"));
@@ -28,10 +25,10 @@ public static class CardholdersSetup
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<VisitPseudonymiser>();
         services.AddHostedService(sp => sp.GetRequiredService<VisitPseudonymiser>());
-        services.AddAuthorizationBuilder().AddPolicy(FinancePolicy, p => p.RequireRole(FinanceRole));
 
         services.ConfigureMarten(o =>
         {
+            o.Schema.For<CardOwnership>().Index(x => x.AccountId);
             o.Projections.Add<CardReplacementProjection>(ProjectionLifecycle.Inline);
             o.Schema.For<CardReplacement>().Index(r => r.AccountId!);
             o.Schema.For<SubjectKey>();
@@ -45,6 +42,8 @@ public static class CardholdersSetup
 
     public static void MapCardholders(this WebApplication app)
     {
+        app.MapMyCards();
+        app.MapLinkCard();
         app.MapClaimCard();
         app.MapReportLost();
         app.MapCloseAccount();

@@ -1,46 +1,4 @@
-using CityPass.Domain;
-
 namespace CityPass.Host.Infrastructure;
-
-/// <summary>Section <c>Ledger</c>: the money ceilings the scheme accepts.</summary>
-public sealed class LedgerOptions
-{
-    public long MaxLoadCents { get; set; } = MoneyLimits.Default.MaxLoad.Cents;
-    public long MaxFareCents { get; set; } = MoneyLimits.Default.MaxFare.Cents;
-    public long MaxBalanceCents { get; set; } = MoneyLimits.Default.MaxBalance.Cents;
-
-    public MoneyLimits ToLimits() =>
-        new(Money.FromCents(MaxLoadCents), Money.FromCents(MaxFareCents), Money.FromCents(MaxBalanceCents));
-}
-
-/// <summary>Section <c>Terminals</c>: where terminals send their requests.</summary>
-public sealed class TerminalOptions
-{
-    public string TapQueue { get; set; } = CityPass.Contracts.Terminals.TerminalQueues.Taps;
-
-    public string OfflineTapQueue { get; set; } = CityPass.Contracts.Terminals.TerminalQueues.OfflineTaps;
-
-    public string HeartbeatQueue { get; set; } = CityPass.Contracts.Terminals.TerminalQueues.Heartbeats;
-
-    /// <summary>A terminal not heard from for this long is listed as silent.</summary>
-    public int SilentAfterSeconds { get; set; } = 300;
-
-    /// <summary>Terminals running an older software version are listed as out of date (empty: no minimum).</summary>
-    public string MinimumSoftwareVersion { get; set; } = "";
-
-    /// <summary>Taps a host takes from the queue at once (they are decided in batches); more instances add their own.</summary>
-    public int ConcurrentTaps { get; set; } = 128;
-
-    /// <summary>
-    /// Tap batches decided and committed at once, each writer taking the taps of its own cards (by UID). Default: one per
-    /// two cores; a writer keeps about a core busy (the host's share and PostgreSQL's), and on two cores shared with the
-    /// broker and the database one writer with larger batches did more taps than two (docs/performance.md).
-    /// </summary>
-    public int TapWriters { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
-
-    /// <summary>How far an online tap's terminal time may be from the server's before it is refused as stale.</summary>
-    public int MaxClockSkewSeconds { get; set; } = 120;
-}
 
 /// <summary>Section <c>Marten</c>.</summary>
 public sealed class MartenSettings
@@ -62,7 +20,7 @@ public sealed class RabbitMqOptions
     public string ClusterNodes { get; set; } = "";
 
     /// <summary>
-    /// Declare the host's receive endpoints (taps, offline taps, heartbeats, and their <c>_error</c> queues) as quorum
+    /// Declare the host's receive endpoints (every consumer's queue and its <c>_error</c> queue) as quorum
     /// queues, replicated on the cluster's nodes. A queue that already exists as a classic queue is
     /// not converted: the declaration fails (PRECONDITION_FAILED); see docs/operations.md for the migration.
     /// </summary>

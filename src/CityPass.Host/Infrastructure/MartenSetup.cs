@@ -1,16 +1,15 @@
-using CityPass.Domain.Cards;
-using CityPass.Host.Cards;
-using CityPass.Host.Schemes;
-using CityPass.Host.Taps;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
-using JasperFx.Events.Projections;
 using Marten;
 using Weasel.Core;
 
 namespace CityPass.Host.Infrastructure;
 
+/// <summary>
+/// The event store's core: connection, schema, JSON, stream identity, sessions, the async daemon. Each feature adds its
+/// documents, projections and indexes with <c>services.ConfigureMarten</c> in its own setup.
+/// </summary>
 public static class MartenSetup
 {
     public static IServiceCollection AddCityPassMarten(this IServiceCollection services, IConfiguration configuration)
@@ -26,36 +25,11 @@ public static class MartenSetup
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json => Json.Configure(json));
                 options.Events.StreamIdentity = StreamIdentity.AsGuid;
-
-                // The card's state is an inline snapshot: a tap reads one row, whatever the length of the card's history.
-                options.Projections.Add<CardProjection>(ProjectionLifecycle.Inline);
-                options.Schema.For<Card>().UniqueIndex(c => c.Uid);
-                options.Projections.Add<CardHistoryProjection>(ProjectionLifecycle.Inline);
-                options.Schema.For<CardHistoryLine>().Index(l => l.CardId);
-
-                // The scheme (catalogue, tariffs) is one stream folded into one document, read by every tap.
-                options.Projections.Add<SchemeProjection>(ProjectionLifecycle.Inline);
-
-                // A card counter is accepted once per card; terminal and sequence are columns for gap reports.
-                options.Schema.For<TapRecord>()
-                    .UniqueIndex(Marten.Schema.UniqueIndexType.Computed, "tap_card_counter", r => r.CardUid, r => r.CardCounter!)
-                    .Duplicate(r => r.TerminalId)
-                    .Duplicate(r => r.Sequence);
-                options.Schema.For<Terminals.SecurityIncident>();
-                options.Projections.Add<Terminals.DenyListProjection>(ProjectionLifecycle.Inline);
-                options.Schema.For<Terminals.DenyListRow>().Index(r => r.Version);
-                options.Schema.For<Terminals.TerminalStatus>();
-                options.Schema.For<IdempotencyRecord>();
-                options.Schema.For<Terminals.DenyListRelayState>();
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
-            // Async projections (finance) run in one elected instance at a time; the others stand by.
+            // Async projections run in one elected instance at a time; the others stand by.
             .AddAsyncDaemon(DaemonMode.HotCold);
-        services.AddSingleton<Terminals.DenyListListener>();
-        services.AddSingleton<Terminals.DenyListRelay>();
-        services.AddHostedService(sp => sp.GetRequiredService<Terminals.DenyListRelay>());
-        services.ConfigureMarten((sp, options) => options.Listeners.Add(sp.GetRequiredService<Terminals.DenyListListener>()));
         return services;
     }
 

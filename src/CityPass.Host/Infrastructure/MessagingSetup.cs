@@ -1,28 +1,52 @@
-using CityPass.Host.Taps;
-using CityPass.Contracts.Terminals;
 using MassTransit;
 
 namespace CityPass.Host.Infrastructure;
 
+/// <summary>A feature's part of the bus: its consumers (with their definitions) and what it sets on the bus itself.</summary>
+internal sealed record BusPart(
+    Action<IBusRegistrationConfigurator>? Register, Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? Configure);
+
+/// <summary>
+/// The one MassTransit bus over RabbitMQ: host, cluster, publisher confirms, JSON, quorum queues. Features add their
+/// consumers (<see cref="AddCityPassConsumers"/>, each with a consumer definition naming its queue and its endpoint
+/// settings) and their bus settings (<see cref="ConfigureCityPassBus"/>) before <see cref="AddCityPassMessaging"/> runs.
+/// </summary>
 public static class MessagingSetup
 {
+    public static IServiceCollection AddCityPassConsumers(this IServiceCollection services, Action<IBusRegistrationConfigurator> register) =>
+        services.AddBusPart(new BusPart(register, null));
+
+    public static IServiceCollection ConfigureCityPassBus(
+        this IServiceCollection services, Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator> configure) =>
+        services.AddBusPart(new BusPart(null, configure));
+
+    private static IServiceCollection AddBusPart(this IServiceCollection services, BusPart part)
+    {
+        if (services.Any(d => d.ServiceType == typeof(IBusControl)))
+            throw new InvalidOperationException("The bus is already built: features add their consumers before AddCityPassMessaging (Program.cs).");
+        services.AddSingleton(part);
+        return services;
+    }
+
     public static IServiceCollection AddCityPassMessaging(this IServiceCollection services, IConfiguration configuration)
     {
         var rabbit = configuration.RabbitMqUri();
-        var terminals = configuration.GetSection("Terminals").Get<TerminalOptions>() ?? new TerminalOptions();
         var broker = configuration.RabbitMqOptions();
         var nodes = broker.Nodes(rabbit);
+        var parts = services.Where(d => d.ServiceType == typeof(BusPart)).Select(d => (BusPart)d.ImplementationInstance!).ToList();
 
-        services.AddSingleton<Schemes.SchemeCache>();
-        services.AddSingleton<TapAuthorizer>();
-        services.AddSingleton<TapBatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<TapBatcher>());
-        services.AddSingleton<Taps.Offline.OfflineTapIngestor>();
         services.AddMassTransit(bus =>
         {
-            bus.AddConsumer<AuthorizeTapConsumer>();
-            bus.AddConsumer<Taps.Offline.UploadOfflineTapsConsumer>();
-            bus.AddConsumer<Terminals.TerminalHeartbeatConsumer>();
+            foreach (var part in parts)
+                part.Register?.Invoke(bus);
+            // Quorum queues when configured (MassTransit declares the endpoint's _error queue with the same arguments:
+            // the cluster test checks it); otherwise classic durable queues, as always.
+            if (broker.QuorumQueues)
+                bus.AddConfigureEndpointsCallback((_, endpoint) =>
+                {
+                    if (endpoint is IRabbitMqReceiveEndpointConfigurator queue)
+                        queue.SetQuorumQueue();
+                });
             bus.UsingRabbitMq((context, cfg) =>
             {
                 cfg.Host(rabbit, h =>
@@ -40,49 +64,12 @@ public static class MessagingSetup
                         });
                 });
                 cfg.ConfigureJsonSerializerOptions(Json.Configure);
-                cfg.UseConsumeFilter(typeof(Operations.Telemetry.LogScopeFilter<>), context);
-                // Terminals bind their own queue to this fanout exchange (docs/terminal-protocol.md); DenyListRelay publishes
-                // on it with a channel of its own, this names it should anything publish it through the bus.
-                cfg.Message<DenyListChanged>(m => m.SetEntityName(TerminalQueues.DenyList));
-                cfg.ReceiveEndpoint(terminals.TapQueue, endpoint =>
-                {
-                    Declare(endpoint, broker);
-                    endpoint.PrefetchCount = terminals.ConcurrentTaps;
-                    endpoint.ConcurrentMessageLimit = terminals.ConcurrentTaps;
-                    // Transient faults (a dropped database connection) are retried; what still fails goes to <queue>_error.
-                    endpoint.UseMessageRetry(r => r.Intervals(50, 250, 1000));
-                    endpoint.ConfigureConsumer<AuthorizeTapConsumer>(context);
-                });
-                cfg.ReceiveEndpoint(terminals.OfflineTapQueue, endpoint =>
-                {
-                    Declare(endpoint, broker);
-                    // Batches of up to 1,000 taps: a few at a time, each in one transaction.
-                    endpoint.PrefetchCount = 4;
-                    endpoint.UseMessageRetry(r =>
-                    {
-                        r.Ignore<Taps.Offline.InvalidOfflineBatchException>();
-                        r.Intervals(100, 500, 2000);
-                    });
-                    endpoint.ConfigureConsumer<Taps.Offline.UploadOfflineTapsConsumer>(context);
-                });
-                cfg.ReceiveEndpoint(terminals.HeartbeatQueue, endpoint =>
-                {
-                    Declare(endpoint, broker);
-                    endpoint.PrefetchCount = 16;
-                    endpoint.ConfigureConsumer<Terminals.TerminalHeartbeatConsumer>(context);
-                });
+                foreach (var part in parts)
+                    part.Configure?.Invoke(context, cfg);
+                // One receive endpoint per consumer, named and set up by the consumer's definition.
+                cfg.ConfigureEndpoints(context);
             });
         });
         return services;
-    }
-
-    /// <summary>
-    /// Quorum queues when configured (MassTransit declares the endpoint's <c>_error</c> queue with the same arguments:
-    /// the cluster test checks it); otherwise classic durable queues, as always.
-    /// </summary>
-    private static void Declare(IRabbitMqReceiveEndpointConfigurator endpoint, RabbitMqOptions broker)
-    {
-        if (broker.QuorumQueues)
-            endpoint.SetQuorumQueue();
     }
 }

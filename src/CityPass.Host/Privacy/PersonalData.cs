@@ -1,3 +1,4 @@
+using CityPass.Host.Cardholders;
 using System.Security.Claims;
 using System.Text.Json;
 using CityPass.Domain.Cardholders;

@@ -1,5 +1,7 @@
 using CityPass.Contracts.Terminals;
+using CityPass.Host.Terminals;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace CityPass.Host.Taps;
 
@@ -27,4 +29,27 @@ public sealed partial class AuthorizeTapConsumer(TapBatcher batcher, ILogger<Aut
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Tap declined: {Reason}")]
     private static partial void Declined(ILogger logger, TapDeclineReason reason);
+}
+
+/// <summary>
+/// The tap queue (<c>Terminals:TapQueue</c>): as many taps at once as <c>Terminals:ConcurrentTaps</c>, decided in batches.
+/// Transient faults (a dropped database connection) are retried; what still fails goes to <c>&lt;queue&gt;_error</c>.
+/// </summary>
+public sealed class AuthorizeTapConsumerDefinition : ConsumerDefinition<AuthorizeTapConsumer>
+{
+    private readonly TerminalOptions _terminals;
+
+    public AuthorizeTapConsumerDefinition(IOptions<TerminalOptions> terminals)
+    {
+        _terminals = terminals.Value;
+        EndpointName = _terminals.TapQueue;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<AuthorizeTapConsumer> consumer, IRegistrationContext context)
+    {
+        endpoint.PrefetchCount = _terminals.ConcurrentTaps;
+        endpoint.ConcurrentMessageLimit = _terminals.ConcurrentTaps;
+        endpoint.UseMessageRetry(r => r.Intervals(50, 250, 1000));
+    }
 }

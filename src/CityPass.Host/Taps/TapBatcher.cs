@@ -1,3 +1,4 @@
+using CityPass.Host.Terminals;
 using System.Diagnostics;
 using System.Threading.Channels;
 using CityPass.Host.Operations.Telemetry;

@@ -37,6 +37,16 @@ public sealed class TerminalHeartbeatConsumer(IDocumentStore store, Schemes.Sche
     }
 }
 
+/// <summary>The heartbeat queue (<c>Terminals:HeartbeatQueue</c>).</summary>
+public sealed class TerminalHeartbeatConsumerDefinition : ConsumerDefinition<TerminalHeartbeatConsumer>
+{
+    public TerminalHeartbeatConsumerDefinition(IOptions<TerminalOptions> terminals) => EndpointName = terminals.Value.HeartbeatQueue;
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<TerminalHeartbeatConsumer> consumer, IRegistrationContext context) =>
+        endpoint.PrefetchCount = 16;
+}
+
 /// <param name="Problems">"silent", "never-seen", "deny-list-behind", "software-out-of-date", "offline-taps-pending".</param>
 public sealed record TerminalHealthRow(string TerminalId, string VenueId, Instant? LastSeen, string? SoftwareVersion, long? DenyListVersion,
     int? PendingOfflineTaps, IReadOnlyList<string> Problems);

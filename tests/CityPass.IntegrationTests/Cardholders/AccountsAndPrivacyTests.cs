@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using CityPass.Domain.Cards;
 using CityPass.Host.Accounts;
+using CityPass.Host.Cardholders;
 using CityPass.Host.Cards;
 using CityPass.Host.Privacy;
 using CityPass.IntegrationTests.Payments;

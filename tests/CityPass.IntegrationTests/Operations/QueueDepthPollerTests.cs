@@ -1,3 +1,4 @@
+using CityPass.Host.Terminals;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;

@@ -35,7 +35,7 @@ public static class CloseAccount
     {
         app.MapPost("/me/account/close", Close).RequireAuthorization().WithTags("Cardholder").WithName("CloseMyAccount")
             .WithSummary("Close my account: my cards are blocked, their balance paid back by bank transfer, my personal data erased.");
-        app.MapGet("/finance/refund-orders", List).RequireAuthorization(CardholdersSetup.FinancePolicy).WithTags("Finance")
+        app.MapGet("/finance/refund-orders", List).RequireAuthorization(AccountsSetup.FinancePolicy).WithTags("Finance")
             .WithSummary("Finance: refunds of closed accounts to pay by bank transfer.");
     }
 

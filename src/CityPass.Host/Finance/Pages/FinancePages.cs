@@ -1,6 +1,7 @@
 using CityPass.Domain.Finance;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.FileProviders;
 using NodaTime;
 
 namespace CityPass.Host.Finance.Pages;
@@ -9,14 +10,19 @@ namespace CityPass.Host.Finance.Pages;
 public sealed record DailyActivity(LocalDate Day, long LoadsCents, int Visits, long FaresCents, long ProductSalesCents);
 
 /// <summary>
-/// The finance pages: static files under wwwroot/finance (chart.js 4.6.1 served from there, no CDN). The pages hold no
-/// data; they sign in through /account/login and call the finance API with the bearer token, which enforces the role.
+/// The finance pages: static files in Finance/Pages/wwwroot, embedded in the host and served under /finance (chart.js 4.6.1
+/// from there too, no CDN). The pages hold no data; they sign in through /account/login and call the finance API with the
+/// bearer token, which enforces the role.
 /// </summary>
 public static class FinancePages
 {
     public static void MapFinancePages(this WebApplication app)
     {
-        app.UseStaticFiles();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            RequestPath = "/finance",
+            FileProvider = new EmbeddedFileProvider(typeof(FinancePages).Assembly, "CityPass.Host.Finance.Pages"),
+        });
         app.MapGet("/finance", () => Results.Redirect("/finance/index.html")).ExcludeFromDescription();
         app.FinanceGroup().MapGet("/charts/daily", Daily).WithName("FinanceDailyActivity")
             .WithSummary("Finance: loads and redemptions per business day from the ledger (closed or not), for the charts; ?from=&to= (at most 366 days).");

@@ -1,3 +1,4 @@
+using CityPass.Host.Terminals;
 using System.Security.Cryptography;
 using System.Text;
 using CityPass.Host.Infrastructure;

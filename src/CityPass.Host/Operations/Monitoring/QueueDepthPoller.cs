@@ -1,6 +1,7 @@
 using CityPass.Host.Infrastructure;
 using CityPass.Host.Operations.FailedMessages;
 using CityPass.Host.Operations.Telemetry;
+using CityPass.Host.Terminals;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;

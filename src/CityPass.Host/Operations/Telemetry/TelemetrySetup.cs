@@ -1,5 +1,7 @@
+using CityPass.Host.Infrastructure;
 using JasperFx.OpenTelemetry;
 using Marten;
+using MassTransit;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -18,6 +20,8 @@ public static class TelemetrySetup
         services.AddSingleton<CityPassTelemetry>();
         // Marten's connection spans: a batch's reads and its commit show under its "tap batch decide" span.
         services.ConfigureMarten(o => o.OpenTelemetry.TrackConnections = TrackLevel.Normal);
+        // Log lines written while a terminal's message is consumed carry the terminal, the message and the trace.
+        services.ConfigureCityPassBus((context, cfg) => cfg.UseConsumeFilter(typeof(LogScopeFilter<>), context));
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(configuration["OTEL_SERVICE_NAME"] ?? "citypass"))
             .WithMetrics(metrics => metrics

@@ -1,3 +1,5 @@
+using CityPass.Host.Cardholders;
+using CityPass.Host.Cards;
 using System.Security.Claims;
 using CityPass.Domain;
 using CityPass.Domain.Cards;

@@ -1,5 +1,6 @@
 using CityPass.Domain.Cards;
 using CityPass.Domain.Payments;
+using CityPass.Host.Cards;
 using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Reloading;
 using CityPass.Host.Terminals;

@@ -1,7 +1,9 @@
 using CityPass.Contracts.Terminals;
 using CityPass.Host.Infrastructure;
+using CityPass.Host.Terminals;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace CityPass.Host.Taps.Offline;
 
@@ -22,6 +24,23 @@ public sealed class UploadOfflineTapsConsumer(OfflineTapIngestor ingestor, ILogg
 }
 
 public sealed class InvalidOfflineBatchException(string message) : Exception(message);
+
+/// <summary>The offline-tap queue (<c>Terminals:OfflineTapQueue</c>): batches of up to 1,000 taps, a few at a time, each in one transaction.</summary>
+public sealed class UploadOfflineTapsConsumerDefinition : ConsumerDefinition<UploadOfflineTapsConsumer>
+{
+    public UploadOfflineTapsConsumerDefinition(IOptions<TerminalOptions> terminals) => EndpointName = terminals.Value.OfflineTapQueue;
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<UploadOfflineTapsConsumer> consumer, IRegistrationContext context)
+    {
+        endpoint.PrefetchCount = 4;
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Ignore<InvalidOfflineBatchException>();
+            r.Intervals(100, 500, 2000);
+        });
+    }
+}
 
 public static class OfflineTapEndpoints
 {

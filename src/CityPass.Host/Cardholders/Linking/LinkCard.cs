@@ -1,4 +1,5 @@
 using CityPass.Domain.Cards;
+using CityPass.Host.Accounts;
 using CityPass.Host.Cards.Reading;
 using CityPass.Host.Infrastructure;
 using Marten;
@@ -6,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using NodaTime;
 
-namespace CityPass.Host.Accounts;
+namespace CityPass.Host.Cardholders.Linking;
 
 public sealed record LinkCardRequest(Guid? CardId);
 

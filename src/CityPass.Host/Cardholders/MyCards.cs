@@ -6,7 +6,7 @@ using CityPass.Host.Infrastructure;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace CityPass.Host.Accounts;
+namespace CityPass.Host.Cardholders;
 
 /// <summary>The signed-in cardholder's own cards; another's card answers 404, exactly like a card that does not exist.</summary>
 public static class MyCards

@@ -3,7 +3,7 @@ using Marten;
 using NodaTime;
 using System.Security.Claims;
 
-namespace CityPass.Host.Accounts;
+namespace CityPass.Host.Cardholders;
 
 /// <summary>Which account a card belongs to. Its id is the card's id, so a card belongs to one account at most.</summary>
 public sealed record CardOwnership(Guid Id, string AccountId, Instant LinkedAt);

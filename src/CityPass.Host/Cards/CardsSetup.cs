@@ -1,0 +1,41 @@
+using CityPass.Domain.Cards;
+using CityPass.Host.Cards.Blocking;
+using CityPass.Host.Cards.Concessions;
+using CityPass.Host.Cards.Issuing;
+using CityPass.Host.Cards.Loading;
+using CityPass.Host.Cards.Purchasing;
+using CityPass.Host.Cards.Reading;
+using JasperFx.Events.Projections;
+using Marten;
+
+namespace CityPass.Host.Cards;
+
+/// <summary>Cards: the card stream's snapshot and statement, the receipts of idempotent writes, the money ceilings, the desk's endpoints.</summary>
+public static class CardsSetup
+{
+    public static IServiceCollection AddCityPassCards(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<LedgerOptions>(configuration.GetSection("Ledger"));
+        services.ConfigureMarten(o =>
+        {
+            // The card's state is an inline snapshot: a tap reads one row, whatever the length of the card's history.
+            o.Projections.Add<CardProjection>(ProjectionLifecycle.Inline);
+            o.Schema.For<Card>().UniqueIndex(c => c.Uid);
+            o.Projections.Add<CardHistoryProjection>(ProjectionLifecycle.Inline);
+            o.Schema.For<CardHistoryLine>().Index(l => l.CardId);
+            o.Schema.For<IdempotencyRecord>();
+        });
+        return services;
+    }
+
+    /// <summary>The desk's card endpoints (administrators).</summary>
+    public static void MapCards(this IEndpointRouteBuilder app)
+    {
+        app.MapIssueCard();
+        app.MapReadCard();
+        app.MapLoadValue();
+        app.MapBlockCard();
+        app.MapPurchaseProduct();
+        app.MapGrantConcession();
+    }
+}

@@ -1,0 +1,29 @@
+using CityPass.Host.Infrastructure;
+using CityPass.Host.Taps.Offline;
+using Marten;
+using MassTransit;
+
+namespace CityPass.Host.Taps;
+
+/// <summary>Taps: online taps (consumer, batcher, authorizer), offline uploads, and the tap records both write.</summary>
+public static class TapsSetup
+{
+    public static IServiceCollection AddCityPassTaps(this IServiceCollection services)
+    {
+        services.AddSingleton<TapAuthorizer>();
+        services.AddSingleton<TapBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<TapBatcher>());
+        services.AddSingleton<OfflineTapIngestor>();
+        services.AddCityPassConsumers(bus =>
+        {
+            bus.AddConsumer<AuthorizeTapConsumer, AuthorizeTapConsumerDefinition>();
+            bus.AddConsumer<UploadOfflineTapsConsumer, UploadOfflineTapsConsumerDefinition>();
+        });
+        // A card counter is accepted once per card; terminal and sequence are columns for gap reports.
+        services.ConfigureMarten(o => o.Schema.For<TapRecord>()
+            .UniqueIndex(Marten.Schema.UniqueIndexType.Computed, "tap_card_counter", r => r.CardUid, r => r.CardCounter!)
+            .Duplicate(r => r.TerminalId)
+            .Duplicate(r => r.Sequence));
+        return services;
+    }
+}

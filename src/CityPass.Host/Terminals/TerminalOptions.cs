@@ -1,0 +1,32 @@
+using CityPass.Contracts.Terminals;
+
+namespace CityPass.Host.Terminals;
+
+/// <summary>Section <c>Terminals</c>: where terminals send their requests.</summary>
+public sealed class TerminalOptions
+{
+    public string TapQueue { get; set; } = TerminalQueues.Taps;
+
+    public string OfflineTapQueue { get; set; } = TerminalQueues.OfflineTaps;
+
+    public string HeartbeatQueue { get; set; } = TerminalQueues.Heartbeats;
+
+    /// <summary>A terminal not heard from for this long is listed as silent.</summary>
+    public int SilentAfterSeconds { get; set; } = 300;
+
+    /// <summary>Terminals running an older software version are listed as out of date (empty: no minimum).</summary>
+    public string MinimumSoftwareVersion { get; set; } = "";
+
+    /// <summary>Taps a host takes from the queue at once (they are decided in batches); more instances add their own.</summary>
+    public int ConcurrentTaps { get; set; } = 128;
+
+    /// <summary>
+    /// Tap batches decided and committed at once, each writer taking the taps of its own cards (by UID). Default: one per
+    /// two cores; a writer keeps about a core busy (the host's share and PostgreSQL's), and on two cores shared with the
+    /// broker and the database one writer with larger batches did more taps than two (docs/performance.md).
+    /// </summary>
+    public int TapWriters { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>How far an online tap's terminal time may be from the server's before it is refused as stale.</summary>
+    public int MaxClockSkewSeconds { get; set; } = 120;
+}

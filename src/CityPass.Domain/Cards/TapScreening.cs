@@ -45,8 +45,9 @@ public abstract record TapVerdict
     private TapVerdict() { }
 
     /// <summary>Every check passed: the tap is priced with the card.</summary>
+    /// <param name="IssuedCardId">The card issued with the tap's UID (not named CardId: a verdict is no card event).</param>
     /// <param name="ClockAhead">Offline: the terminal's clock is ahead of the server's by more than the allowed skew.</param>
-    public sealed record Passed(Guid CardId, bool ClockAhead) : TapVerdict;
+    public sealed record Passed(Guid IssuedCardId, bool ClockAhead) : TapVerdict;
 
     /// <summary>Online: the same tap again, answered as the first time. Offline: a sequence already recorded, a duplicate.</summary>
     public sealed record AlreadyDecided : TapVerdict;

@@ -158,7 +158,7 @@ public sealed class TapAuthorizer(
             }
             else
             {
-                var cardId = ((TapVerdict.Passed)verdict).CardId;
+                var cardId = ((TapVerdict.Passed)verdict).IssuedCardId;
                 usedCounters[(uid, tap.CardCounter)] = id;
                 var card = states[cardId];
                 switch (TapDecisions.Decide(card, scheme, new Tap(tap.VenueId, tap.TerminalId, tap.Sequence, tap.TerminalTime), now))

@@ -119,14 +119,13 @@ public sealed class OfflineTapIngestor(
             }
             else
             {
-                var passed = (TapVerdict.Passed)verdict;
-                (cardId, clockAhead) = (passed.CardId, passed.ClockAhead);
+                (cardId, clockAhead) = (known, ((TapVerdict.Passed)verdict).ClockAhead);
                 usedCounters[(uid, tap.CardCounter)] = id;
-                var outcome = OfflineTapDecisions.Decide(states[passed.CardId], scheme, new Tap(tap.VenueId, upload.TerminalId, tap.Sequence, tap.TerminalTime));
+                var outcome = OfflineTapDecisions.Decide(states[known], scheme, new Tap(tap.VenueId, upload.TerminalId, tap.Sequence, tap.TerminalTime));
                 if (outcome.Events.Count > 0)
                 {
-                    streams[passed.CardId].AppendMany(outcome.Events.ToArray());
-                    states[passed.CardId] = outcome.Events.Aggregate(states[passed.CardId], (c, e) => c.Evolve(e));
+                    streams[known].AppendMany(outcome.Events.ToArray());
+                    states[known] = outcome.Events.Aggregate(states[known], (c, e) => c.Evolve(e));
                 }
                 (flags, charged) = (outcome.Flags, outcome.Charged);
             }

@@ -140,7 +140,7 @@ public sealed class TapAuthorizer(
             if (verdict is TapVerdict.Refused refused)
             {
                 replies[i] = Declined(tap, uid, refused.Reason.ToContract(), refused.Message);
-                found.Add(Incident(refused.Incident, tap, uid, now));
+                found.Add(SecurityIncident.Of(refused.Incident, tap.TerminalId, uid, tap.Sequence, now));
                 continue;
             }
             if (verdict is TapVerdict.AlreadyDecided)
@@ -154,7 +154,7 @@ public sealed class TapAuthorizer(
             {
                 record = TapRecord.Declined(tap, uid, failed.CardId, null, now, failed.Reason.ToContract(), failed.Message, null);
                 if (failed.Incident is { } incident)
-                    found.Add(Incident(incident, tap, uid, now));
+                    found.Add(SecurityIncident.Of(incident, tap.TerminalId, uid, tap.Sequence, now));
             }
             else
             {
@@ -189,9 +189,6 @@ public sealed class TapAuthorizer(
 
     private static ScreenedTap Screened(AuthorizeTap tap, string uid) =>
         new(tap.TerminalId, tap.Sequence, tap.CardUid, uid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram, tap.Mac);
-
-    private static SecurityIncident Incident(ScreeningIncident incident, AuthorizeTap tap, string uid, Instant now) =>
-        new(Guid.CreateVersion7(), incident.Kind, tap.TerminalId, uid, tap.Sequence, incident.Detail, now);
 
     private TapReply.Declined Declined(AuthorizeTap tap, string uid, TapDeclineReason reason, string message) =>
         new(new(tap.TerminalId ?? "", tap.Sequence, uid, reason, message, null, clock.GetCurrentInstant()));

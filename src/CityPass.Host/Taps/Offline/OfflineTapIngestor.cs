@@ -101,7 +101,7 @@ public sealed class OfflineTapIngestor(
             if (verdict is TapVerdict.Refused forged)
             {
                 rejected++;
-                found.Add(Incident(forged.Incident, upload.TerminalId, uid, tap.Sequence, now));
+                found.Add(SecurityIncident.Of(forged.Incident, upload.TerminalId, uid, tap.Sequence, now));
                 continue;
             }
             recorded.Add(id);
@@ -115,7 +115,7 @@ public sealed class OfflineTapIngestor(
             {
                 (flags, counter, cardId, clockAhead) = (new(OfflineFlags.Of(failed)), null, failed.CardId, failed.ClockAhead);
                 if (failed.Incident is { } incident)
-                    found.Add(Incident(incident, upload.TerminalId, uid, tap.Sequence, now));
+                    found.Add(SecurityIncident.Of(incident, upload.TerminalId, uid, tap.Sequence, now));
             }
             else
             {
@@ -185,9 +185,6 @@ public sealed class OfflineTapIngestor(
 
     private static ScreenedTap Screened(string terminalId, OfflineTap tap, string uid) =>
         new(terminalId, tap.Sequence, tap.CardUid, uid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram, tap.Mac);
-
-    private static SecurityIncident Incident(ScreeningIncident incident, string terminalId, string uid, long sequence, Instant now) =>
-        new(Guid.CreateVersion7(), incident.Kind, terminalId, uid, sequence, incident.Detail, now);
 
     private sealed record UsedCounter(string CardUid, long? Counter, string Id);
 

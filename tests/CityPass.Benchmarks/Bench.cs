@@ -236,7 +236,7 @@ public sealed class Bench : IAsyncDisposable
             {
                 var id = Guid.CreateVersion7();
                 var issued = new CardIssued(id, Given.NewUid(), now);
-                var loaded = new ValueLoaded(id, Money.FromCents(cents), "bench", $"bench/{id}", Money.FromCents(cents), now);
+                var loaded = new ValueLoaded(id, Money.FromCents(cents), new LoadSource("bench"), $"bench/{id}", Money.FromCents(cents), now);
                 session.Events.StartStream<Card>(id, issued, loaded);
                 cards.Add(Card.From(issued).Evolve(loaded));
             }
@@ -260,7 +260,7 @@ public sealed class Bench : IAsyncDisposable
             for (; batch.Count < 1_000 && written < events; written++)
                 batch.Add(written % 2 == 0
                     ? new FareCharged(card.Id, TestCity.Library, "history", written, one, Money.FromCents(99_00), new LocalDate(2026, 11, 25), price, now, now)
-                    : new ValueLoaded(card.Id, one, "bench", $"history/{written}", Money.FromCents(100_00), now));
+                    : new ValueLoaded(card.Id, one, new LoadSource("bench"), $"history/{written}", Money.FromCents(100_00), now));
             session.Events.Append(card.Id, batch.ToArray());
             await session.SaveChangesAsync();
         }

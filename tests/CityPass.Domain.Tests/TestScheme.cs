@@ -63,7 +63,7 @@ public static class TestScheme
         var card = Card.From(new CardIssued(id, "04A22B1C5D6E80", Defined));
         return balanceCents == 0
             ? card
-            : card.Evolve(new ValueLoaded(id, Money.FromCents(balanceCents), "test", "k", Money.FromCents(balanceCents), Defined));
+            : card.Evolve(new ValueLoaded(id, Money.FromCents(balanceCents), new LoadSource("test"), "k", Money.FromCents(balanceCents), Defined));
     }
 
     private static long _sequence;

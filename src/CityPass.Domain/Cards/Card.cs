@@ -10,10 +10,10 @@ namespace CityPass.Domain.Cards;
 public sealed record CardIssued(Guid CardId, string Uid, Instant IssuedAt);
 
 /// <summary>Stored value was added to the card.</summary>
-/// <param name="Source">Where the money came from: "admin" for an administrator's credit, a payment provider later.</param>
+/// <param name="Source">Where the money came from: an administrator's credit, the demo's seed or a payment provider.</param>
 /// <param name="IdempotencyKey">The key of the request that caused it; a repeat with the same key loads nothing.</param>
 /// <param name="BalanceAfter">The balance once loaded, as a statement line shows it.</param>
-public sealed record ValueLoaded(Guid CardId, Money Amount, string Source, string IdempotencyKey, Money BalanceAfter, Instant LoadedAt);
+public sealed record ValueLoaded(Guid CardId, Money Amount, LoadSource Source, string IdempotencyKey, Money BalanceAfter, Instant LoadedAt);
 
 /// <summary>A pay-as-you-go fare was taken from stored value at a venue's terminal.</summary>
 /// <param name="Amount">What was charged: the tariff, reduced for the holder's concession, then capped for the day.</param>

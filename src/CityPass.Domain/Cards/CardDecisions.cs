@@ -5,7 +5,7 @@ namespace CityPass.Domain.Cards;
 
 // Commands to a card, and the pure decisions that answer them: (state, scheme, command, now) -> events or a refusal.
 
-public sealed record LoadValue(Money Amount, string Source, string IdempotencyKey);
+public sealed record LoadValue(Money Amount, LoadSource Source, string IdempotencyKey);
 
 public sealed record BlockCard(string Reason);
 
@@ -19,7 +19,7 @@ public sealed record PurchaseProduct(Guid RightId, string ProductId, LocalDate? 
 public sealed record ReserveReload(Guid ReloadId, Money Amount);
 
 /// <summary>Credit a paid online reload. <paramref name="PaymentReference"/> (the PaymentIntent id) is the load's idempotency key.</summary>
-public sealed record CreditReload(Guid ReloadId, Money Amount, string Source, string PaymentReference);
+public sealed record CreditReload(Guid ReloadId, Money Amount, LoadSource Source, string PaymentReference);
 
 public sealed record ReleaseReload(Guid ReloadId, string Reason);
 

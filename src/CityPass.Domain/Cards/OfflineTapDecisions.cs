@@ -11,9 +11,67 @@ public sealed record FareOwed(
     Guid CardId, string VenueId, string TerminalId, long TerminalSequence, Money Amount, Money DebtAfter, LocalDate ServiceDate,
     Instant TerminalTime, Instant RecordedAt);
 
+/// <summary>Why a person should review a tap honoured offline.</summary>
+[Flags]
+public enum OfflineFlag
+{
+    None = 0,
+    CardWasDenied = 1 << 0,
+    Overdraft = 1 << 1,
+
+    /// <summary>CityPass would have declined it for a reason an honoured tap cannot be charged for (an unknown venue…).</summary>
+    NotHonourable = 1 << 2,
+    UnknownCard = 1 << 3,
+    CardNotAuthentic = 1 << 4,
+    CardReplayed = 1 << 5,
+    ClockSkew = 1 << 6,
+}
+
+/// <summary>The review flags of an offline tap, stored and sent as their codes: "card-replayed,clock-skew", "not-honourable:UnknownVenue".</summary>
+/// <param name="NotHonourableBecause">With <see cref="OfflineFlag.NotHonourable"/>: what an online tap would have been declined for.</param>
+public readonly record struct OfflineFlags(OfflineFlag Flags, DeclineReason? NotHonourableBecause = null)
+{
+    private static readonly (OfflineFlag Flag, string Code)[] Codes =
+    [
+        (OfflineFlag.CardWasDenied, "card-was-denied"),
+        (OfflineFlag.Overdraft, "overdraft"),
+        (OfflineFlag.NotHonourable, "not-honourable"),
+        (OfflineFlag.UnknownCard, "unknown-card"),
+        (OfflineFlag.CardNotAuthentic, "card-not-authentic"),
+        (OfflineFlag.CardReplayed, "card-replayed"),
+        (OfflineFlag.ClockSkew, "clock-skew"),
+    ];
+
+    public static OfflineFlags NotHonourable(DeclineReason reason) => new(OfflineFlag.NotHonourable, reason);
+
+    public OfflineFlags With(OfflineFlag flag) => this with { Flags = Flags | flag };
+
+    /// <summary>The codes of the flags set, comma-separated in the order above; null when there is nothing to review.</summary>
+    public string? Code
+    {
+        get
+        {
+            var flags = Flags;
+            var reason = NotHonourableBecause;
+            var codes = Codes.Where(c => flags.HasFlag(c.Flag))
+                .Select(c => c.Flag == OfflineFlag.NotHonourable ? $"{c.Code}:{reason}" : c.Code).ToList();
+            return codes.Count == 0 ? null : string.Join(',', codes);
+        }
+    }
+
+    /// <summary>The flag of a tap recorded with a card that failed the screening.</summary>
+    public static OfflineFlag Of(TapVerdict.CardFailed failed) => failed.Reason switch
+    {
+        DeclineReason.UnknownCard => OfflineFlag.UnknownCard,
+        DeclineReason.CardNotAuthentic => OfflineFlag.CardNotAuthentic,
+        DeclineReason.CardReplayed => OfflineFlag.CardReplayed,
+        _ => throw new ArgumentOutOfRangeException(nameof(failed), failed.Reason, "Not a card failure."),
+    };
+}
+
 /// <param name="Events">What to append to the card stream.</param>
-/// <param name="Flag">Why a person should review the tap, if anything.</param>
-public sealed record OfflineTapOutcome(IReadOnlyList<object> Events, string? Flag, Money Charged);
+/// <param name="Flags">Why a person should review the tap, if anything.</param>
+public sealed record OfflineTapOutcome(IReadOnlyList<object> Events, OfflineFlags Flags, Money Charged);
 
 /// <summary>
 /// A tap a terminal honoured while offline, uploaded later. The venue let the holder in, so it is recorded and charged
@@ -31,7 +89,7 @@ public static class OfflineTapDecisions
         switch (TapDecisions.Decide(asHonoured, scheme, tap, at))
         {
             case TapDecision.Authorized a:
-                return new OfflineTapOutcome([a.Event], wasDenied ? "card-was-denied" : null, a.Charged);
+                return new OfflineTapOutcome([a.Event], new(wasDenied ? OfflineFlag.CardWasDenied : OfflineFlag.None), a.Charged);
 
             case TapDecision.Declined { Reason: DeclineReason.InsufficientFunds, Fare: { } fare }:
                 var covered = card.Balance > Money.Zero ? card.Balance : Money.Zero;
@@ -44,10 +102,10 @@ public static class OfflineTapDecisions
                 };
                 if (card.Status == CardStatus.Active)
                     events.Add(new CardBlocked(card.Id, CardDecisions.DebtBlockReason, at));
-                return new OfflineTapOutcome(events, wasDenied ? "card-was-denied" : "overdraft", fare.Charged);
+                return new OfflineTapOutcome(events, new(wasDenied ? OfflineFlag.CardWasDenied : OfflineFlag.Overdraft), fare.Charged);
 
             case TapDecision.Declined d:
-                return new OfflineTapOutcome([], $"not-honourable:{d.Reason}", Money.Zero);
+                return new OfflineTapOutcome([], OfflineFlags.NotHonourable(d.Reason), Money.Zero);
 
             default:
                 throw new InvalidOperationException("Unknown tap decision.");

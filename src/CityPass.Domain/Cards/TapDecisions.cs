@@ -22,6 +22,12 @@ public enum DeclineReason
     EventOver,
     AlreadyUsed,
     NoEntriesLeft,
+
+    // Found by the screening (TapScreening), before any fare is priced.
+    NotAuthenticated,
+    StaleRequest,
+    CardNotAuthentic,
+    CardReplayed,
 }
 
 /// <summary>What a tap used, for the terminal's display. <see cref="StoredValue"/> when a fare was charged.</summary>

@@ -10,9 +10,6 @@ namespace CityPass.Domain.Finance;
 /// </summary>
 public static class PostingRules
 {
-    /// <summary>Loads through a payment provider (their money sits in the provider's clearing account until paid out).</summary>
-    public static readonly IReadOnlySet<string> ProviderSources = new HashSet<string>(StringComparer.Ordinal) { "stripe", "sandbox" };
-
     public const string UnknownOperator = "unattributed";
 
     /// <summary>The event types <see cref="Post"/> handles; a projection feeding it subscribes to exactly these.</summary>
@@ -35,9 +32,9 @@ public static class PostingRules
         {
             case ValueLoaded e:
             {
-                var funding = ProviderSources.Contains(e.Source) ? LedgerAccounts.Clearing(e.Source) : LedgerAccounts.SchemeFunded;
+                var funding = e.Source.IsPaymentProvider ? LedgerAccounts.Clearing(e.Source.Code) : LedgerAccounts.SchemeFunded;
                 return Entry("load", e.LoadedAt, time.ServiceDate(e.LoadedAt), e.CardId,
-                    Pair(funding, LedgerAccounts.StoredValue, e.Amount.Cents), source: e.Source, reference: e.IdempotencyKey);
+                    Pair(funding, LedgerAccounts.StoredValue, e.Amount.Cents), source: e.Source.Code, reference: e.IdempotencyKey);
             }
             case FareCharged e:
             {

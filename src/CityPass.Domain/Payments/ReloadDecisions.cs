@@ -108,7 +108,7 @@ public static class ReloadDecisions
 
         if (reload.Status == ReloadStatus.Paid && reload.PaidAmount is { } amount)
         {
-            var credit = CardDecisions.Decide(card, new CreditReload(reload.Id, amount, reload.Provider, reload.PaymentIntentId!), limits, now);
+            var credit = CardDecisions.Decide(card, new CreditReload(reload.Id, amount, new LoadSource(reload.Provider), reload.PaymentIntentId!), limits, now);
             AddCard(credit.Events);
             AddReload(new ReloadCredited(reload.Id, card.Id, amount, credit.Loaded.BalanceAfter, credit.OverCeiling, now));
             if (credit.OverCeiling)

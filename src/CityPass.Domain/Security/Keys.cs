@@ -4,6 +4,14 @@ using System.Text;
 
 namespace CityPass.Domain.Security;
 
+/// <summary>The diversified keys of cards and terminals, as the key-management component derives them.</summary>
+public interface IDeviceKeys
+{
+    byte[] CardKey(string canonicalUid);
+
+    byte[] TerminalKey(string terminalId, int keyVersion);
+}
+
 /// <summary>
 /// Key diversification, as Calypso secure modules do it: one master key per purpose, and each card's or terminal's key
 /// derived from it and the card's UID or the terminal's id, so the back end stores no per-device secret.

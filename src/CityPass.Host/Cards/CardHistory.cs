@@ -36,7 +36,7 @@ public sealed partial class CardHistoryProjection : EventProjection
         CardHistoryLine? line = e.Data switch
         {
             CardIssued x => new(e.Id, x.CardId, e.Version, "issued", null, 0, null, null, null, x.Uid, x.IssuedAt),
-            ValueLoaded x => new(e.Id, x.CardId, e.Version, "loaded", x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, x.Source, x.LoadedAt),
+            ValueLoaded x => new(e.Id, x.CardId, e.Version, "loaded", x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, x.Source.Code, x.LoadedAt),
             FareCharged x => new(e.Id, x.CardId, e.Version, "charged", -x.Amount.Cents, x.BalanceAfter.Cents, x.VenueId, x.TerminalId,
                 x.Price.TariffId, Explain(x), x.ChargedAt),
             EntryRedeemed x => new(e.Id, x.CardId, e.Version, "entry", null, null, x.VenueId, x.TerminalId, x.ProductId,

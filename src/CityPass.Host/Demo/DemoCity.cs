@@ -49,7 +49,7 @@ public static class DemoCity
             var card = Card.From(new CardIssued(id, uid, now));
             var events = new List<object> { new CardIssued(id, uid, now) };
             if (balance > 0)
-                events.Add(new ValueLoaded(id, Money.FromCents(balance), "demo", $"demo-seed/{uid}", Money.FromCents(balance), now));
+                events.Add(new ValueLoaded(id, Money.FromCents(balance), LoadSource.Demo, $"demo-seed/{uid}", Money.FromCents(balance), now));
             if (concession is not null)
             {
                 var (granted, _) = CardDecisions.Decide(card, scheme,

@@ -12,11 +12,11 @@ public sealed partial class AuthorizeTapConsumer(TapBatcher batcher, ILogger<Aut
     {
         switch (await batcher.DecideAsync(context.Message, context.CancellationToken))
         {
-            case TapAuthorized authorized:
+            case TapReply.Authorized(var authorized):
                 Authorized(logger, authorized.RightUsed, authorized.ChargedCents);
                 await context.RespondAsync(authorized);
                 break;
-            case TapDeclined declined:
+            case TapReply.Declined(var declined):
                 Declined(logger, declined.Reason);
                 await context.RespondAsync(declined);
                 break;

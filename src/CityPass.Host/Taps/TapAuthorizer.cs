@@ -21,20 +21,17 @@ namespace CityPass.Host.Taps;
 /// replayed counter) is decided again tap by tap, each from fresh state.
 /// </summary>
 public sealed class TapAuthorizer(
-    IDocumentStore store, SchemeCache schemes, IClock clock, TapVerifier verifier, IncidentLog incidents, IOptions<TerminalOptions> options, ILogger<TapAuthorizer> logger)
+    IDocumentStore store, SchemeCache schemes, IClock clock, KeyRing keys, IncidentLog incidents, IOptions<TerminalOptions> options, ILogger<TapAuthorizer> logger)
 {
     /// <summary>A card's id for a UID never changes once issued: taps skip the lookup after the first.</summary>
     private readonly ConcurrentDictionary<string, Guid> _cardIds = new();
 
     public sealed record Request(AuthorizeTap Tap, string Uid);
 
-    public async Task<object> AuthorizeAsync(AuthorizeTap tap, CancellationToken ct) =>
-        (await AuthorizeAsync([tap], ct))[0];
-
     /// <summary>Decides several taps at once; the answers are in the order of the taps.</summary>
-    public async Task<object[]> AuthorizeAsync(IReadOnlyList<AuthorizeTap> taps, CancellationToken ct)
+    public async Task<TapReply[]> AuthorizeAsync(IReadOnlyList<AuthorizeTap> taps, CancellationToken ct)
     {
-        var replies = new object[taps.Count];
+        var replies = new TapReply[taps.Count];
         var valid = new List<(int Index, Request Request)>();
         for (var i = 0; i < taps.Count; i++)
         {
@@ -81,7 +78,7 @@ public sealed class TapAuthorizer(
         return replies;
     }
 
-    private async Task<(object[] Replies, List<SecurityIncident> Incidents)> DecideBatch(List<Request> requests, CancellationToken ct)
+    private async Task<(TapReply[] Replies, List<SecurityIncident> Incidents)> DecideBatch(List<Request> requests, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         var uids = requests.Select(r => r.Uid).Distinct().ToArray();
@@ -127,58 +124,41 @@ public sealed class TapAuthorizer(
         var usedCounters = (await countersTask).ToDictionary(c => (c.CardUid, c.Counter!.Value), c => c.Id);
         var states = streams.ToDictionary(s => s.Key, s => s.Value.Aggregate!);
         var skew = Duration.FromSeconds(options.Value.MaxClockSkewSeconds);
-        var replies = new object[requests.Count];
+        var replies = new TapReply[requests.Count];
         var found = new List<SecurityIncident>();
 
         for (var i = 0; i < requests.Count; i++)
         {
             var (tap, uid) = requests[i];
             var id = TapRecord.IdFor(tap.TerminalId, tap.Sequence);
-            var line = TapVerifier.TapLine(tap.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram);
-            if (verifier.TerminalProblem(scheme, tap.TerminalId, line, tap.Mac) is { } forged)
+            var seen = !prior.TryGetValue(id, out var recorded) ? SequenceSeen.New
+                : recorded.SameTapAs(uid, tap) ? SequenceSeen.SameTap
+                : SequenceSeen.OtherTap;
+            var verdict = TapScreening.Screen(Screened(tap, uid), TapChannel.Online, scheme.Terminals.GetValueOrDefault(tap.TerminalId), keys,
+                _cardIds.TryGetValue(uid, out var known) ? known : null, seen,
+                usedCounters.GetValueOrDefault((uid, tap.CardCounter)), now, skew);
+            if (verdict is TapVerdict.Refused refused)
             {
-                (replies[i], var incident) = Refused(tap, uid, TapDeclineReason.NotAuthenticated, forged, "terminal-not-authenticated", now);
-                found.Add(incident);
+                replies[i] = Declined(tap, uid, refused.Reason.ToContract(), refused.Message);
+                found.Add(SecurityIncident.Of(refused.Incident, tap.TerminalId, uid, tap.Sequence, now));
                 continue;
             }
-            if (tap.TerminalTime < now - skew || tap.TerminalTime > now + skew)
+            if (verdict is TapVerdict.AlreadyDecided)
             {
-                (replies[i], var incident) = Refused(tap, uid, TapDeclineReason.StaleRequest,
-                    $"The terminal's time {tap.TerminalTime} is more than {skew.TotalSeconds} s from the server's {now}: a replayed message, or a clock to set.",
-                    "stale-request", now);
-                found.Add(incident);
-                continue;
-            }
-            if (prior.TryGetValue(id, out var recorded))
-            {
-                if (recorded.SameTapAs(uid, tap))
-                    replies[i] = recorded.ToReply();
-                else
-                {
-                    (replies[i], var incident) = Refused(tap, uid, TapDeclineReason.SequenceReused,
-                        $"Sequence {tap.Sequence} of terminal {tap.TerminalId} was already used for another tap; nothing was charged.", "sequence-reused", now);
-                    found.Add(incident);
-                }
+                replies[i] = recorded!.ToReply();
                 continue;
             }
 
             TapRecord record;
-            if (!_cardIds.TryGetValue(uid, out var cardId))
-                record = TapRecord.Declined(tap, uid, null, null, now, TapDeclineReason.UnknownCard, $"No card with UID {uid} was issued.", null);
-            else if (!verifier.CardIsAuthentic(uid, tap.CardCounter, tap.TerminalId, tap.Sequence, tap.Cryptogram))
+            if (verdict is TapVerdict.CardFailed failed)
             {
-                record = TapRecord.Declined(tap, uid, cardId, null, now, TapDeclineReason.CardNotAuthentic,
-                    "The card's cryptogram does not verify: a cloned UID or a bad read.", null);
-                found.Add(Incident("card-not-authentic", tap, uid, "Cryptogram does not verify with the card's key.", now));
-            }
-            else if (usedCounters.TryGetValue((uid, tap.CardCounter), out var usedBy))
-            {
-                record = TapRecord.Declined(tap, uid, cardId, null, now, TapDeclineReason.CardReplayed,
-                    $"Card counter {tap.CardCounter} was already used (tap {usedBy}): a replayed or cloned card.", null);
-                found.Add(Incident("card-replayed", tap, uid, $"Counter {tap.CardCounter} already used by tap {usedBy}.", now));
+                record = TapRecord.Declined(tap, uid, failed.CardId, null, now, failed.Reason.ToContract(), failed.Message, null);
+                if (failed.Incident is { } incident)
+                    found.Add(SecurityIncident.Of(incident, tap.TerminalId, uid, tap.Sequence, now));
             }
             else
             {
+                var cardId = ((TapVerdict.Passed)verdict).IssuedCardId;
                 usedCounters[(uid, tap.CardCounter)] = id;
                 var card = states[cardId];
                 switch (TapDecisions.Decide(card, scheme, new Tap(tap.VenueId, tap.TerminalId, tap.Sequence, tap.TerminalTime), now))
@@ -189,7 +169,7 @@ public sealed class TapAuthorizer(
                         record = TapRecord.Authorized(tap, uid, cardId, tap.CardCounter, now, a);
                         break;
                     case TapDecision.Declined d:
-                        record = TapRecord.Declined(tap, uid, cardId, tap.CardCounter, now, Enum.Parse<TapDeclineReason>(d.Reason.ToString()), d.Message, d.Balance?.Cents);
+                        record = TapRecord.Declined(tap, uid, cardId, tap.CardCounter, now, d.Reason.ToContract(), d.Message, d.Balance?.Cents);
                         break;
                     default:
                         throw new InvalidOperationException("Unknown tap decision.");
@@ -207,15 +187,11 @@ public sealed class TapAuthorizer(
     private static string? Validate(AuthorizeTap tap) =>
         TapVerifier.FieldsProblem(tap.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram, tap.Mac);
 
-    /// <summary>A refusal that is not recorded as a tap (nothing is written but the incident).</summary>
-    private (object, SecurityIncident) Refused(AuthorizeTap tap, string uid, TapDeclineReason reason, string message, string kind, Instant now) =>
-        (Declined(tap, uid, reason, message), Incident(kind, tap, uid, message, now));
+    private static ScreenedTap Screened(AuthorizeTap tap, string uid) =>
+        new(tap.TerminalId, tap.Sequence, tap.CardUid, uid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram, tap.Mac);
 
-    private static SecurityIncident Incident(string kind, AuthorizeTap tap, string uid, string detail, Instant now) =>
-        new(Guid.CreateVersion7(), kind, tap.TerminalId, uid, tap.Sequence, detail, now);
-
-    private TapDeclined Declined(AuthorizeTap tap, string uid, TapDeclineReason reason, string message) =>
-        new(tap.TerminalId ?? "", tap.Sequence, uid, reason, message, null, clock.GetCurrentInstant());
+    private TapReply.Declined Declined(AuthorizeTap tap, string uid, TapDeclineReason reason, string message) =>
+        new(new(tap.TerminalId ?? "", tap.Sequence, uid, reason, message, null, clock.GetCurrentInstant()));
 
     private sealed record UsedCounter(string CardUid, long? Counter, string Id);
 

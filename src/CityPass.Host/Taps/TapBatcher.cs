@@ -26,11 +26,11 @@ public sealed class TapBatcher(TapAuthorizer authorizer, CityPassTelemetry telem
         .ToArray();
 
     /// <param name="Consume">The span of the tap's delivery (MassTransit's consume activity), when traced.</param>
-    private sealed record Pending(AuthorizeTap Tap, TaskCompletionSource<object> Reply, long Since, Activity? Consume);
+    private sealed record Pending(AuthorizeTap Tap, TaskCompletionSource<TapReply> Reply, long Since, Activity? Consume);
 
-    public Task<object> DecideAsync(AuthorizeTap tap, CancellationToken ct)
+    public Task<TapReply> DecideAsync(AuthorizeTap tap, CancellationToken ct)
     {
-        var reply = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reply = new TaskCompletionSource<TapReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         var consume = Activity.Current;
         consume?.SetTag(CityPassTelemetry.TerminalTag, tap.TerminalId);
         consume?.SetTag(CityPassTelemetry.SequenceTag, tap.Sequence);

@@ -50,7 +50,7 @@ public sealed record TapRecord(
         new(IdFor(tap.TerminalId, tap.Sequence), tap.TerminalId, tap.Sequence, uid, tap.VenueId, tap.TerminalTime,
             cardId, counter, reason, message, null, null, 0, balance, null, null, now);
 
-    public object ToReply() => IsAuthorized
-        ? new TapAuthorized(TerminalId, Sequence, CardUid, RightUsed!, ProductId, ChargedCents, BalanceCents ?? 0, EntriesLeft, ValidUntil, DecidedAt)
-        : new TapDeclined(TerminalId, Sequence, CardUid, DeclineReason!.Value, Message ?? "", BalanceCents, DecidedAt);
+    public TapReply ToReply() => IsAuthorized
+        ? new TapReply.Authorized(new(TerminalId, Sequence, CardUid, RightUsed!, ProductId, ChargedCents, BalanceCents ?? 0, EntriesLeft, ValidUntil, DecidedAt))
+        : new TapReply.Declined(new(TerminalId, Sequence, CardUid, DeclineReason!.Value, Message ?? "", BalanceCents, DecidedAt));
 }

@@ -10,7 +10,7 @@ public sealed class KeyOptions
 }
 
 /// <summary>The key-management component: master keys from configuration, per-card and per-terminal diversification.</summary>
-public sealed class KeyRing
+public sealed class KeyRing : IDeviceKeys
 {
     private readonly KeyDiversifier _cards;
     private readonly KeyDiversifier _terminals;

@@ -1,3 +1,4 @@
+using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
 using CityPass.Domain.Security;
 using NodaTime;
@@ -5,27 +6,14 @@ using NodaTime;
 namespace CityPass.Host.Terminals;
 
 /// <summary>
-/// Who is talking and with which card: the terminal's signature with its enrolled key, and the card's cryptogram with
-/// its diversified key. Shared by online taps, offline uploads and heartbeats.
+/// Who is talking: the terminal's signature with its enrolled key (heartbeats), and the fields every tap must have.
+/// A tap's checks, online and offline, are <see cref="TapScreening"/>.
 /// </summary>
 public sealed class TapVerifier(KeyRing keys)
 {
     /// <returns>Why the terminal is not authenticated, or null when it is.</returns>
-    public string? TerminalProblem(Scheme scheme, string terminalId, string canonical, string? mac)
-    {
-        if (!scheme.Terminals.TryGetValue(terminalId, out var terminal))
-            return $"Terminal {terminalId} is not in the scheme.";
-        if (terminal.KeyVersion == 0)
-            return $"Terminal {terminalId} was never enrolled.";
-        if (terminal.Decommissioned)
-            return $"Terminal {terminalId} is decommissioned.";
-        return TerminalSignature.Verify(keys.TerminalKey(terminalId, terminal.KeyVersion), canonical, mac)
-            ? null
-            : $"The signature of terminal {terminalId} does not verify (key version {terminal.KeyVersion}).";
-    }
-
-    public bool CardIsAuthentic(string canonicalUid, long counter, string terminalId, long sequence, string? cryptogram) =>
-        CardCryptogram.Verify(keys.CardKey(canonicalUid), canonicalUid, counter, terminalId, sequence, cryptogram);
+    public string? TerminalProblem(Scheme scheme, string terminalId, string canonical, string? mac) =>
+        TapScreening.TerminalProblem(scheme.Terminals.GetValueOrDefault(terminalId), terminalId, keys, canonical, mac);
 
     /// <summary>What is wrong with a tap's fields, online or offline, before anything is read or written; null when nothing.</summary>
     public static string? FieldsProblem(string? terminalId, long sequence, string? cardUid, string? venueId, Instant terminalTime,

@@ -16,7 +16,7 @@ public class CardDecisionsTests
         var id = Guid.NewGuid();
         var card = Card.From(new CardIssued(id, "04A22B1C5D6E80", Now - Duration.FromDays(30)));
         if (balanceCents > 0)
-            card = card.Evolve(new ValueLoaded(id, Money.FromCents(balanceCents), "test", "k", Money.FromCents(balanceCents), Now - Duration.FromDays(1)));
+            card = card.Evolve(new ValueLoaded(id, Money.FromCents(balanceCents), new LoadSource("test"), "k", Money.FromCents(balanceCents), Now - Duration.FromDays(1)));
         if (status == CardStatus.Blocked)
             card = card.Evolve(new CardBlocked(id, "lost", Now - Duration.FromHours(1)));
         return card;
@@ -25,7 +25,7 @@ public class CardDecisionsTests
     [Fact]
     public void A_load_over_the_stored_value_ceiling_is_refused()
     {
-        var (loaded, refusal) = CardDecisions.Decide(CardWith(140_00), new LoadValue(Money.FromCents(10_01), "admin", "k1"), Limits, Now);
+        var (loaded, refusal) = CardDecisions.Decide(CardWith(140_00), new LoadValue(Money.FromCents(10_01), LoadSource.Admin, "k1"), Limits, Now);
         Assert.Null(loaded);
         Assert.Equal("balance-ceiling", refusal!.Code);
     }
@@ -33,7 +33,7 @@ public class CardDecisionsTests
     [Fact]
     public void A_load_up_to_the_ceiling_is_accepted()
     {
-        var (loaded, refusal) = CardDecisions.Decide(CardWith(140_00), new LoadValue(Money.FromCents(10_00), "admin", "k1"), Limits, Now);
+        var (loaded, refusal) = CardDecisions.Decide(CardWith(140_00), new LoadValue(Money.FromCents(10_00), LoadSource.Admin, "k1"), Limits, Now);
         Assert.Null(refusal);
         Assert.Equal(Money.FromCents(150_00), loaded!.BalanceAfter);
         Assert.Equal("k1", loaded.IdempotencyKey);
@@ -71,7 +71,7 @@ public class CardDecisionsTests
                 at += Duration.FromMinutes(47); // across several service days and both pool tariffs
                 if (load)
                 {
-                    var (loaded, _) = CardDecisions.Decide(card, new LoadValue(Money.FromCents(cents), "test", "k"), Limits, at);
+                    var (loaded, _) = CardDecisions.Decide(card, new LoadValue(Money.FromCents(cents), new LoadSource("test"), "k"), Limits, at);
                     if (loaded is null) continue;
                     card = card.Evolve(loaded);
                     expected += cents;

@@ -30,7 +30,7 @@ public class DailyCloseTests
         var (wednesday, thursday) = (new LocalDate(2026, 11, 25), new LocalDate(2026, 11, 26));
         var entries = new List<LedgerEntry>
         {
-            PostingRules.Post(new ValueLoaded(card, Money.FromCents(20_00), "stripe", "pi_1", Money.FromCents(20_00), Instant.FromUtc(2026, 11, 25, 9, 0)), 1, scheme)!,
+            PostingRules.Post(new ValueLoaded(card, Money.FromCents(20_00), LoadSource.Stripe, "pi_1", Money.FromCents(20_00), Instant.FromUtc(2026, 11, 25, 9, 0)), 1, scheme)!,
             PostingRules.Post(Fare(card, "pool", 3_50, wednesday), 2, scheme)!,
         };
         var closedWednesday = DailyClose.Close(wednesday, 2, 0, 0, entries, scheme.Time);

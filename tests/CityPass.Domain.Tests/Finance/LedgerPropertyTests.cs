@@ -49,10 +49,10 @@ public class LedgerPropertyTests
                     switch (op)
                     {
                         case 0:
-                            w.Append(c, new ValueLoaded(card.Id, amount, "admin", $"k{w.Sequence}", card.Balance + amount, w.Now));
+                            w.Append(c, new ValueLoaded(card.Id, amount, LoadSource.Admin, $"k{w.Sequence}", card.Balance + amount, w.Now));
                             break;
                         case 1:
-                            w.Append(c, new ValueLoaded(card.Id, amount, "stripe", $"pi_{w.Sequence}", card.Balance + amount, w.Now));
+                            w.Append(c, new ValueLoaded(card.Id, amount, LoadSource.Stripe, $"pi_{w.Sequence}", card.Balance + amount, w.Now));
                             var settled = w.Cards[c].Debt < amount ? w.Cards[c].Debt : amount;
                             if (settled > Money.Zero)
                                 w.Append(c, new DebtSettled(card.Id, settled, "pi", w.Cards[c].Debt - settled, w.Cards[c].Balance - settled, w.Now));

@@ -17,7 +17,7 @@ public class PostingRulesTests
     [Fact]
     public void A_provider_load_moves_money_from_the_provider_clearing_account_to_stored_value()
     {
-        var entry = PostingRules.Post(new ValueLoaded(CardId, Money.FromCents(20_00), "stripe", "pi_1", Money.FromCents(20_00), Evening), 7, Scheme)!;
+        var entry = PostingRules.Post(new ValueLoaded(CardId, Money.FromCents(20_00), LoadSource.Stripe, "pi_1", Money.FromCents(20_00), Evening), 7, Scheme)!;
         Assert.Equal([new PostingLine("asset:clearing:stripe", 20_00), new PostingLine(LedgerAccounts.StoredValue, -20_00)], entry.Lines);
         Assert.Equal((7L, "pi_1", new LocalDate(2026, 11, 25)), (entry.Id, entry.Reference, entry.BusinessDay));
     }
@@ -25,7 +25,7 @@ public class PostingRulesTests
     [Fact]
     public void An_administrators_credit_is_funded_by_the_scheme()
     {
-        var entry = PostingRules.Post(new ValueLoaded(CardId, Money.FromCents(5_00), "admin", "k", Money.FromCents(5_00), Evening), 1, Scheme)!;
+        var entry = PostingRules.Post(new ValueLoaded(CardId, Money.FromCents(5_00), LoadSource.Admin, "k", Money.FromCents(5_00), Evening), 1, Scheme)!;
         Assert.Equal(5_00, entry.On(LedgerAccounts.SchemeFunded));
     }
 

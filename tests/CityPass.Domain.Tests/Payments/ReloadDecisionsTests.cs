@@ -18,7 +18,7 @@ public class ReloadDecisionsTests
     {
         var id = Guid.NewGuid();
         var card = Card.From(new CardIssued(id, "04A22B1C5D6E80", Now - Duration.FromDays(30)));
-        return balanceCents > 0 ? card.Evolve(new ValueLoaded(id, Money.FromCents(balanceCents), "admin", "k", Money.FromCents(balanceCents), Now)) : card;
+        return balanceCents > 0 ? card.Evolve(new ValueLoaded(id, Money.FromCents(balanceCents), LoadSource.Admin, "k", Money.FromCents(balanceCents), Now)) : card;
     }
 
     /// <summary>A reload of <paramref name="cents"/> reserved on the card and awaiting payment, as StartReload leaves it.</summary>
@@ -48,7 +48,7 @@ public class ReloadDecisionsTests
 
         var (_, refusal) = CardDecisions.Decide(card, new ReserveReload(Guid.NewGuid(), Money.FromCents(10_01)), Limits, Now);
         var (fits, _) = CardDecisions.Decide(card, new ReserveReload(Guid.NewGuid(), Money.FromCents(10_00)), Limits, Now);
-        var (_, adminRefusal) = CardDecisions.Decide(card, new LoadValue(Money.FromCents(10_01), "admin", "k2"), Limits, Now);
+        var (_, adminRefusal) = CardDecisions.Decide(card, new LoadValue(Money.FromCents(10_01), LoadSource.Admin, "k2"), Limits, Now);
 
         Assert.Equal("balance-ceiling", refusal!.Code);
         Assert.NotNull(fits);
@@ -90,7 +90,7 @@ public class ReloadDecisionsTests
     {
         var state = Started(CardWith(100_00), 50_00);
         state = Apply(state, new PaymentFact.Failed(Pi, "evt_failed", "declined"));
-        var (loaded, _) = CardDecisions.Decide(state.Card, new LoadValue(Money.FromCents(20_00), "admin", "k3"), Limits, Now);
+        var (loaded, _) = CardDecisions.Decide(state.Card, new LoadValue(Money.FromCents(20_00), LoadSource.Admin, "k3"), Limits, Now);
         state = (state.Reload, state.Card.Evolve(loaded!));
 
         state = Apply(state, Paid(50_00));
@@ -114,11 +114,11 @@ public class ReloadDecisionsTests
         Assert.Equal((0L, 18_00L, CardStatus.Blocked, CardDecisions.DebtBlockReason),
             (state.Card.Balance.Cents, state.Card.Debt.Cents, state.Card.Status, state.Card.BlockReason));
 
-        var credit = CardDecisions.Decide(state.Card, new CreditReload(Guid.NewGuid(), Money.FromCents(10_00), "stripe", "pi_2"), Limits, Now);
+        var credit = CardDecisions.Decide(state.Card, new CreditReload(Guid.NewGuid(), Money.FromCents(10_00), LoadSource.Stripe, "pi_2"), Limits, Now);
         var partly = credit.Events.Aggregate(state.Card, (c, e) => c.Evolve(e));
         Assert.Equal((0L, 8_00L, CardStatus.Blocked), (partly.Balance.Cents, partly.Debt.Cents, partly.Status));
 
-        credit = CardDecisions.Decide(partly, new CreditReload(Guid.NewGuid(), Money.FromCents(10_00), "stripe", "pi_3"), Limits, Now);
+        credit = CardDecisions.Decide(partly, new CreditReload(Guid.NewGuid(), Money.FromCents(10_00), LoadSource.Stripe, "pi_3"), Limits, Now);
         var settled = credit.Events.Aggregate(partly, (c, e) => c.Evolve(e));
         Assert.Equal((2_00L, 0L, CardStatus.Active), (settled.Balance.Cents, settled.Debt.Cents, settled.Status));
     }
@@ -131,7 +131,7 @@ public class ReloadDecisionsTests
         card = CardDecisions.Decide(card, new ReclaimValue(Money.FromCents(5_00), "payment refunded", Pi), Now).Aggregate(card, (c, e) => c.Evolve(e));
         Assert.Equal(("lost", 5_00L), (card.BlockReason, card.Debt.Cents));
 
-        var credit = CardDecisions.Decide(card, new CreditReload(Guid.NewGuid(), Money.FromCents(10_00), "stripe", "pi_2"), Limits, Now);
+        var credit = CardDecisions.Decide(card, new CreditReload(Guid.NewGuid(), Money.FromCents(10_00), LoadSource.Stripe, "pi_2"), Limits, Now);
         var after = credit.Events.Aggregate(card, (c, e) => c.Evolve(e));
 
         Assert.Equal((5_00L, 0L, CardStatus.Blocked, "lost"), (after.Balance.Cents, after.Debt.Cents, after.Status, after.BlockReason));

@@ -17,8 +17,6 @@ public sealed record LoadReceipt(Guid CardId, string IdempotencyKey, long Amount
 
 public static class LoadValue
 {
-    public const string AdminSource = "admin";
-
     public static void MapLoadValue(this IEndpointRouteBuilder app) =>
         app.MapPost("/cards/{id:guid}/loads", Handle)
             .WithName("LoadValue")
@@ -45,8 +43,8 @@ public static class LoadValue
 
         return await CardCommands.RunAsync(
             store, id, new Idempotency("admin-load", idempotencyKey!, $"load {cents} cents to card {id}"),
-            (card, _) => CardDecisions.Decide(card, new Domain.Cards.LoadValue(amount, AdminSource, idempotencyKey!), limits, clock.GetCurrentInstant()),
-            (card, loaded) => new LoadReceipt(id, idempotencyKey!, cents, card.Balance.Cents, AdminSource, ((ValueLoaded)loaded!).LoadedAt),
+            (card, _) => CardDecisions.Decide(card, new Domain.Cards.LoadValue(amount, LoadSource.Admin, idempotencyKey!), limits, clock.GetCurrentInstant()),
+            (card, loaded) => new LoadReceipt(id, idempotencyKey!, cents, card.Balance.Cents, LoadSource.Admin.Code, ((ValueLoaded)loaded!).LoadedAt),
             http, ct);
     }
 }

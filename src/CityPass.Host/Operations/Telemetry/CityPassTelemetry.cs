@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using CityPass.Contracts.Terminals;
+using CityPass.Host.Taps;
 
 namespace CityPass.Host.Operations.Telemetry;
 
@@ -82,12 +83,12 @@ public sealed class CityPassTelemetry
         Dependencies.TryRemove(poller, out _);
     }
 
-    public void TapDecided(AuthorizeTap tap, object reply, TimeSpan elapsed)
+    public void TapDecided(AuthorizeTap tap, TapReply reply, TimeSpan elapsed)
     {
         var (outcome, reason, venue) = reply switch
         {
-            TapDeclined { Reason: TapDeclineReason.UnknownVenue } d => ("declined", d.Reason.ToString(), "unknown"),
-            TapDeclined d => ("declined", d.Reason.ToString(), Venue(tap.VenueId)),
+            TapReply.Declined { Message.Reason: TapDeclineReason.UnknownVenue } d => ("declined", d.Message.Reason.ToString(), "unknown"),
+            TapReply.Declined d => ("declined", d.Message.Reason.ToString(), Venue(tap.VenueId)),
             _ => ("authorized", "", Venue(tap.VenueId)),
         };
         Taps.Add(1, new("venue", venue), new("outcome", outcome), new("reason", reason));

@@ -9,7 +9,7 @@ public sealed record CreatedPaymentIntent(string PaymentIntentId, string? Client
 /// <summary>Creates payments at the provider: Stripe, or the sandbox that stands in for it.</summary>
 public interface IPaymentGateway
 {
-    /// <summary>"stripe" or "sandbox": the Source of the card's ValueLoaded.</summary>
+    /// <summary>"stripe" or "sandbox": the code of the <see cref="Domain.Cards.LoadSource"/> of the card's ValueLoaded.</summary>
     string Provider { get; }
 
     /// <summary>Creates (or, for the same <paramref name="idempotencyKey"/>, finds again) the PaymentIntent of a reload.</summary>

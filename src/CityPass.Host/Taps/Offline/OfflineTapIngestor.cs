@@ -18,7 +18,7 @@ namespace CityPass.Host.Taps.Offline;
 /// records only what is new. See <see cref="OfflineTapDecisions"/> for what an honoured tap costs.
 /// </summary>
 public sealed class OfflineTapIngestor(
-    IDocumentStore store, SchemeCache schemes, IClock clock, TapVerifier verifier, IncidentLog incidents, IOptions<TerminalOptions> options, IConfiguration configuration,
+    IDocumentStore store, SchemeCache schemes, IClock clock, KeyRing keys, IncidentLog incidents, IOptions<TerminalOptions> options, IConfiguration configuration,
     CityPass.Host.Operations.Telemetry.CityPassTelemetry telemetry, ILogger<OfflineTapIngestor> logger)
 {
     public const int MaxBatch = 1000;
@@ -75,7 +75,7 @@ public sealed class OfflineTapIngestor(
         var scheme = await schemes.ResolveAsync(schemeVersion, session, ct);
         var recorded = (await recordedTask).Select(r => r.Id).ToHashSet();
         var cards = (await cardIdsTask).ToDictionary(c => c.Uid, c => c.Id);
-        var usedCounters = (await countersTask).Select(c => (c.CardUid, c.Counter)).ToHashSet();
+        var usedCounters = (await countersTask).DistinctBy(c => (c.CardUid, c.Counter)).ToDictionary(c => (c.CardUid, c.Counter!.Value), c => c.Id);
         // Every card of the upload fetched for writing in one more round trip.
         var fetch = session.CreateBatchQuery();
         var fetching = cards.Values.Select(id => (Id: id, Task: fetch.Events.FetchForWriting<Card>(id))).ToList();
@@ -86,51 +86,54 @@ public sealed class OfflineTapIngestor(
         var states = streams.ToDictionary(s => s.Key, s => s.Value.Aggregate!);
 
         int added = 0, duplicates = 0, rejected = 0;
-        var flags = new List<OfflineTapFlag>();
+        var flagged = new List<OfflineTapFlag>();
         foreach (var (tap, uid) in taps.OrderBy(t => t.Tap.TerminalTime).ThenBy(t => t.Tap.Sequence))
         {
             var id = TapRecord.IdFor(upload.TerminalId, tap.Sequence);
-            if (!recorded.Add(id))
+            var verdict = TapScreening.Screen(Screened(upload.TerminalId, tap, uid), TapChannel.Offline,
+                scheme.Terminals.GetValueOrDefault(upload.TerminalId), keys, cards.TryGetValue(uid, out var known) ? known : null,
+                recorded.Contains(id) ? SequenceSeen.SameTap : SequenceSeen.New, usedCounters.GetValueOrDefault((uid, tap.CardCounter)), now, skew);
+            if (verdict is TapVerdict.AlreadyDecided)
             {
                 duplicates++;
                 continue;
             }
-            var line = TapVerifier.TapLine(upload.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram);
-            if (verifier.TerminalProblem(scheme, upload.TerminalId, line, tap.Mac) is { } forged)
+            if (verdict is TapVerdict.Refused forged)
             {
                 rejected++;
-                recorded.Remove(id);
-                found.Add(Incident("offline-tap-not-authenticated", upload.TerminalId, uid, tap.Sequence, forged, now));
+                found.Add(SecurityIncident.Of(forged.Incident, upload.TerminalId, uid, tap.Sequence, now));
                 continue;
             }
+            recorded.Add(id);
 
-            string? flag = null;
+            OfflineFlags flags;
             long? counter = tap.CardCounter;
             var charged = Money.Zero;
-            Guid? cardId = null;
-            if (!cards.TryGetValue(uid, out var known))
-                flag = "unknown-card";
-            else if (!verifier.CardIsAuthentic(uid, tap.CardCounter, upload.TerminalId, tap.Sequence, tap.Cryptogram))
-                (flag, counter, cardId) = ("card-not-authentic", null, known);
-            else if (!usedCounters.Add((uid, tap.CardCounter)))
-                (flag, counter, cardId) = ("card-replayed", null, known);
+            Guid? cardId;
+            bool clockAhead;
+            if (verdict is TapVerdict.CardFailed failed)
+            {
+                (flags, counter, cardId, clockAhead) = (new(OfflineFlags.Of(failed)), null, failed.CardId, failed.ClockAhead);
+                if (failed.Incident is { } incident)
+                    found.Add(SecurityIncident.Of(incident, upload.TerminalId, uid, tap.Sequence, now));
+            }
             else
             {
-                cardId = known;
+                (cardId, clockAhead) = (known, ((TapVerdict.Passed)verdict).ClockAhead);
+                usedCounters[(uid, tap.CardCounter)] = id;
                 var outcome = OfflineTapDecisions.Decide(states[known], scheme, new Tap(tap.VenueId, upload.TerminalId, tap.Sequence, tap.TerminalTime));
                 if (outcome.Events.Count > 0)
                 {
                     streams[known].AppendMany(outcome.Events.ToArray());
                     states[known] = outcome.Events.Aggregate(states[known], (c, e) => c.Evolve(e));
                 }
-                (flag, charged) = (outcome.Flag, outcome.Charged);
+                (flags, charged) = (outcome.Flags, outcome.Charged);
             }
-            if (tap.TerminalTime > now + skew)
-                flag = flag is null ? "clock-skew" : $"{flag},clock-skew";
-            if (flag is "card-not-authentic" or "card-replayed")
-                found.Add(Incident(flag, upload.TerminalId, uid, tap.Sequence, $"Offline tap {id} was honoured with a card that failed authentication.", now));
+            if (clockAhead)
+                flags = flags.With(OfflineFlag.ClockSkew);
+            var flag = flags.Code;
             if (flag is not null)
-                flags.Add(new OfflineTapFlag(tap.Sequence, flag));
+                flagged.Add(new OfflineTapFlag(tap.Sequence, flag));
 
             session.Insert(new TapRecord(id, upload.TerminalId, tap.Sequence, uid, tap.VenueId, tap.TerminalTime, cardId, counter,
                 null, null, null, null, charged.Cents, cardId is { } c ? states[c].Balance.Cents : null, null, null, now, Offline: true, Flag: flag));
@@ -139,9 +142,9 @@ public sealed class OfflineTapIngestor(
 
         await session.TrackDenyListAsync(ct);
         await session.SaveChangesAsync(ct);
-        if (flags.Count > 0)
-            logger.LogWarning("Offline batch {BatchId} of terminal {TerminalId}: {Count} taps flagged for review", upload.BatchId, upload.TerminalId, flags.Count);
-        return (new OfflineTapsAccepted(upload.TerminalId, upload.BatchId, added, duplicates, rejected, flags, []), found);
+        if (flagged.Count > 0)
+            logger.LogWarning("Offline batch {BatchId} of terminal {TerminalId}: {Count} taps flagged for review", upload.BatchId, upload.TerminalId, flagged.Count);
+        return (new OfflineTapsAccepted(upload.TerminalId, upload.BatchId, added, duplicates, rejected, flagged, []), found);
     }
 
     /// <summary>The sequence numbers of a terminal never received, online or offline, between its first and its last.</summary>
@@ -180,8 +183,8 @@ public sealed class OfflineTapIngestor(
             : null;
     }
 
-    private static SecurityIncident Incident(string kind, string terminalId, string uid, long sequence, string detail, Instant now) =>
-        new(Guid.CreateVersion7(), kind, terminalId, uid, sequence, detail, now);
+    private static ScreenedTap Screened(string terminalId, OfflineTap tap, string uid) =>
+        new(terminalId, tap.Sequence, tap.CardUid, uid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram, tap.Mac);
 
     private sealed record UsedCounter(string CardUid, long? Counter, string Id);
 

@@ -23,6 +23,9 @@ public sealed record OfflineTapOutcome(IReadOnlyList<object> Events, string? Fla
 /// </summary>
 public static class OfflineTapDecisions
 {
+    /// <summary>The tap's service day is older than the card's cap memory: recorded, charged nothing (see <see cref="Card.CapMemoryDays"/>).</summary>
+    public const string CapMemoryLapsedFlag = "cap-memory-lapsed";
+
     public static OfflineTapOutcome Decide(Card card, Scheme scheme, Tap tap)
     {
         var wasDenied = card.Status == CardStatus.Blocked;
@@ -31,7 +34,15 @@ public static class OfflineTapDecisions
         switch (TapDecisions.Decide(asHonoured, scheme, tap, at))
         {
             case TapDecision.Authorized a:
-                return new OfflineTapOutcome([a.Event], wasDenied ? "card-was-denied" : null, a.Charged);
+                var lapsed = a.Event is FareCharged { Price.CapMemoryLapsed: true };
+                var flag = (wasDenied, lapsed) switch
+                {
+                    (true, true) => $"card-was-denied,{CapMemoryLapsedFlag}",
+                    (true, false) => "card-was-denied",
+                    (false, true) => CapMemoryLapsedFlag,
+                    _ => null,
+                };
+                return new OfflineTapOutcome([a.Event], flag, a.Charged);
 
             case TapDecision.Declined { Reason: DeclineReason.InsufficientFunds, Fare: { } fare }:
                 var covered = card.Balance > Money.Zero ? card.Balance : Money.Zero;

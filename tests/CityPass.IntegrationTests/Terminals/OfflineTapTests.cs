@@ -4,6 +4,7 @@ using CityPass.Domain.Cards;
 using CityPass.Host.Cards;
 using CityPass.Host.Taps;
 using CityPass.Host.Terminals;
+using CityPass.IntegrationTests.Cardholders;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -111,18 +112,13 @@ public class OfflineTapTests(CityPassHost host)
     {
         // Issue 20: a tap priced on another service day used to reset the cap, and the next tap of the day paid again.
         var card = await _http.CardWithBalance(30_00);
-        var today = host.Clock.GetCurrentInstant().InZone(DateTimeZoneProviders.Tzdb["Europe/Paris"]).Date; // the fixture's clock is at 18:00 in Paris
-        var grant = new HttpRequestMessage(HttpMethod.Post, $"/cards/{card.Id}/concessions")
-        {
-            Content = JsonContent.Create(new { profileId = "capped", validFrom = today.PlusDays(-3).ToString("yyyy-MM-dd", null), validTo = today.PlusDays(3).ToString("yyyy-MM-dd", null), evidence = "CAF 2026-20" }),
-        };
-        grant.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-        (await _http.SendAsync(grant)).EnsureSuccessStatusCode();
+        await _http.GrantConcession(card.Id, "capped", "CAF 2026-20"); // a 6.00 cap, November 2026 to October 2027
         var sequence = 0;
         async Task<long> Online() => Assert.IsType<TapAuthorized>(
             await host.Decide(await host.Terminals.Tap("pool-cap-online", ++sequence, card.Uid, TestCity.Pool, host.Clock.GetCurrentInstant()))).ChargedCents;
 
         var online = new List<long> { await Online(), await Online() };
+        // The fixture's clock is at 18:00 in Paris: 26 to 24 hours ago is yesterday afternoon.
         var yesterday = new[] { 26, 25, 24 }.Select(hours => Duration.FromHours(hours));
         var accepted = await Upload("pool-cap-offline", [.. await Task.WhenAll(yesterday.Select((ago, i) => Honoured("pool-cap-offline", i + 1, card.Uid, TestCity.Pool, ago)))]);
         online.Add(await Online());

@@ -40,6 +40,8 @@ public sealed record AuthorizeTap(
 /// <param name="EntriesLeft">Carnets: entries left after this one; a used event ticket: 0; otherwise null.</param>
 /// <param name="ValidUntil">Passes, carnets, tickets and free entries: the last local day the right is valid.</param>
 /// <param name="DecidedAt">When the back end decided (server clock).</param>
+/// <param name="Fare">Stored value only: how <paramref name="ChargedCents"/> was found. Optional: absent from answers recorded before it
+/// existed, and a terminal may ignore it.</param>
 public sealed record TapAuthorized(
     string TerminalId,
     long Sequence,
@@ -50,7 +52,32 @@ public sealed record TapAuthorized(
     long BalanceCents,
     int? EntriesLeft,
     LocalDate? ValidUntil,
-    Instant DecidedAt);
+    Instant DecidedAt,
+    FareBreakdown? Fare = null);
+
+/// <summary>
+/// How a pay-as-you-go fare was priced, so that the terminal can show it and a person can check it: the tariff version, the
+/// base fare, the concession and its rounding, and what the daily cap took off. Part of <see cref="TapAuthorized"/>.
+/// </summary>
+/// <param name="TariffId">The tariff that priced the tap.</param>
+/// <param name="TariffEffectiveFrom">The version of that tariff: the instant it took effect.</param>
+/// <param name="BaseCents">The tariff's price before any concession.</param>
+/// <param name="ProfileId">The holder's concession profile, if any.</param>
+/// <param name="ReductionPercent">The reduction applied to the base (0 when the tariff is the profile's own price).</param>
+/// <param name="Rounding">The rounding rule of the reduction, e.g. "HalfUp to the cent".</param>
+/// <param name="ReducedCents">The base after the reduction, rounded: the fare before the daily cap.</param>
+/// <param name="DailyCapCents">The cap of the tap's service day, if one applies.</param>
+/// <param name="CapTookOffCents">What the daily cap took off the reduced fare (0 below the cap).</param>
+public sealed record FareBreakdown(
+    string TariffId,
+    Instant TariffEffectiveFrom,
+    long BaseCents,
+    string? ProfileId,
+    int ReductionPercent,
+    string Rounding,
+    long ReducedCents,
+    long? DailyCapCents,
+    long CapTookOffCents);
 
 /// <summary>
 /// The tap is refused: keep the gate shut. Sent by the CityPass host in reply to <see cref="AuthorizeTap"/>; consumed by the terminal.

@@ -38,7 +38,8 @@ public sealed record OfflineTapsAccepted(
 
 /// <summary>A recorded offline tap that a person should look at, and why.</summary>
 /// <param name="Sequence">The tap's sequence number.</param>
-/// <param name="Reason">"card-was-denied", "overdraft", "card-replayed", "card-not-authentic", "clock-skew", "not-honourable".</param>
+/// <param name="Reason">"card-was-denied", "overdraft", "card-replayed", "card-not-authentic", "clock-skew", "not-honourable:&lt;decline reason&gt;",
+/// "cap-memory-lapsed"; several may come in one reason, separated by commas (e.g. "card-was-denied,clock-skew").</param>
 public sealed record OfflineTapFlag(long Sequence, string Reason);
 
 /// <summary>Sequence numbers of a terminal that never reached CityPass, from <paramref name="From"/> to <paramref name="To"/> inclusive.</summary>

@@ -73,8 +73,10 @@ public sealed record ConcessionGrant(Guid Id, string ProfileId, LocalDate ValidF
     public bool IsValidOn(LocalDate date) => ValidFrom <= date && date <= ValidTo;
 }
 
+/// <summary>What pay-as-you-go fares took on one service day, charged or owed: what the daily cap counts.</summary>
+public sealed record ServiceDaySpend(LocalDate ServiceDate, Money Spent);
+
 /// <summary>The state of one card, folded from its stream; kept as an inline snapshot so a tap never replays history.</summary>
-/// <param name="CapDay">The service day <paramref name="SpentOnCapDay"/> counts for (the daily cap).</param>
 /// <remarks>
 /// <see cref="Reservations"/> are online reloads still in flight (they count toward the stored-value ceiling);
 /// <see cref="Debt"/> is value taken back by a refund or a lost dispute after it was spent (see Payments).
@@ -88,10 +90,34 @@ public sealed record Card(
     Instant IssuedAt,
     Instant LastChangedAt,
     IReadOnlyList<Right> Rights,
-    IReadOnlyList<ConcessionGrant> Concessions,
-    LocalDate? CapDay,
-    Money SpentOnCapDay)
+    IReadOnlyList<ConcessionGrant> Concessions)
 {
+    /// <summary>
+    /// How many service days the daily cap remembers: the card's most recent service days with a pay-as-you-go fare
+    /// (today and the seven before, for a card used every day). A fold must give the same state on every replay, so this
+    /// is a rule of the domain, not a setting.
+    /// </summary>
+    public const int CapMemoryDays = 8;
+
+    /// <summary>What each remembered service day spent (<see cref="CapMemoryDays"/> at most), newest first.</summary>
+    public IReadOnlyList<ServiceDaySpend> DaySpends { get; init; } = [];
+
+    /// <summary>
+    /// The newest service day the card no longer remembers: a fare for it or an earlier day, uploaded late, might find
+    /// the cap already reached, so it is charged nothing (the cardholder is never charged past a cap).
+    /// </summary>
+    public LocalDate? SpendForgottenThrough { get; init; }
+
+    /// <summary>The newest service day with a pay-as-you-go fare, and what it spent (shown by the card's view).</summary>
+    public LocalDate? CapDay => DaySpends.Count > 0 ? DaySpends[0].ServiceDate : null;
+
+    public Money SpentOnCapDay => DaySpends.Count > 0 ? DaySpends[0].Spent : Money.Zero;
+
+    /// <summary>What a service day has spent so far; null when the card no longer remembers that day.</summary>
+    public Money? SpentOn(LocalDate serviceDate) =>
+        DaySpends.FirstOrDefault(d => d.ServiceDate == serviceDate)?.Spent
+        ?? (serviceDate <= SpendForgottenThrough ? null : Money.Zero);
+
     public Money Debt { get; init; } = Money.Zero;
 
     public ImmutableDictionary<Guid, Money> Reservations { get; init; } = ImmutableDictionary<Guid, Money>.Empty;
@@ -101,7 +127,7 @@ public sealed record Card(
     // Named From/Evolve rather than Create/Apply: Marten would take those for conventional projection methods,
     // which it can only dispatch through a source generator this pure project does not reference.
     public static Card From(CardIssued issued) =>
-        new(issued.CardId, issued.Uid, Money.Zero, CardStatus.Active, null, issued.IssuedAt, issued.IssuedAt, [], [], null, Money.Zero);
+        new(issued.CardId, issued.Uid, Money.Zero, CardStatus.Active, null, issued.IssuedAt, issued.IssuedAt, [], []);
 
     /// <summary>The events of a Card's stream: those <see cref="Evolve"/> folds and the one that starts it. Its projection takes
     /// only these (a stream of other events is not a Card's); keep it beside the switch, a test compares them.</summary>
@@ -117,13 +143,7 @@ public sealed record Card(
     public Card Evolve(object @event) => @event switch
     {
         ValueLoaded e => this with { Balance = Balance + e.Amount, LastChangedAt = e.LoadedAt },
-        FareCharged e => this with
-        {
-            Balance = Balance - e.Amount,
-            CapDay = e.ServiceDate,
-            SpentOnCapDay = (CapDay == e.ServiceDate ? SpentOnCapDay : Money.Zero) + e.Amount,
-            LastChangedAt = e.ChargedAt,
-        },
+        FareCharged e => Spend(e.ServiceDate, e.Amount) with { Balance = Balance - e.Amount, LastChangedAt = e.ChargedAt },
         EntryRedeemed e => this with
         {
             Rights = [.. Rights.Select(r => r.Id == e.RightId ? r with { EntriesLeft = e.EntriesLeft, Used = r.Used || e.Kind == ProductKind.EventTicket } : r)],
@@ -137,7 +157,7 @@ public sealed record Card(
         ReloadReservationReleased released => this with { Reservations = Reservations.Remove(released.ReloadId), LastChangedAt = released.ReleasedAt },
         ValueReclaimed reclaimed => this with { Balance = Balance - reclaimed.Amount, LastChangedAt = reclaimed.ReclaimedAt },
         CardDebtRecorded debt => this with { Debt = Debt + debt.Amount, LastChangedAt = debt.RecordedAt },
-        FareOwed owed => this with { Debt = Debt + owed.Amount, LastChangedAt = owed.RecordedAt },
+        FareOwed owed => Spend(owed.ServiceDate, owed.Amount) with { Debt = Debt + owed.Amount, LastChangedAt = owed.RecordedAt },
         DebtSettled settled => this with { Balance = Balance - settled.Amount, Debt = Debt - settled.Amount, LastChangedAt = settled.SettledAt },
         ValueTransferredOut o => this with
         {
@@ -158,6 +178,25 @@ public sealed record Card(
         BalanceRefunded r => this with { Balance = Balance - r.Amount, LastChangedAt = r.RefundedAt },
         _ => this,
     };
+
+    /// <summary>Adds a fare to its service day's spend, in whatever order fares arrive; keeps the newest days only.</summary>
+    private Card Spend(LocalDate serviceDate, Money amount)
+    {
+        if (SpentOn(serviceDate) is not { } before)
+            return this;
+        var days = DaySpends.Where(d => d.ServiceDate != serviceDate)
+            .Append(new ServiceDaySpend(serviceDate, before + amount))
+            .OrderByDescending(d => d.ServiceDate)
+            .ToList();
+        if (days.Count <= CapMemoryDays)
+            return this with { DaySpends = days };
+        var forgotten = days[CapMemoryDays].ServiceDate;
+        return this with
+        {
+            DaySpends = days[..CapMemoryDays],
+            SpendForgottenThrough = SpendForgottenThrough > forgotten ? SpendForgottenThrough : forgotten,
+        };
+    }
 
     /// <summary>The concession in force on a local date; when several are, the one with the largest reduction.</summary>
     public ConcessionProfile? ActiveProfile(Scheme scheme, LocalDate date) =>

@@ -40,6 +40,9 @@ public static class CardDecisions
     /// <summary>The furthest ahead a pass may start.</summary>
     public static readonly Period MaxAdvancePurchase = Period.FromDays(366);
 
+    /// <summary>A concession runs five calendar years at most, both dates inclusive: 2026-11-01 to 2031-10-31, as a carnet's validity.</summary>
+    public static readonly Period MaxConcession = Period.FromYears(5);
+
     /// <summary>The block reason of a card blocked for debt; settling the debt unblocks only such a card.</summary>
     public const string DebtBlockReason = "debt";
 
@@ -188,8 +191,8 @@ public static class CardDecisions
             return (null, new Refusal("invalid-period", $"validTo ({command.ValidTo:yyyy-MM-dd}) is before validFrom ({command.ValidFrom:yyyy-MM-dd})."));
         if (command.ValidTo < scheme.Time.CalendarDate(now))
             return (null, new Refusal("invalid-period", $"A concession ending {command.ValidTo:yyyy-MM-dd} has already lapsed."));
-        if (Period.Between(command.ValidFrom, command.ValidTo, PeriodUnits.Days).Days > 5 * 366)
-            return (null, new Refusal("invalid-period", "A concession is granted for five years at most; evidence is seen again after that."));
+        if (command.ValidTo >= command.ValidFrom.Plus(MaxConcession))
+            return (null, new Refusal("invalid-period", $"A concession is granted for five calendar years at most (until {command.ValidFrom.Plus(MaxConcession).PlusDays(-1):yyyy-MM-dd} at the latest); evidence is seen again after that."));
         if (string.IsNullOrWhiteSpace(command.Evidence) || command.Evidence.Length > 200)
             return (null, new Refusal("missing-evidence", "A concession names the evidence seen (1 to 200 characters)."));
         return (new ConcessionGranted(card.Id, new ConcessionGrant(command.GrantId, command.ProfileId!, command.ValidFrom, command.ValidTo,

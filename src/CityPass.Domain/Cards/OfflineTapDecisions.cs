@@ -25,6 +25,9 @@ public enum OfflineFlag
     CardNotAuthentic = 1 << 4,
     CardReplayed = 1 << 5,
     ClockSkew = 1 << 6,
+
+    /// <summary>The tap's service day is older than the card's cap memory: recorded, charged nothing (see <see cref="Card.CapMemoryDays"/>).</summary>
+    CapMemoryLapsed = 1 << 7,
 }
 
 /// <summary>The review flags of an offline tap, stored and sent as their codes: "card-replayed,clock-skew", "not-honourable:UnknownVenue".</summary>
@@ -34,6 +37,7 @@ public readonly record struct OfflineFlags(OfflineFlag Flags, DeclineReason? Not
     private static readonly (OfflineFlag Flag, string Code)[] Codes =
     [
         (OfflineFlag.CardWasDenied, "card-was-denied"),
+        (OfflineFlag.CapMemoryLapsed, "cap-memory-lapsed"),
         (OfflineFlag.Overdraft, "overdraft"),
         (OfflineFlag.NotHonourable, "not-honourable"),
         (OfflineFlag.UnknownCard, "unknown-card"),
@@ -89,7 +93,9 @@ public static class OfflineTapDecisions
         switch (TapDecisions.Decide(asHonoured, scheme, tap, at))
         {
             case TapDecision.Authorized a:
-                return new OfflineTapOutcome([a.Event], new(wasDenied ? OfflineFlag.CardWasDenied : OfflineFlag.None), a.Charged);
+                var lapsed = a.Event is FareCharged { Price.CapMemoryLapsed: true };
+                var flags = (wasDenied ? OfflineFlag.CardWasDenied : OfflineFlag.None) | (lapsed ? OfflineFlag.CapMemoryLapsed : OfflineFlag.None);
+                return new OfflineTapOutcome([a.Event], new(flags), a.Charged);
 
             case TapDecision.Declined { Reason: DeclineReason.InsufficientFunds, Fare: { } fare }:
                 var covered = card.Balance > Money.Zero ? card.Balance : Money.Zero;

@@ -90,7 +90,7 @@ public static class TapDecisions
         if (scheme.PayAsYouGoAt(venue.Id) is { } payg && Pricing.Quote(scheme, payg.Id, venue.Id, profile, now) is { } quote)
         {
             var cap = (profile?.DailyCapCents ?? scheme.StandardDailyCapCents) is { } capCents ? Money.FromCents(capCents) : (Money?)null;
-            var price = Pricing.Cap(quote, cap, card.CapDay == serviceDate ? card.SpentOnCapDay : Money.Zero);
+            var price = Pricing.Cap(quote, cap, card.SpentOn(serviceDate));
             if (card.Balance < price.Charged)
                 return new TapDecision.Declined(DeclineReason.InsufficientFunds,
                     $"The fare of {price.Charged} is more than the balance of {card.Balance}.", card.Balance, price);

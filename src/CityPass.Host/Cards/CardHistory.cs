@@ -1,4 +1,6 @@
+using CityPass.Domain;
 using CityPass.Domain.Cards;
+using CityPass.Domain.Schemes;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
@@ -7,7 +9,8 @@ using NodaTime;
 namespace CityPass.Host.Cards;
 
 /// <summary>One line of a card's statement. Its id is the event's id; <see cref="Version"/> orders the lines.</summary>
-/// <param name="ProductId">The product bought or used, or the pay-as-you-go product a fare was charged for.</param>
+/// <param name="ProductId">The product bought or used, or the pay-as-you-go product a fare was charged for (as the tap's answer
+/// names it; null for a fare recorded before charges named their product: its <see cref="Price"/> names the tariff).</param>
 public sealed record CardHistoryLine(
     Guid Id,
     Guid CardId,
@@ -21,6 +24,12 @@ public sealed record CardHistoryLine(
     string? Detail,
     Instant At)
 {
+    /// <summary>How a fare or a purchase was priced: tariff and version, base, profile, reduction, rounding, what the daily cap took off.</summary>
+    public PriceBreakdown? Price { get; init; }
+
+    /// <summary>The service day a fare or a visit counts in (the daily cap's day), which may differ from <see cref="At"/>'s for an upload.</summary>
+    public LocalDate? ServiceDate { get; init; }
+
     /// <summary>A visit past its identifiable period: no terminal, the day instead of the moment (see docs/privacy.md).</summary>
     public bool Pseudonymised { get; init; }
 
@@ -38,11 +47,11 @@ public sealed partial class CardHistoryProjection : EventProjection
             CardIssued x => new(e.Id, x.CardId, e.Version, "issued", null, 0, null, null, null, x.Uid, x.IssuedAt),
             ValueLoaded x => new(e.Id, x.CardId, e.Version, "loaded", x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, x.Source.Code, x.LoadedAt),
             FareCharged x => new(e.Id, x.CardId, e.Version, "charged", -x.Amount.Cents, x.BalanceAfter.Cents, x.VenueId, x.TerminalId,
-                x.Price.TariffId, Explain(x), x.ChargedAt),
+                x.Price.ProductId, Explain(x), x.ChargedAt) { Price = x.Price, ServiceDate = x.ServiceDate },
             EntryRedeemed x => new(e.Id, x.CardId, e.Version, "entry", null, null, x.VenueId, x.TerminalId, x.ProductId,
-                x.EntriesLeft is { } left ? $"{x.Kind}, {left} left" : x.Kind.ToString(), x.RedeemedAt),
+                x.EntriesLeft is { } left ? $"{x.Kind}, {left} left" : x.Kind.ToString(), x.RedeemedAt) { ServiceDate = x.ServiceDate },
             ProductPurchased x => new(e.Id, x.CardId, e.Version, "purchased", -x.Price.Charged.Cents, x.BalanceAfter.Cents, null, null,
-                x.Right.ProductId, $"{x.Right.Name}, valid {x.Right.ValidFrom:yyyy-MM-dd} to {x.Right.ValidTo:yyyy-MM-dd}", x.PurchasedAt),
+                x.Right.ProductId, $"{x.Right.Name}, valid {x.Right.ValidFrom:yyyy-MM-dd} to {x.Right.ValidTo:yyyy-MM-dd}", x.PurchasedAt) { Price = x.Price },
             ConcessionGranted x => new(e.Id, x.CardId, e.Version, "concession", null, null, null, null, null,
                 $"{x.Grant.ProfileId} {x.Grant.ValidFrom:yyyy-MM-dd} to {x.Grant.ValidTo:yyyy-MM-dd}", x.GrantedAt),
             CardBlocked x => new(e.Id, x.CardId, e.Version, "blocked", null, null, null, null, null, x.Reason, x.BlockedAt),
@@ -66,5 +75,6 @@ public sealed partial class CardHistoryProjection : EventProjection
     private static string Explain(FareCharged x) =>
         $"tap #{x.TerminalSequence}, service day {x.ServiceDate:yyyy-MM-dd}"
         + (x.Price.ReductionPercent > 0 ? $", {x.Price.ReductionPercent} % off ({x.Price.ProfileId})" : "")
-        + (x.Price.Charged < x.Price.Reduced ? ", daily cap reached" : "");
+        + (x.Price.CapMemoryLapsed ? ", uploaded after the daily cap's memory of that day: not charged"
+            : x.Price.CapTookOff > Money.Zero ? $", daily cap {x.Price.DailyCap} took off {x.Price.CapTookOff}" : "");
 }

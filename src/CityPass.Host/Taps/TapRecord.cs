@@ -1,5 +1,6 @@
 using CityPass.Contracts.Terminals;
 using CityPass.Domain.Cards;
+using CityPass.Domain.Schemes;
 using NodaTime;
 
 namespace CityPass.Host.Taps;
@@ -12,6 +13,7 @@ namespace CityPass.Host.Taps;
 /// <param name="CardCounter">The card's counter, when the card was authentic; null otherwise.</param>
 /// <param name="Offline">Decided by the terminal alone and uploaded later.</param>
 /// <param name="Flag">Why a person should review it (offline taps), if anything.</param>
+/// <param name="Price">How a stored-value fare was priced, for the answer.</param>
 public sealed record TapRecord(
     string Id,
     string TerminalId,
@@ -31,7 +33,8 @@ public sealed record TapRecord(
     LocalDate? ValidUntil,
     Instant DecidedAt,
     bool Offline = false,
-    string? Flag = null)
+    string? Flag = null,
+    PriceBreakdown? Price = null)
 {
     public static string IdFor(string terminalId, long sequence) => $"{terminalId}/{sequence}";
 
@@ -43,7 +46,8 @@ public sealed record TapRecord(
 
     public static TapRecord Authorized(AuthorizeTap tap, string uid, Guid cardId, long counter, Instant now, TapDecision.Authorized a) =>
         new(IdFor(tap.TerminalId, tap.Sequence), tap.TerminalId, tap.Sequence, uid, tap.VenueId, tap.TerminalTime, cardId, counter,
-            null, null, a.RightUsed, a.ProductId, a.Charged.Cents, a.BalanceAfter.Cents, a.EntriesLeft, a.ValidUntil, now);
+            null, null, a.RightUsed, a.ProductId, a.Charged.Cents, a.BalanceAfter.Cents, a.EntriesLeft, a.ValidUntil, now,
+            Price: (a.Event as FareCharged)?.Price);
 
     public static TapRecord Declined(
         AuthorizeTap tap, string uid, Guid? cardId, long? counter, Instant now, TapDeclineReason reason, string message, long? balance) =>
@@ -51,6 +55,8 @@ public sealed record TapRecord(
             cardId, counter, reason, message, null, null, 0, balance, null, null, now);
 
     public TapReply ToReply() => IsAuthorized
-        ? new TapReply.Authorized(new(TerminalId, Sequence, CardUid, RightUsed!, ProductId, ChargedCents, BalanceCents ?? 0, EntriesLeft, ValidUntil, DecidedAt))
+        ? new TapReply.Authorized(new(TerminalId, Sequence, CardUid, RightUsed!, ProductId, ChargedCents, BalanceCents ?? 0, EntriesLeft, ValidUntil, DecidedAt,
+            Price is { } p ? new FareBreakdown(p.TariffId, p.TariffEffectiveFrom, p.Base.Cents, p.ProfileId, p.ReductionPercent, p.Rounding,
+                p.Reduced.Cents, p.DailyCap?.Cents, p.CapTookOff.Cents) : null))
         : new TapReply.Declined(new(TerminalId, Sequence, CardUid, DeclineReason!.Value, Message ?? "", BalanceCents, DecidedAt));
 }

@@ -68,4 +68,16 @@ public class PurchaseTests
         Assert.Equal("invalid-period", CardDecisions.Decide(card, Scheme, Grant("sortir-50", new LocalDate(2027, 1, 1), new LocalDate(2026, 12, 1), "CAF"), Now).Refusal!.Code);
         Assert.Equal("unknown-profile", CardDecisions.Decide(card, Scheme, Grant("vip", new LocalDate(2026, 11, 1), new LocalDate(2027, 1, 1), "CAF"), Now).Refusal!.Code);
     }
+
+    [Fact]
+    public void A_concession_runs_five_calendar_years_at_most_both_dates_inclusive()
+    {
+        var card = TestScheme.NewCard();
+        GrantConcession Grant(LocalDate to) => new(Guid.NewGuid(), "sortir-50", new LocalDate(2026, 11, 1), to, "CAF 2026-1");
+        // Five years from 1 November 2026 is 1,826 days (29 February 2028 among them), not 5 x 366.
+        Assert.Null(CardDecisions.Decide(card, Scheme, Grant(new LocalDate(2031, 10, 31)), Now).Refusal);
+        var refused = CardDecisions.Decide(card, Scheme, Grant(new LocalDate(2031, 11, 1)), Now).Refusal!;
+        Assert.Equal("invalid-period", refused.Code);
+        Assert.Contains("2031-10-31", refused.Message);
+    }
 }

@@ -221,6 +221,48 @@ public class ProductsAndTariffsTests(CityPassHost host)
     }
 
     [Fact]
+    public async Task Every_charge_on_the_statement_shows_how_it_was_priced_and_names_the_product_the_tap_answer_named()
+    {
+        var card = await _http.CardWithBalance(20_00);
+        Assert.Equal(HttpStatusCode.Created, (await Grant(card.Id, "sortir-85", Today.PlusDays(-1), Today.PlusDays(30))).StatusCode);
+        var answers = new List<TapAuthorized>();
+        foreach (var venue in new[] { TestCity.Museum, TestCity.Pool, TestCity.Parking })
+            answers.Add(Assert.IsType<TapAuthorized>(await Tap(card.Uid, venue)));
+
+        var charges = (await _http.History(card.Id)).Where(l => l.Kind == "charged").OrderBy(l => l.Version).ToList();
+
+        Assert.Equal(answers.Count, charges.Count);
+        foreach (var (answer, line) in answers.Zip(charges))
+        {
+            var price = line.Price!;
+            Assert.Equal((answer.ProductId, -answer.ChargedCents), (line.ProductId, line.AmountCents!.Value));
+            Assert.Equal((85, "sortir-85", "HalfUp to the cent"), (price.ReductionPercent, price.ProfileId!, price.Rounding));
+            Assert.Equal((price.TariffId, price.TariffEffectiveFrom, price.Base.Cents, price.Reduced.Cents, price.CapTookOff.Cents),
+                (answer.Fare!.TariffId, answer.Fare.TariffEffectiveFrom, answer.Fare.BaseCents, answer.Fare.ReducedCents, answer.Fare.CapTookOffCents));
+        }
+        Assert.Equal((150L, 23L), (charges[0].Price!.Base.Cents, charges[0].Price!.Reduced.Cents));
+    }
+
+    [Fact]
+    public async Task A_quote_for_a_card_is_what_its_tap_would_do_and_a_quote_without_one_says_what_it_ignored()
+    {
+        var card = await _http.CardWithBalance(80_00);
+        Assert.Equal(HttpStatusCode.Created, (await Grant(card.Id, "capped", Today.PlusDays(-1), Today.PlusDays(30))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Buy(card.Id, "parking-month", Today.ToString("yyyy-MM-dd", null))).StatusCode);
+        Assert.IsType<TapAuthorized>(await Tap(card.Uid, TestCity.Pool));
+
+        var pool = (await _http.GetFromJsonAsync<JsonElement>($"/scheme/quote?venueId={TestCity.Pool}&cardId={card.Id}"));
+        var parking = (await _http.GetFromJsonAsync<JsonElement>($"/scheme/quote?venueId={TestCity.Parking}&cardId={card.Id}"));
+        var plain = (await _http.GetFromJsonAsync<JsonElement>($"/scheme/quote?productId=payg&venueId={TestCity.Pool}"));
+
+        Assert.Equal(("StoredValue", 2_50, 3_50), (pool.GetProperty("rightUsed").GetString(), pool.GetProperty("price").GetProperty("charged").GetInt32(),
+            pool.GetProperty("price").GetProperty("spentBefore").GetInt32()));
+        Assert.Equal(("PeriodPass", "parking-month"), (parking.GetProperty("rightUsed").GetString(), parking.GetProperty("productId").GetString()));
+        Assert.Equal(new string?[] { "rights", "openingHours", "dailyCap" }, plain.GetProperty("ignored").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(3_50, plain.GetProperty("price").GetProperty("charged").GetInt32());
+    }
+
+    [Fact]
     public async Task A_venue_without_fare_or_right_declines_with_no_valid_right()
     {
         var card = await _http.CardWithBalance(20_00);

@@ -4,6 +4,7 @@ using CityPass.Domain.Cards;
 using CityPass.Host.Cards;
 using CityPass.Host.Taps;
 using CityPass.Host.Terminals;
+using CityPass.IntegrationTests.Cardholders;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -104,6 +105,32 @@ public class OfflineTapTests(CityPassHost host)
 
         Assert.Equal("card-was-denied", Assert.Single(accepted.Flagged).Reason);
         Assert.Equal(9_00, (await _http.Card(card.Id)).BalanceCents);
+    }
+
+    [Fact]
+    public async Task Yesterdays_offline_taps_uploaded_between_todays_online_taps_leave_each_day_at_its_cap()
+    {
+        // Issue 20: a tap priced on another service day used to reset the cap, and the next tap of the day paid again.
+        var card = await _http.CardWithBalance(30_00);
+        await _http.GrantConcession(card.Id, "capped", "CAF 2026-20"); // a 6.00 cap, November 2026 to October 2027
+        var sequence = 0;
+        async Task<long> Online() => Assert.IsType<TapAuthorized>(
+            await host.Decide(await host.Terminals.Tap("pool-cap-online", ++sequence, card.Uid, TestCity.Pool, host.Clock.GetCurrentInstant()))).ChargedCents;
+
+        var online = new List<long> { await Online(), await Online() };
+        // The fixture's clock is at 18:00 in Paris: 26 to 24 hours ago is yesterday afternoon.
+        var yesterday = new[] { 26, 25, 24 }.Select(hours => Duration.FromHours(hours));
+        var accepted = await Upload("pool-cap-offline", [.. await Task.WhenAll(yesterday.Select((ago, i) => Honoured("pool-cap-offline", i + 1, card.Uid, TestCity.Pool, ago)))]);
+        online.Add(await Online());
+
+        Assert.Equal((3, 0), (accepted.Recorded, accepted.Flagged.Count));
+        Assert.Equal(new long[] { 3_50, 2_50, 0 }, online);
+        var charges = (await _http.History(card.Id)).Where(l => l.Kind == "charged").ToList();
+        Assert.Equal(6, charges.Count);
+        var byDay = charges.GroupBy(l => l.ServiceDate!.Value).ToDictionary(g => g.Key, g => -g.Sum(l => l.AmountCents!.Value));
+        Assert.Equal(new long[] { 6_00, 6_00 }, byDay.Values);
+        Assert.All(charges, l => Assert.Equal((6_00L, "payg"), (l.Price!.DailyCap!.Value.Cents, l.ProductId!)));
+        Assert.Equal(18_00, (await _http.Card(card.Id)).BalanceCents); // 30.00 less a capped 6.00 on each day
     }
 
     [Fact]

@@ -57,13 +57,24 @@
     return r.name + ", " + until;
   }
 
+  // How a fare was priced, from the statement line's breakdown: base, concession and rounding, what the daily cap took off.
+  function describePrice(p) {
+    const parts = ["fare " + euros(p.base) + " (" + p.tariffId + ")"];
+    if (p.reductionPercent > 0) parts.push(p.reductionPercent + " % off (" + p.profileId + "), " + p.rounding + ": " + euros(p.reduced));
+    if (p.capMemoryLapsed) parts.push("not charged: uploaded too late for the daily cap");
+    else if (p.capTookOff > 0) parts.push("daily cap " + euros(p.dailyCap) + " took off " + euros(p.capTookOff));
+    return parts.join("; ");
+  }
+
   function historyRow(line) {
     const when = new Date(line.at).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "short", timeStyle: line.pseudonymised ? undefined : "short" });
     const what = line.kind === "charged" || line.kind === "entry"
       ? (venues[line.venueId] || line.venueId) + (line.kind === "entry" ? " (" + (line.detail || "entry") + ")" : "")
       : line.kind + (line.detail ? ": " + line.detail : "");
     const fare = line.amountCents == null ? "" : euros(line.amountCents);
-    return el("tr", { class: "line line-" + line.kind }, el("td", {}, when), el("td", { class: "venue" }, what), el("td", { class: "fare" }, fare));
+    const price = line.kind === "charged" && line.price ? describePrice(line.price) : "";
+    return el("tr", { class: "line line-" + line.kind }, el("td", {}, when), el("td", { class: "venue" }, what),
+      el("td", { class: "price" }, price), el("td", { class: "fare" }, fare));
   }
 
   async function renderCard(card) {

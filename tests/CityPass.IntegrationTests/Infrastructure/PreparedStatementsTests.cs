@@ -1,7 +1,7 @@
 using CityPass.Host.Infrastructure;
 using Npgsql;
 
-namespace CityPass.IntegrationTests;
+namespace CityPass.IntegrationTests.Infrastructure;
 
 /// <summary>The host prepares its repeated statements unless the operator's connection string says otherwise.</summary>
 public class PreparedStatementsTests

@@ -8,7 +8,7 @@ using CityPass.IntegrationTests.Payments;
 using NodaTime;
 using NodaTime.Text;
 
-namespace CityPass.IntegrationTests.Finance;
+namespace CityPass.IntegrationTests.Finance.Reconciliation;
 
 [Collection(CityPassCollection.Name)]
 public class ReconciliationTests(CityPassHost host)

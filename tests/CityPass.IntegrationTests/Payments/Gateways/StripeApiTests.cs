@@ -4,7 +4,7 @@ using System.Text.Json;
 using CityPass.Domain.Payments;
 using Stripe;
 
-namespace CityPass.IntegrationTests.Payments;
+namespace CityPass.IntegrationTests.Payments.Gateways;
 
 [Collection(StripeApiCollection.Name)]
 public class StripeApiTests(StripeApiHost host)

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using CityPass.IntegrationTests.Payments;
 using RabbitMQ.Client;
 
-namespace CityPass.IntegrationTests.Operations;
+namespace CityPass.IntegrationTests.Operations.FailedMessages;
 
 /// <summary>
 /// Poison messages land in MassTransit's error queue with the reason; an administrator lists, inspects and replays them,

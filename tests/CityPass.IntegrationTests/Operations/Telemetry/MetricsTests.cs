@@ -1,6 +1,6 @@
 using CityPass.Contracts.Terminals;
 
-namespace CityPass.IntegrationTests.Operations;
+namespace CityPass.IntegrationTests.Operations.Telemetry;
 
 /// <summary>The Prometheus endpoint counts taps by venue, outcome and reason, and carries MassTransit's and ASP.NET Core's meters.</summary>
 [Collection(CityPassCollection.Name)]

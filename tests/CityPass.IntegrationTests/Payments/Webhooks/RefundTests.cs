@@ -4,7 +4,7 @@ using CityPass.Domain.Cards;
 using MassTransit;
 using NodaTime;
 
-namespace CityPass.IntegrationTests.Payments;
+namespace CityPass.IntegrationTests.Payments.Webhooks;
 
 [Collection(CityPassCollection.Name)]
 public class RefundTests(CityPassHost host)

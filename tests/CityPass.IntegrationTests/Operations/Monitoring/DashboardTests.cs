@@ -6,7 +6,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
-namespace CityPass.IntegrationTests.Operations;
+namespace CityPass.IntegrationTests.Operations.Monitoring;
 
 /// <summary>
 /// The Grafana dashboard and the Prometheus alerts are files of the repository (ops/): every metric their PromQL uses must

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using CityPass.Domain.Payments;
 
-namespace CityPass.IntegrationTests.Payments;
+namespace CityPass.IntegrationTests.Payments.Reloading;
 
 [Collection(CityPassCollection.Name)]
 public class CeilingRaceTests(CityPassHost host)

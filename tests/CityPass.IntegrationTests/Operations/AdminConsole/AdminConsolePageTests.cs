@@ -1,9 +1,10 @@
 using CityPass.Contracts.Terminals;
 using CityPass.IntegrationTests.Operations;
 using CityPass.IntegrationTests.Payments;
+using CityPass.IntegrationTests.Portal;
 using Microsoft.Playwright;
 
-namespace CityPass.IntegrationTests.Portal;
+namespace CityPass.IntegrationTests.Operations.AdminConsole;
 
 /// <summary>The administrators' console at /admin in a real headless Chromium, on a desk-sized screen.</summary>
 [Collection(PortalCollection.Name)]

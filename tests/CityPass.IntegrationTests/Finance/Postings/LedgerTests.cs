@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using CityPass.Domain.Finance;
 using CityPass.IntegrationTests.Payments;
 
-namespace CityPass.IntegrationTests.Finance;
+namespace CityPass.IntegrationTests.Finance.Postings;
 
 [Collection(CityPassCollection.Name)]
 public class LedgerTests(CityPassHost host)

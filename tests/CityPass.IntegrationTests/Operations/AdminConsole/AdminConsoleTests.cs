@@ -9,7 +9,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
-namespace CityPass.IntegrationTests.Operations;
+namespace CityPass.IntegrationTests.Operations.AdminConsole;
 
 /// <summary>The JSON the administrators' console reads: recent declines by reason, every terminal with its state; administrators only.</summary>
 [Collection(CityPassCollection.Name)]

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 
-namespace CityPass.IntegrationTests.Operations;
+namespace CityPass.IntegrationTests.Operations.Monitoring;
 
 /// <summary>
 /// The queue poller reaches RabbitMQ through a TCP proxy that the test cuts and restores (the real RabbitMQ, shared with

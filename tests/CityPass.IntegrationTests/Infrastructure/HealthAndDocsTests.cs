@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace CityPass.IntegrationTests;
+namespace CityPass.IntegrationTests.Infrastructure;
 
 [Collection(CityPassCollection.Name)]
 public class HealthAndDocsTests(CityPassHost host)

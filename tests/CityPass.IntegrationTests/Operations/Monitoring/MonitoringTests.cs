@@ -2,7 +2,7 @@ using System.Text;
 using CityPass.IntegrationTests.Finance;
 using RabbitMQ.Client;
 
-namespace CityPass.IntegrationTests.Operations;
+namespace CityPass.IntegrationTests.Operations.Monitoring;
 
 /// <summary>
 /// The gauges read by the pollers (every second in the tests): queue depths and consumers from RabbitMQ, the finance

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using CityPass.Contracts.Terminals;
 using CityPass.Host.Operations.Telemetry;
 
-namespace CityPass.IntegrationTests.Operations;
+namespace CityPass.IntegrationTests.Operations.Telemetry;
 
 /// <summary>
 /// One tap followed through its spans: MassTransit's consume span of the tap is linked to the <c>tap batch decide</c>

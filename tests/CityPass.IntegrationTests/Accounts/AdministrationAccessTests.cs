@@ -1,7 +1,7 @@
 using System.Net;
 using CityPass.IntegrationTests.Payments;
 
-namespace CityPass.IntegrationTests;
+namespace CityPass.IntegrationTests.Accounts;
 
 /// <summary>The desk's, the scheme's and the terminals' administration answers administrators only.</summary>
 [Collection(CityPassCollection.Name)]

@@ -10,7 +10,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
-namespace CityPass.IntegrationTests.Terminals;
+namespace CityPass.IntegrationTests.Taps.Offline;
 
 [Collection(CityPassCollection.Name)]
 public class OfflineTapTests(CityPassHost host)

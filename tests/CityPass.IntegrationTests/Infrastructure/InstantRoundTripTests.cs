@@ -6,7 +6,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
-namespace CityPass.IntegrationTests;
+namespace CityPass.IntegrationTests.Infrastructure;
 
 /// <summary>Without NodaTime-aware JSON, an Instant silently comes back as 1970-01-01: these prove it survives.</summary>
 [Collection(CityPassCollection.Name)]

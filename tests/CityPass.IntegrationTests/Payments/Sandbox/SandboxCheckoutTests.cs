@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CityPass.Domain.Payments;
 
-namespace CityPass.IntegrationTests.Payments;
+namespace CityPass.IntegrationTests.Payments.Sandbox;
 
 /// <summary>Without a Stripe key the sandbox stands in: its checkout page pays, and its signed events take the webhook's path.</summary>
 [Collection(CityPassCollection.Name)]

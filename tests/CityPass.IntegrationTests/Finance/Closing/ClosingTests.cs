@@ -9,7 +9,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
-namespace CityPass.IntegrationTests.Finance;
+namespace CityPass.IntegrationTests.Finance.Closing;
 
 /// <summary>Closing days moves time forward: this class has a host (and a clock) of its own.</summary>
 public class LateTapTests(FinanceHost host) : IClassFixture<FinanceHost>

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace CityPass.IntegrationTests.Operations;
+namespace CityPass.IntegrationTests.Operations.Telemetry;
 
 /// <summary>A host whose log lines, with their scopes, are kept for the test to read.</summary>
 public sealed class LoggedHost : CityPassHost

@@ -4,7 +4,7 @@ using System.Text.Json;
 using CityPass.Domain.Payments;
 using NodaTime;
 
-namespace CityPass.IntegrationTests.Payments;
+namespace CityPass.IntegrationTests.Payments.Webhooks;
 
 [Collection(CityPassCollection.Name)]
 public class WebhookTests(CityPassHost host)

@@ -3,7 +3,7 @@ using CityPass.Host.Payments.Reloading;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CityPass.IntegrationTests.Payments;
+namespace CityPass.IntegrationTests.Payments.Webhooks;
 
 /// <summary>Stripe guarantees neither order nor single delivery: every order of a reload's events ends in the same place.</summary>
 [Collection(CityPassCollection.Name)]

@@ -5,7 +5,6 @@ using CityPass.Domain.Schemes;
 using CityPass.Host.Cards.Reading;
 using CityPass.Host.Infrastructure;
 using CityPass.Host.Schemes;
-using CityPass.Host.Terminals;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -15,23 +14,9 @@ namespace CityPass.Host.Cards;
 /// <param name="Fingerprint">What was asked; the same key with another request is refused.</param>
 public sealed record IdempotencyRecord(string Id, string Fingerprint, string ReceiptJson);
 
-/// <summary>An Idempotency-Key, scoped to one kind of write, and what the request asked.</summary>
-public sealed record Idempotency(string Scope, string Key, string Fingerprint)
-{
-    public const int MaxKeyLength = 200;
-
-    public string RecordId => $"{Scope}/{Key}";
-
-    public static ProblemHttpResult? Check(string? key) =>
-        string.IsNullOrWhiteSpace(key) || key.Length > MaxKeyLength
-            ? Problems.BadRequest("Missing Idempotency-Key",
-                $"Send an Idempotency-Key header (1 to {MaxKeyLength} characters) so that a retried request is applied once.")
-            : null;
-}
-
 /// <summary>
-/// The write path of every command to a card: a fresh session, the card (and the scheme), a pure decision, the event
-/// appended and committed with its idempotency record, all retried from fresh state when another writer won a race.
+/// Every command to a card: the card (and the scheme), a pure decision, the event appended with its idempotency record,
+/// written by <see cref="Writes"/>.
 /// </summary>
 public static class CardCommands
 {
@@ -44,15 +29,13 @@ public static class CardCommands
         HttpContext http,
         CancellationToken ct)
     {
-        return await ConflictRetry.RunAsync<Results<Created<T>, Ok<T>, ProblemHttpResult>>(async token =>
+        return await store.WriteAsync<Results<Created<T>, Ok<T>, ProblemHttpResult>>(async (session, token) =>
         {
-            await using var session = store.LightweightSession();
             if (idempotency is not null && await session.LoadAsync<IdempotencyRecord>(idempotency.RecordId, token) is { } prior)
             {
                 if (prior.Fingerprint != idempotency.Fingerprint)
-                    return Problems.Unprocessable("Idempotency-Key reused",
-                        $"The key '{idempotency.Key}' was already used for a different request ({prior.Fingerprint}).");
-                http.Response.Headers["Idempotent-Replayed"] = "true";
+                    return Idempotency.Reused(idempotency.Key, $"a different request ({prior.Fingerprint})");
+                Idempotency.MarkReplayed(http.Response);
                 return TypedResults.Created($"/cards/{cardId}", JsonSerializer.Deserialize<T>(prior.ReceiptJson, Json.Options)!);
             }
 
@@ -71,8 +54,6 @@ public static class CardCommands
             stream.AppendOne(change);
             if (idempotency is not null)
                 session.Insert(new IdempotencyRecord(idempotency.RecordId, idempotency.Fingerprint, JsonSerializer.Serialize(result, Json.Options)));
-            await session.TrackDenyListAsync(token);
-            await session.SaveChangesAsync(token);
             return idempotency is null ? TypedResults.Ok(result) : TypedResults.Created($"/cards/{cardId}", result);
         }, ct);
     }

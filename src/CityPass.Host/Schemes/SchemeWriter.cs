@@ -11,20 +11,15 @@ public static class SchemeWriter
     /// <returns>The scheme after the change, or the refusal. A definition equal to the current one appends nothing.</returns>
     public static Task<(Scheme? Scheme, Refusal? Refusal)> ChangeAsync(
         IDocumentStore store, Func<Scheme, (object? Event, Refusal? Refusal)> decide, CancellationToken ct) =>
-        ConflictRetry.RunAsync<(Scheme?, Refusal?)>(async token =>
+        store.WriteAsync<Scheme, (Scheme?, Refusal?)>(Scheme.StreamId, current =>
         {
-            await using var session = store.LightweightSession();
-            var stream = await session.Events.FetchForWriting<Scheme>(Scheme.StreamId, token);
-            var scheme = stream.Aggregate ?? Scheme.Empty;
+            var scheme = current ?? Scheme.Empty;
             var (change, refusal) = decide(scheme);
             if (refusal is not null)
-                return (null, refusal);
+                return Decided<(Scheme?, Refusal?)>.Nothing((null, refusal));
             if (change is null || IsNoChange(scheme, change))
-                return (scheme, null);
-            var after = scheme.Evolve(change);
-            stream.AppendOne(change);
-            await session.SaveChangesAsync(token);
-            return (after, null);
+                return Decided<(Scheme?, Refusal?)>.Nothing((scheme, null));
+            return new([change], (scheme.Evolve(change), null));
         }, ct);
 
     private static bool IsNoChange(Scheme scheme, object change) => change switch

@@ -37,7 +37,8 @@ public sealed partial class DenyListProjection : EventProjection
 /// Keeps the deny list in step with the cards, whatever code blocks or unblocks one (an administrator, a refund's debt,
 /// an offline overdraft, a lost card): every pending CardBlocked / CardUnblocked gets its CardDenied / CardAllowed on
 /// the deny-list stream, in the same transaction (the stream's version is the deny list's version).
-/// Call <see cref="TrackDenyListAsync"/> just before SaveChangesAsync; <see cref="DenyListListener"/> refuses a commit
+/// Every write through <see cref="Writes"/> runs <see cref="TrackDenyListAsync"/> just before SaveChangesAsync (through
+/// <see cref="DenyListListener"/>); a write that saves its own session calls it itself. The listener refuses a commit
 /// that forgot, and wakes the relay that pushes the changes to terminals once committed.
 /// </summary>
 public static class DenyListTracking
@@ -74,11 +75,18 @@ public static class DenyListTracking
 }
 
 /// <summary>
-/// Refuses a commit that blocks a card without its deny-list change, and wakes the <see cref="DenyListRelay"/> once such a
-/// commit is done (the relay pushes it; nothing is published from here, so a RabbitMQ outage loses nothing).
+/// Adds the deny-list changes to every write made through <see cref="Writes"/>, refuses a commit that blocks a card
+/// without its deny-list change, and wakes the <see cref="DenyListRelay"/> once such a commit is done (the relay pushes
+/// it; nothing is published from here, so a RabbitMQ outage loses nothing).
 /// </summary>
-public sealed class DenyListListener(IServiceProvider services) : DocumentSessionListenerBase
+/// <remarks>
+/// The changes cannot be appended from <see cref="BeforeSaveChangesAsync"/> itself: Marten calls it after it has turned
+/// the session's events into operations, so an event appended there would not be saved.
+/// </remarks>
+public sealed class DenyListListener(IServiceProvider services) : DocumentSessionListenerBase, IBeforeSave
 {
+    public Task BeforeSaveAsync(IDocumentSession session, CancellationToken ct) => session.TrackDenyListAsync(ct);
+
     public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
     {
         if (DenyListTracking.CardBlocks(session).Count > 0 && !DenyListTracking.Pending.TryGetValue(session, out _))

@@ -5,7 +5,6 @@ using CityPass.Domain.Cards;
 using CityPass.Host.Accounts;
 using CityPass.Host.Infrastructure;
 using CityPass.Host.Privacy;
-using CityPass.Host.Terminals;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NodaTime;
@@ -71,9 +70,8 @@ public static class CloseAccount
 
     /// <summary>Blocks the card and refunds its balance, once: a retry finds it blocked and empty, or collides on the order's id.</summary>
     private static Task<RefundOrder?> CloseCardAsync(IDocumentStore store, string accountId, Guid cardId, string bankDetails, IClock clock, CancellationToken ct) =>
-        ConflictRetry.RunAsync<RefundOrder?>(async token =>
+        store.WriteAsync<RefundOrder?>(async (session, token) =>
         {
-            await using var session = store.LightweightSession();
             var stream = await session.Events.FetchForWriting<Card>(cardId, token);
             var card = stream.Aggregate!;
             var now = clock.GetCurrentInstant();
@@ -87,8 +85,6 @@ public static class CloseAccount
                 order = new RefundOrder(reference, accountId, cardId, card.Balance.Cents, bankDetails, "to-pay", now);
                 session.Insert(order);
             }
-            await session.TrackDenyListAsync(token);
-            await session.SaveChangesAsync(token);
             return order;
         }, ct);
 

@@ -2,7 +2,6 @@ using CityPass.Domain.Cardholders;
 using CityPass.Domain.Cards;
 using CityPass.Host.Accounts;
 using CityPass.Host.Infrastructure;
-using CityPass.Host.Terminals;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Aggregation;
@@ -44,20 +43,21 @@ public sealed class CardReplacementProcess(IDocumentStore store, IClock clock, I
     {
         while (true)
         {
-            var (state, done) = await ConflictRetry.RunAsync(token => StepAsync(replacementId, token), ct);
-            if (done)
+            var (state, step) = await store.WriteAsync((session, token) => StepAsync(session, replacementId, token), ct);
+            if (step is null)
                 return state;
+            logger.LogInformation("Card replacement {ReplacementId}: {Step} done", replacementId, step);
         }
     }
 
-    private async Task<(CardReplacement State, bool Done)> StepAsync(Guid replacementId, CancellationToken ct)
+    /// <returns>The replacement as it stood, and the step taken (none once there is nothing left to do).</returns>
+    private async Task<(CardReplacement State, ReplacementStep? Step)> StepAsync(IDocumentSession session, Guid replacementId, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
         var stream = await session.Events.FetchForWriting<CardReplacement>(replacementId, ct);
         var state = stream.Aggregate ?? throw new InvalidOperationException($"No card replacement {replacementId}.");
         var step = state.Step;
         if (step is ReplacementStep.Completed or ReplacementStep.AwaitingReplacement)
-            return (state, true);
+            return (state, null);
         if (BeforeStep is { } hook)
             await hook(state, step);
 
@@ -99,10 +99,7 @@ public sealed class CardReplacementProcess(IDocumentStore store, IClock clock, I
                 stream.AppendOne(new CardReplacementCompleted(replacementId, now));
                 break;
         }
-        await session.TrackDenyListAsync(ct);
-        await session.SaveChangesAsync(ct);
-        logger.LogInformation("Card replacement {ReplacementId}: {Step} done", replacementId, step);
-        return (state, false);
+        return (state, step);
     }
 }
 

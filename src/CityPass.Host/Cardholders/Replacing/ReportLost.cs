@@ -81,32 +81,28 @@ public static class ReportLost
         if (request is null)
             return Problems.BadRequest("Missing card details", "uid and printedNumber of the replacement card are required.");
         var accountId = user.AccountId();
-        await using var session = store.LightweightSession();
-        if (await session.OwnedCardAsync(accountId, id, ct) is not { } lost)
-            return MyCards.NotYours(id);
         var replacementId = CardReplacement.IdFor(id);
-        if (await session.LoadAsync<CardReplacement>(replacementId, ct) is not { } existing)
-            return Problems.Unprocessable("Not reported lost", $"Card {id} was not reported lost; report it first.");
-        if (existing.NewCardId is { } already)
-            return await RunAndShow(process, replacementId, ct, already);
-        var (found, problem) = await FindReplacement(session, printed, accountId, lost, request, ct);
-        if (problem is not null)
-            return problem;
+        // A twin request that names a replacement at the same moment wins the race: show what the process then says.
+        var answered = await store.WriteOnceAsync<Results<Ok<ReplacementView>, ProblemHttpResult>?>(async (session, token) =>
+        {
+            if (await session.OwnedCardAsync(accountId, id, token) is not { } lost)
+                return MyCards.NotYours(id);
+            if (await session.LoadAsync<CardReplacement>(replacementId, token) is not { } existing)
+                return Problems.Unprocessable("Not reported lost", $"Card {id} was not reported lost; report it first.");
+            if (existing.NewCardId is { } already)
+                return await RunAndShow(process, replacementId, token, already);
+            var (found, problem) = await FindReplacement(session, printed, accountId, lost, request, token);
+            if (problem is not null)
+                return problem;
 
-        var now = clock.GetCurrentInstant();
-        var stream = await session.Events.FetchForWriting<CardReplacement>(replacementId, ct);
-        stream.AppendOne(new ReplacementCardAssigned(replacementId, found!.Id, now));
-        if (await session.LoadAsync<CardOwnership>(found.Id, ct) is null)
-            session.Insert(new CardOwnership(found.Id, accountId, now));
-        try
-        {
-            await session.SaveChangesAsync(ct);
-        }
-        catch (Exception e) when (ConflictRetry.IsConflict(e))
-        {
-            // A twin request named a replacement at the same moment: show what the process now says.
-        }
-        return await RunAndShow(process, replacementId, ct, null);
+            var now = clock.GetCurrentInstant();
+            var stream = await session.Events.FetchForWriting<CardReplacement>(replacementId, token);
+            stream.AppendOne(new ReplacementCardAssigned(replacementId, found!.Id, now));
+            if (await session.LoadAsync<CardOwnership>(found.Id, token) is null)
+                session.Insert(new CardOwnership(found.Id, accountId, now));
+            return null;
+        }, ct);
+        return answered ?? await RunAndShow(process, replacementId, ct, null);
     }
 
     private static async Task<Results<Ok<ReplacementView>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal user, IQuerySession session, CancellationToken ct)
@@ -165,31 +161,25 @@ public static class ReportLost
         IDocumentStore store, CardReplacementProcess process, Guid oldCardId, Guid? newCardId, string? accountId, string reason, IClock clock, CancellationToken ct)
     {
         var replacementId = CardReplacement.IdFor(oldCardId);
-        await using (var session = store.LightweightSession())
+        // A twin report that starts it at the same moment wins the race: run what it started.
+        var refused = await store.WriteOnceAsync<ProblemHttpResult?>(async (session, token) =>
         {
-            if (await session.LoadAsync<CardReplacement>(replacementId, ct) is { } existing)
+            if (await session.LoadAsync<CardReplacement>(replacementId, token) is { } existing)
             {
                 if (newCardId is { } asked && existing.NewCardId is { } named && asked != named)
                     return Problems.Conflict("Already replaced", $"Card {oldCardId} is already being replaced by card {named}.");
                 if (newCardId is not null && existing.NewCardId is null)
                     return Problems.Conflict("Already reported", $"Card {oldCardId} was reported lost; name its replacement with POST /me/cards/{oldCardId}/replacement.");
-                return await RunAndShow(process, replacementId, ct, null);
+                return null;
             }
             var now = clock.GetCurrentInstant();
             session.Events.StartStream<CardReplacement>(replacementId,
                 new CardReplacementRequested(replacementId, oldCardId, newCardId, accountId, reason, now));
-            if (newCardId is { } id && accountId is not null && await session.LoadAsync<CardOwnership>(id, ct) is null)
+            if (newCardId is { } id && accountId is not null && await session.LoadAsync<CardOwnership>(id, token) is null)
                 session.Insert(new CardOwnership(id, accountId, now));
-            try
-            {
-                await session.SaveChangesAsync(ct);
-            }
-            catch (Exception e) when (ConflictRetry.IsConflict(e) || e is Marten.Exceptions.ExistingStreamIdCollisionException)
-            {
-                // A twin report started it first; run what it started.
-            }
-        }
-        return await RunAndShow(process, replacementId, ct, null);
+            return null;
+        }, ct);
+        return refused ?? await RunAndShow(process, replacementId, ct, null);
     }
 
     private static async Task<Results<Ok<ReplacementView>, ProblemHttpResult>> RunAndShow(CardReplacementProcess process, Guid replacementId, CancellationToken ct, Guid? _) =>

@@ -1,4 +1,5 @@
 using CityPass.Domain.Cards;
+using CityPass.Host.Infrastructure;
 using CityPass.Host.Privacy;
 using CityPass.Host.Schemes;
 using Marten;

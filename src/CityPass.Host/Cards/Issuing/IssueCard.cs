@@ -33,24 +33,20 @@ public static class IssueCard
     /// <summary>Starts the card's stream. The unique index on the UID settles two issuers racing for one UID.</summary>
     public static async Task<(Card? Card, Guid? ExistingCardId)> Issue(IDocumentStore store, CardUid uid, Instant now, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
-        var existing = await session.Query<Card>().Where(c => c.Uid == uid.Value).Select(c => c.Id).ToListAsync(ct);
-        if (existing.Count > 0)
-            return (null, existing[0]);
-
-        var id = Guid.CreateVersion7();
-        var issued = new CardIssued(id, uid.Value, now);
-        session.Events.StartStream<Card>(id, issued);
-        try
+        var written = await store.WriteOnceAsync<(Card? Card, Guid? ExistingCardId)?>(async (session, token) =>
         {
-            await session.SaveChangesAsync(ct);
-        }
-        catch (Exception e) when (Problems.IsUniqueViolation(e))
-        {
-            await using var query = store.QuerySession();
-            var winner = await query.Query<Card>().Where(c => c.Uid == uid.Value).Select(c => c.Id).ToListAsync(ct);
-            return (null, winner.Count > 0 ? winner[0] : null);
-        }
-        return (Card.From(issued), null);
+            var existing = await session.Query<Card>().Where(c => c.Uid == uid.Value).Select(c => c.Id).ToListAsync(token);
+            if (existing.Count > 0)
+                return (null, existing[0]);
+            var id = Guid.CreateVersion7();
+            var issued = new CardIssued(id, uid.Value, now);
+            session.Events.StartStream<Card>(id, issued);
+            return (Card.From(issued), null);
+        }, ct);
+        if (written is { } outcome)
+            return outcome;
+        await using var query = store.QuerySession();
+        var winner = await query.Query<Card>().Where(c => c.Uid == uid.Value).Select(c => c.Id).ToListAsync(ct);
+        return (null, winner.Count > 0 ? winner[0] : null);
     }
 }

@@ -1,5 +1,6 @@
 using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
+using CityPass.Host.Infrastructure;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

@@ -84,14 +84,13 @@ public static class Days
             logs.CreateLogger(typeof(Days)).LogWarning("Closing {Day} while the ledger is behind; what it has not posted yet will be reported as adjustments", date);
         }
 
-        var result = await ConflictRetry.RunAsync(attempt => CloseAsync(store, date, FinanceHttp.Who(user), clock, attempt), ct);
+        var result = await store.WriteAsync((session, attempt) => CloseAsync(session, date, FinanceHttp.Who(user), clock, attempt), ct);
         return result.AlreadyClosed ? TypedResults.Ok(result) : TypedResults.Created($"/finance/days/{date:yyyy-MM-dd}", result);
     }
 
     /// <summary>Closes every open day up to <paramref name="date"/>, each with its own statement, in one transaction.</summary>
-    public static async Task<CloseResult> CloseAsync(IDocumentStore store, LocalDate date, string by, IClock clock, CancellationToken ct)
+    private static async Task<CloseResult> CloseAsync(IDocumentSession session, LocalDate date, string by, IClock clock, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
         var stream = await session.Events.FetchForWriting<FinanceBooks>(FinanceBooks.StreamId, ct);
         var books = stream.Aggregate ?? FinanceBooks.Empty;
         if (books.LastClosed is { } last && date <= last.Day)
@@ -124,7 +123,6 @@ public static class Days
             opening = statement.Scheme.ClosingFloatCents;
             before = upTo;
         }
-        await session.SaveChangesAsync(ct);
         return new CloseResult(statements, false);
     }
 }

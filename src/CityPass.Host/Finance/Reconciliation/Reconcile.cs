@@ -76,9 +76,8 @@ public static class Reconcile
         {
             // Compared as the ledger stands; a load it has not posted yet shows as missing until the next import.
         }
-        var result = await ConflictRetry.RunAsync(async attempt =>
+        var result = await store.WriteAsync(async (session, attempt) =>
         {
-            await using var session = store.LightweightSession();
             var stream = await session.Events.FetchForWriting<FinanceBooks>(FinanceBooks.StreamId, attempt);
             var books = stream.Aggregate ?? FinanceBooks.Empty;
             var time = (await session.LoadAsync<Scheme>(Scheme.StreamId, attempt) ?? Scheme.Empty).Time;
@@ -106,7 +105,6 @@ public static class Reconcile
             stream.AppendOne(new ProviderReportImported(importId, fileName, rows.Count, outcome.Report, by, now));
             foreach (var discrepancy in opened)
                 stream.AppendOne(new DiscrepancyOpened(discrepancy, now));
-            await session.SaveChangesAsync(attempt);
             return new ImportResult(importId, outcome.Report, opened.Count);
         }, ct);
         return TypedResults.Created($"/finance/discrepancies", result);
@@ -127,19 +125,16 @@ public static class Reconcile
             return Problems.BadRequest("Note required", "Resolving a discrepancy needs a note saying what was found and done.");
         if (body.Note.Length > 2000)
             return Problems.BadRequest("Note too long", "A note is at most 2000 characters.");
-        return await ConflictRetry.RunAsync<Results<Ok<Discrepancy>, ProblemHttpResult>>(async attempt =>
+        return await store.WriteAsync<FinanceBooks, Results<Ok<Discrepancy>, ProblemHttpResult>>(FinanceBooks.StreamId, current =>
         {
-            await using var session = store.LightweightSession();
-            var stream = await session.Events.FetchForWriting<FinanceBooks>(FinanceBooks.StreamId, attempt);
-            var books = stream.Aggregate ?? FinanceBooks.Empty;
+            var books = current ?? FinanceBooks.Empty;
             if (!books.Discrepancies.TryGetValue(id, out var discrepancy))
-                return Problems.NotFound("Unknown discrepancy", $"There is no discrepancy '{id}'.");
+                return Decided<Results<Ok<Discrepancy>, ProblemHttpResult>>.Nothing(Problems.NotFound("Unknown discrepancy", $"There is no discrepancy '{id}'."));
             if (!discrepancy.IsOpen)
-                return Problems.Conflict("Already resolved", $"'{id}' was resolved by {discrepancy.ResolvedBy} at {discrepancy.ResolvedAt}: {discrepancy.Note}");
+                return Decided<Results<Ok<Discrepancy>, ProblemHttpResult>>.Nothing(
+                    Problems.Conflict("Already resolved", $"'{id}' was resolved by {discrepancy.ResolvedBy} at {discrepancy.ResolvedAt}: {discrepancy.Note}"));
             var resolved = new DiscrepancyResolved(id, body.Note.Trim(), FinanceHttp.Who(user), clock.GetCurrentInstant());
-            stream.AppendOne(resolved);
-            await session.SaveChangesAsync(attempt);
-            return TypedResults.Ok(discrepancy with { Note = resolved.Note, ResolvedBy = resolved.ResolvedBy, ResolvedAt = resolved.ResolvedAt });
+            return new([resolved], TypedResults.Ok(discrepancy with { Note = resolved.Note, ResolvedBy = resolved.ResolvedBy, ResolvedAt = resolved.ResolvedAt }));
         }, ct);
     }
 }

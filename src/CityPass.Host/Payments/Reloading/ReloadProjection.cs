@@ -27,6 +27,12 @@ public sealed partial class ReloadProjection : SingleStreamProjection<Reload, Gu
 public sealed record PaymentIntentLink(string Id, Guid ReloadId);
 
 /// <summary>A cardholder's request to reload, under its Idempotency-Key: a repeat finds the same reload.</summary>
+/// <remarks>
+/// The key is checked and answered as the card commands' (<see cref="Infrastructure.Idempotency"/>), but not stored as their
+/// receipt (<see cref="Cards.IdempotencyRecord"/>): a card command is final when it commits, so its repeat gets the
+/// receipt as it was; a reload goes on after its commit (the PaymentIntent is created outside the transaction), so its
+/// repeat reads the reload as it now stands and resumes it where the first request stopped.
+/// </remarks>
 public sealed record ReloadRequestRecord(string Id, Guid ReloadId, Guid CardId, long AmountCents)
 {
     public static string IdFor(string accountId, string idempotencyKey) => $"reload-request/{accountId}/{idempotencyKey}";

@@ -8,7 +8,6 @@ using CityPass.Host.Accounts;
 using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Gateways;
 using CityPass.Host.Payments.Webhooks;
-using CityPass.Host.Terminals;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -28,8 +27,6 @@ public sealed record StartReloadRequest(long? AmountCents);
 /// </summary>
 public static class StartReload
 {
-    public const int MaxKeyLength = 200;
-
     public static void MapStartReload(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/me").RequireAuthorization().WithTags("Cardholder");
@@ -54,9 +51,8 @@ public static class StartReload
         ILoggerFactory loggers,
         CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > MaxKeyLength)
-            return Problems.BadRequest("Missing Idempotency-Key",
-                $"Send an Idempotency-Key header (1 to {MaxKeyLength} characters) so that a retried reload is paid once.");
+        if (Idempotency.Check(idempotencyKey, "a retried reload is paid once") is { } missing)
+            return missing;
         if (request?.AmountCents is not { } cents)
             return Problems.BadRequest("Missing amount", "amountCents is required (a whole number of euro cents).");
         var amount = Money.FromCents(cents);
@@ -64,49 +60,44 @@ public static class StartReload
             return Problems.BadRequest("Invalid amount", invalid);
 
         var accountId = user.AccountId();
-        var createdHere = false;
-        var started = await ConflictRetry.RunAsync<Results<Created<ReloadView>, Ok<ReloadView>, ProblemHttpResult>?>(async token =>
+        var (refused, createdHere) = await store.WriteAsync<(ProblemHttpResult? Refused, bool Created)>(async (session, token) =>
         {
-            await using var session = store.LightweightSession();
-            var prior = await session.LoadAsync<ReloadRequestRecord>(ReloadRequestRecord.IdFor(accountId, idempotencyKey), token);
+            var prior = await session.LoadAsync<ReloadRequestRecord>(ReloadRequestRecord.IdFor(accountId, idempotencyKey!), token);
             if (prior is not null)
             {
                 if (prior.CardId != cardId || prior.AmountCents != cents)
-                    return Problems.Unprocessable("Idempotency-Key reused",
-                        $"The key '{idempotencyKey}' was already used for another reload ({prior.AmountCents} cents to card {prior.CardId}).");
-                return null;
+                    return (Idempotency.Reused(idempotencyKey!, $"another reload ({prior.AmountCents} cents to card {prior.CardId})"), false);
+                return (null, false);
             }
             if (await session.OwnedCardAsync(accountId, cardId, token) is null)
-                return MyCards.NotYours(cardId);
+                return (MyCards.NotYours(cardId), false);
 
             var cardStream = await session.Events.FetchForWriting<Card>(cardId, token);
             var reloadId = Guid.CreateVersion7();
             var now = clock.GetCurrentInstant();
             var (reserved, refusal) = CardDecisions.Decide(cardStream.Aggregate!, new ReserveReload(reloadId, amount), ledger.Value.ToLimits(), now);
             if (refusal is not null)
-                return Problems.Unprocessable("Reload refused", refusal.Message);
+                return (Problems.Unprocessable("Reload refused", refusal.Message), false);
 
             cardStream.AppendOne(reserved!);
             session.Events.StartStream<Reload>(reloadId,
                 new ReloadRequested(reloadId, cardId, accountId, amount, payments.Value.Currency, gateway.Provider, now));
-            session.Insert(new ReloadRequestRecord(ReloadRequestRecord.IdFor(accountId, idempotencyKey), reloadId, cardId, cents));
-            await session.SaveChangesAsync(token);
-            createdHere = true;
-            return null;
+            session.Insert(new ReloadRequestRecord(ReloadRequestRecord.IdFor(accountId, idempotencyKey!), reloadId, cardId, cents));
+            return (null, true);
         }, ct);
-        if (started is not null)
-            return started;
+        if (refused is not null)
+            return refused;
 
         Reload reload;
         ReloadRequestRecord record;
         await using (var query = store.QuerySession())
         {
-            record = (await query.LoadAsync<ReloadRequestRecord>(ReloadRequestRecord.IdFor(accountId, idempotencyKey), ct))!;
+            record = (await query.LoadAsync<ReloadRequestRecord>(ReloadRequestRecord.IdFor(accountId, idempotencyKey!), ct))!;
             reload = (await query.LoadAsync<Reload>(record.ReloadId, ct))!;
         }
         if (reload.Status != ReloadStatus.Requested)
         {
-            http.Response.Headers["Idempotent-Replayed"] = "true";
+            Idempotency.MarkReplayed(http.Response);
             return TypedResults.Ok(ReloadView.From(reload));
         }
 
@@ -129,9 +120,8 @@ public static class StartReload
                 title: "Payment provider unavailable", extensions: new Dictionary<string, object?> { ["reload"] = ReloadView.From(abandoned) });
         }
 
-        var recorded = await ConflictRetry.RunAsync(async token =>
+        var recorded = await store.WriteAsync(async (session, token) =>
         {
-            await using var session = store.LightweightSession();
             var stream = await session.Events.FetchForWriting<Reload>(reload.Id, token);
             var current = stream.Aggregate!;
             if (current.PaymentIntentId is null)
@@ -141,7 +131,6 @@ public static class StartReload
                 current = current.Evolve(created);
             }
             session.Store(new PaymentIntentLink(intent.PaymentIntentId, reload.Id));
-            await session.SaveChangesAsync(token);
             return current;
         }, ct);
         await webhooks.ApplyParkedAsync(intent.PaymentIntentId, ct);
@@ -149,16 +138,15 @@ public static class StartReload
         var view = ReloadView.From(recorded, intent.CheckoutUrl);
         if (!createdHere)
         {
-            http.Response.Headers["Idempotent-Replayed"] = "true";
+            Idempotency.MarkReplayed(http.Response);
             return TypedResults.Ok(view);
         }
         return TypedResults.Created($"/me/reloads/{reload.Id}", view);
     }
 
     private static async Task<Reload> Abandon(IDocumentStore store, Guid reloadId, string reason, IClock clock, MoneyLimits limits, CancellationToken ct) =>
-        await ConflictRetry.RunAsync(async token =>
+        await store.WriteAsync(async (session, token) =>
         {
-            await using var session = store.LightweightSession();
             var stream = await session.Events.FetchForWriting<Reload>(reloadId, token);
             var reload = stream.Aggregate!;
             if (reload.Status != ReloadStatus.Requested)
@@ -172,8 +160,6 @@ public static class StartReload
             stream.AppendMany(settlement.ReloadEvents.ToArray());
             if (settlement.CardEvents.Count > 0)
                 cardStream.AppendMany(settlement.CardEvents.ToArray());
-            await session.TrackDenyListAsync(token);
-            await session.SaveChangesAsync(token);
             return reload;
         }, ct);
 

@@ -32,15 +32,13 @@ public sealed class SandboxGateway(IDocumentStore store, IClock clock) : IPaymen
         Money amount, string currency, IReadOnlyDictionary<string, string> metadata, string idempotencyKey, CancellationToken ct)
     {
         var id = "pi_sandbox_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)))[..24];
-        var intent = await ConflictRetry.RunAsync(async token =>
+        var intent = await store.WriteAsync(async (session, token) =>
         {
-            await using var session = store.LightweightSession();
             if (await session.LoadAsync<SandboxPaymentIntent>(id, token) is { } existing)
                 return existing;
             var created = new SandboxPaymentIntent(id, amount.Cents, currency, metadata.ToDictionary(), "requires_payment_method",
                 $"{id}_secret_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}", null, 0, clock.GetCurrentInstant());
             session.Insert(created);
-            await session.SaveChangesAsync(token);
             return created;
         }, ct);
         return new CreatedPaymentIntent(intent.Id, intent.ClientSecret, SandboxCheckout.UrlFor(intent.Id, intent.ClientSecret));

@@ -3,7 +3,6 @@ using CityPass.Domain.Payments;
 using CityPass.Host.Cards;
 using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Reloading;
-using CityPass.Host.Terminals;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -90,7 +89,7 @@ public sealed class StripeWebhookProcessor(
 
     private async Task<WebhookReceipt> ApplyAsync(Event stripeEvent, string json, CancellationToken ct)
     {
-        var (receipt, linked) = await ConflictRetry.RunAsync(token => ApplyOnceAsync(stripeEvent, json, token), ct);
+        var (receipt, linked) = await ApplyOnceAsync(stripeEvent, json, ct);
         if (linked is { } paymentIntentId)
             await ApplyParkedAsync(paymentIntentId, ct);
         return receipt;
@@ -99,16 +98,24 @@ public sealed class StripeWebhookProcessor(
     /// <summary>One transaction: the event's record, the reload's events and the card's events commit together or not at all.</summary>
     private async Task<(WebhookReceipt Receipt, string? NewlyLinked)> ApplyOnceAsync(Event stripeEvent, string json, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
+        var (receipt, linked, flagged) = await store.WriteAsync((session, token) => StageAsync(session, stripeEvent, json, token), ct);
+        foreach (var flag in flagged)
+            logger.LogWarning("Reload {ReloadId} flagged for finance: {Flag} {Detail}", flag.ReloadId, flag.Flag, flag.Detail);
+        return (receipt, linked);
+    }
+
+    private async Task<(WebhookReceipt Receipt, string? NewlyLinked, IReadOnlyList<ReloadFlagged> Flagged)> StageAsync(
+        IDocumentSession session, Event stripeEvent, string json, CancellationToken ct)
+    {
         var prior = await session.LoadAsync<StripeEventRecord>(stripeEvent.Id, ct);
         if (prior is { Outcome: not WebhookOutcome.Parked })
-            return (new WebhookReceipt(prior.Id, prior.Type, prior.Outcome, true, prior.ReloadId, prior.Detail), null);
+            return (new WebhookReceipt(prior.Id, prior.Type, prior.Outcome, true, prior.ReloadId, prior.Detail), null, []);
 
         var now = clock.GetCurrentInstant();
         var parsed = StripeFacts.Read(stripeEvent);
         if (parsed is null)
-            return (await Record(session, prior, stripeEvent, null, null, WebhookOutcome.Ignored,
-                StripeFacts.Handled.Contains(stripeEvent.Type) ? "No PaymentIntent in the event." : "Not an event type CityPass handles.", null, now, ct), null);
+            return (Record(session, prior, stripeEvent, null, null, WebhookOutcome.Ignored,
+                StripeFacts.Handled.Contains(stripeEvent.Type) ? "No PaymentIntent in the event." : "Not an event type CityPass handles.", null, now), null, []);
 
         var fact = parsed.Fact;
         var link = await session.LoadAsync<PaymentIntentLink>(fact.PaymentIntentId, ct);
@@ -117,15 +124,15 @@ public sealed class StripeWebhookProcessor(
         {
             // A PaymentIntent event always carries our metadata: without it, the payment is not a CityPass reload.
             return parsed.IsPaymentIntentEvent
-                ? (await Record(session, prior, stripeEvent, fact.PaymentIntentId, null, WebhookOutcome.Ignored, "Not a CityPass reload.", null, now, ct), null)
-                : (await Record(session, prior, stripeEvent, fact.PaymentIntentId, null, WebhookOutcome.Parked,
-                    "The PaymentIntent is not linked to a reload yet.", json, now, ct), null);
+                ? (Record(session, prior, stripeEvent, fact.PaymentIntentId, null, WebhookOutcome.Ignored, "Not a CityPass reload.", null, now), null, [])
+                : (Record(session, prior, stripeEvent, fact.PaymentIntentId, null, WebhookOutcome.Parked,
+                    "The PaymentIntent is not linked to a reload yet.", json, now), null, []);
         }
 
         var reloadStream = await session.Events.FetchForWriting<Reload>(reloadId.Value, ct);
         if (reloadStream.Aggregate is not { } reload)
-            return (await Record(session, prior, stripeEvent, fact.PaymentIntentId, reloadId, WebhookOutcome.Ignored,
-                $"No reload {reloadId} exists here.", null, now, ct), null);
+            return (Record(session, prior, stripeEvent, fact.PaymentIntentId, reloadId, WebhookOutcome.Ignored,
+                $"No reload {reloadId} exists here.", null, now), null, []);
 
         var decided = ReloadDecisions.Decide(reload, fact, now);
         var after = decided.Aggregate(reload, (r, e) => r.Evolve(e));
@@ -145,23 +152,19 @@ public sealed class StripeWebhookProcessor(
         }
 
         var detail = reloadEvents.Length == 0 ? "Already reflected on the reload." : string.Join(", ", reloadEvents.Select(e => e.GetType().Name));
-        var receipt = await Record(session, prior, stripeEvent, fact.PaymentIntentId, reload.Id, WebhookOutcome.Applied, detail, null, now, ct);
-        foreach (var flag in reloadEvents.OfType<ReloadFlagged>())
-            logger.LogWarning("Reload {ReloadId} flagged for finance: {Flag} {Detail}", reload.Id, flag.Flag, flag.Detail);
-        return (receipt, newlyLinked);
+        var receipt = Record(session, prior, stripeEvent, fact.PaymentIntentId, reload.Id, WebhookOutcome.Applied, detail, null, now);
+        return (receipt, newlyLinked, reloadEvents.OfType<ReloadFlagged>().ToList());
     }
 
-    private static async Task<WebhookReceipt> Record(
+    private static WebhookReceipt Record(
         IDocumentSession session, StripeEventRecord? prior, Event e, string? paymentIntentId, Guid? reloadId, WebhookOutcome outcome,
-        string detail, string? json, Instant now, CancellationToken ct)
+        string detail, string? json, Instant now)
     {
         var record = new StripeEventRecord(e.Id, e.Type, paymentIntentId, reloadId, outcome, detail, json, prior?.ReceivedAt ?? now);
         if (prior is null)
             session.Insert(record); // a twin delivery racing this one fails here and is retried as a duplicate
         else
             session.Update(record);
-        await session.TrackDenyListAsync(ct);
-        await session.SaveChangesAsync(ct);
         return new WebhookReceipt(record.Id, record.Type, outcome, false, reloadId, detail);
     }
 
@@ -177,7 +180,7 @@ public sealed class StripeWebhookProcessor(
         {
             // Verified when it arrived; its API version was checked then too.
             var stripeEvent = EventUtility.ParseEvent(record.Json!, throwOnApiVersionMismatch: false);
-            await ConflictRetry.RunAsync(token => ApplyOnceAsync(stripeEvent, record.Json!, token), ct);
+            await ApplyOnceAsync(stripeEvent, record.Json!, ct);
         }
     }
 }

@@ -14,11 +14,11 @@ public sealed record Idempotency(string Scope, string Key, string Fingerprint)
 
     public string RecordId => $"{Scope}/{Key}";
 
-    /// <param name="so">What the key buys the client, said in the refusal.</param>
-    public static ProblemHttpResult? Check(string? key, string so = "a retried request is applied once") =>
+    /// <param name="promise">What the key buys the client, said in the refusal.</param>
+    public static ProblemHttpResult? Check(string? key, string promise = "a retried request is applied once") =>
         string.IsNullOrWhiteSpace(key) || key.Length > MaxKeyLength
             ? Problems.BadRequest("Missing Idempotency-Key",
-                $"Send an Idempotency-Key header (1 to {MaxKeyLength} characters) so that {so}.")
+                $"Send an Idempotency-Key header (1 to {MaxKeyLength} characters) so that {promise}.")
             : null;
 
     /// <param name="firstRequest">What the key was first used for.</param>

@@ -12,10 +12,10 @@ public interface IBeforeSave
 }
 
 /// <summary>A decision on one stream: the events to append (none: nothing changes) and what the caller is told.</summary>
-public readonly record struct Decided<T>(IReadOnlyList<object> Events, T Result)
-{
-    public static Decided<T> Nothing(T result) => new([], result);
-}
+public readonly record struct Decided<T>(IReadOnlyList<object> Events, T Result);
+
+/// <summary>What one write reads and stages in its session; the session is saved after it.</summary>
+public delegate Task<T> WriteWork<T>(IDocumentSession session, CancellationToken ct);
 
 /// <summary>
 /// The write path of every stream: a fresh session per attempt, what the work reads and appends, the features'
@@ -25,10 +25,10 @@ public readonly record struct Decided<T>(IReadOnlyList<object> Events, T Result)
 public static class Writes
 {
     /// <summary>One unit of work over any streams and documents, retried whole on a conflict.</summary>
-    public static Task<T> WriteAsync<T>(this IDocumentStore store, Func<IDocumentSession, CancellationToken, Task<T>> work, CancellationToken ct) =>
+    public static Task<T> WriteAsync<T>(this IDocumentStore store, WriteWork<T> work, CancellationToken ct) =>
         ConflictRetry.RunAsync(token => AttemptAsync(store, work, token), ct);
 
-    /// <summary>One stream, fetched for writing and decided purely: <paramref name="decide"/> sees its state (null before it starts).</summary>
+    /// <summary>One stream, fetched for writing and decided purely on its state (null before the stream starts).</summary>
     public static Task<T> WriteAsync<TState, T>(this IDocumentStore store, Guid streamId, Func<TState?, Decided<T>> decide, CancellationToken ct)
         where TState : class =>
         store.WriteAsync(async (session, token) =>
@@ -44,7 +44,7 @@ public static class Writes
     /// One attempt at a write a twin request may have made first: a lost race (the stream moved on or already exists, the
     /// document was inserted) is not retried and gives <c>default</c>, for the caller to show what the twin did.
     /// </summary>
-    public static async Task<T?> WriteOnceAsync<T>(this IDocumentStore store, Func<IDocumentSession, CancellationToken, Task<T>> work, CancellationToken ct)
+    public static async Task<T?> WriteOnceAsync<T>(this IDocumentStore store, WriteWork<T> work, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         var result = await work(session, ct);
@@ -59,7 +59,7 @@ public static class Writes
         return result;
     }
 
-    private static async Task<T> AttemptAsync<T>(IDocumentStore store, Func<IDocumentSession, CancellationToken, Task<T>> work, CancellationToken ct)
+    private static async Task<T> AttemptAsync<T>(IDocumentStore store, WriteWork<T> work, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         var result = await work(session, ct);

@@ -16,9 +16,9 @@ public static class SchemeWriter
             var scheme = current ?? Scheme.Empty;
             var (change, refusal) = decide(scheme);
             if (refusal is not null)
-                return Decided<(Scheme?, Refusal?)>.Nothing((null, refusal));
+                return new([], (null, refusal));
             if (change is null || IsNoChange(scheme, change))
-                return Decided<(Scheme?, Refusal?)>.Nothing((scheme, null));
+                return new([], (scheme, null));
             return new([change], (scheme.Evolve(change), null));
         }, ct);
 

@@ -51,7 +51,8 @@ public sealed class CardReplacementProcess(IDocumentStore store, IClock clock, I
     }
 
     /// <returns>The replacement as it stood, and the step taken (none once there is nothing left to do).</returns>
-    private async Task<(CardReplacement State, ReplacementStep? Step)> StepAsync(IDocumentSession session, Guid replacementId, CancellationToken ct)
+    private async Task<(CardReplacement State, ReplacementStep? Step)> StepAsync(
+        IDocumentSession session, Guid replacementId, CancellationToken ct)
     {
         var stream = await session.Events.FetchForWriting<CardReplacement>(replacementId, ct);
         var state = stream.Aggregate ?? throw new InvalidOperationException($"No card replacement {replacementId}.");

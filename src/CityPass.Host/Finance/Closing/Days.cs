@@ -89,7 +89,8 @@ public static class Days
     }
 
     /// <summary>Closes every open day up to <paramref name="date"/>, each with its own statement, in one transaction.</summary>
-    private static async Task<CloseResult> CloseAsync(IDocumentSession session, LocalDate date, string by, IClock clock, CancellationToken ct)
+    private static async Task<CloseResult> CloseAsync(
+        IDocumentSession session, LocalDate date, string by, IClock clock, CancellationToken ct)
     {
         var stream = await session.Events.FetchForWriting<FinanceBooks>(FinanceBooks.StreamId, ct);
         var books = stream.Aggregate ?? FinanceBooks.Empty;

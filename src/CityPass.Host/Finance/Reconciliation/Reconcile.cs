@@ -129,12 +129,13 @@ public static class Reconcile
         {
             var books = current ?? FinanceBooks.Empty;
             if (!books.Discrepancies.TryGetValue(id, out var discrepancy))
-                return Decided<Results<Ok<Discrepancy>, ProblemHttpResult>>.Nothing(Problems.NotFound("Unknown discrepancy", $"There is no discrepancy '{id}'."));
+                return new([], Problems.NotFound("Unknown discrepancy", $"There is no discrepancy '{id}'."));
             if (!discrepancy.IsOpen)
-                return Decided<Results<Ok<Discrepancy>, ProblemHttpResult>>.Nothing(
-                    Problems.Conflict("Already resolved", $"'{id}' was resolved by {discrepancy.ResolvedBy} at {discrepancy.ResolvedAt}: {discrepancy.Note}"));
+                return new([], Problems.Conflict("Already resolved",
+                    $"'{id}' was resolved by {discrepancy.ResolvedBy} at {discrepancy.ResolvedAt}: {discrepancy.Note}"));
             var resolved = new DiscrepancyResolved(id, body.Note.Trim(), FinanceHttp.Who(user), clock.GetCurrentInstant());
-            return new([resolved], TypedResults.Ok(discrepancy with { Note = resolved.Note, ResolvedBy = resolved.ResolvedBy, ResolvedAt = resolved.ResolvedAt }));
+            return new([resolved],
+                TypedResults.Ok(discrepancy with { Note = resolved.Note, ResolvedBy = resolved.ResolvedBy, ResolvedAt = resolved.ResolvedAt }));
         }, ct);
     }
 }

@@ -66,7 +66,8 @@ public static class StartReload
             if (prior is not null)
             {
                 if (prior.CardId != cardId || prior.AmountCents != cents)
-                    return (Idempotency.Reused(idempotencyKey!, $"another reload ({prior.AmountCents} cents to card {prior.CardId})"), false);
+                    return (Idempotency.Reused(idempotencyKey!, $"another reload ({prior.AmountCents} cents to card {prior.CardId})"),
+                        false);
                 return (null, false);
             }
             if (await session.OwnedCardAsync(accountId, cardId, token) is null)

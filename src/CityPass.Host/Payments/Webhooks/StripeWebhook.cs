@@ -115,7 +115,8 @@ public sealed class StripeWebhookProcessor(
         var parsed = StripeFacts.Read(stripeEvent);
         if (parsed is null)
             return (Record(session, prior, stripeEvent, null, null, WebhookOutcome.Ignored,
-                StripeFacts.Handled.Contains(stripeEvent.Type) ? "No PaymentIntent in the event." : "Not an event type CityPass handles.", null, now), null, []);
+                StripeFacts.Handled.Contains(stripeEvent.Type) ? "No PaymentIntent in the event." : "Not an event type CityPass handles.", null, now),
+                null, []);
 
         var fact = parsed.Fact;
         var link = await session.LoadAsync<PaymentIntentLink>(fact.PaymentIntentId, ct);
@@ -124,7 +125,8 @@ public sealed class StripeWebhookProcessor(
         {
             // A PaymentIntent event always carries our metadata: without it, the payment is not a CityPass reload.
             return parsed.IsPaymentIntentEvent
-                ? (Record(session, prior, stripeEvent, fact.PaymentIntentId, null, WebhookOutcome.Ignored, "Not a CityPass reload.", null, now), null, [])
+                ? (Record(session, prior, stripeEvent, fact.PaymentIntentId, null, WebhookOutcome.Ignored, "Not a CityPass reload.", null, now),
+                    null, [])
                 : (Record(session, prior, stripeEvent, fact.PaymentIntentId, null, WebhookOutcome.Parked,
                     "The PaymentIntent is not linked to a reload yet.", json, now), null, []);
         }

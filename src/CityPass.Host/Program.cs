@@ -1,10 +1,8 @@
-using CityPass.Domain;
 using CityPass.Host.Accounts;
 using CityPass.Host.Cardholders;
 using CityPass.Host.Cards;
 using CityPass.Host.Demo;
 using CityPass.Host.Finance;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Operations;
 using CityPass.Host.Operations.AdminConsole;
 using CityPass.Host.Operations.FailedMessages;
@@ -15,8 +13,6 @@ using CityPass.Host.Schemes;
 using CityPass.Host.Taps;
 using CityPass.Host.Taps.Offline;
 using CityPass.Host.Terminals;
-using Marten;
-using NodaTime;
 
 var builder = WebApplication.CreateBuilder(args);
 var configuration = builder.Configuration;

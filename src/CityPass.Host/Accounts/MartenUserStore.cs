@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Marten;
 using Microsoft.AspNetCore.Identity;
 
 namespace CityPass.Host.Accounts;

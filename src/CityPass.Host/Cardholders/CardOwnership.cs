@@ -1,6 +1,3 @@
-using CityPass.Domain.Cards;
-using Marten;
-using NodaTime;
 using System.Security.Claims;
 
 namespace CityPass.Host.Cardholders;

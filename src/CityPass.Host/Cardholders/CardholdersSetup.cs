@@ -7,7 +7,6 @@ using CityPass.Host.Cards;
 using CityPass.Host.Portal;
 using CityPass.Host.Privacy;
 using JasperFx.Events.Projections;
-using Marten;
 
 namespace CityPass.Host.Cardholders;
 

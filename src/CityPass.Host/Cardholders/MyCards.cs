@@ -1,10 +1,6 @@
 using System.Security.Claims;
-using CityPass.Domain.Cards;
 using CityPass.Host.Cards;
 using CityPass.Host.Cards.Reading;
-using CityPass.Host.Infrastructure;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CityPass.Host.Cardholders;
 

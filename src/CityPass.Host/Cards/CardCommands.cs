@@ -1,12 +1,7 @@
 using System.Text.Json;
-using CityPass.Domain;
-using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
 using CityPass.Host.Cards.Reading;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Schemes;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CityPass.Host.Cards;
 

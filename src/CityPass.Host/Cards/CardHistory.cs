@@ -1,10 +1,6 @@
-using CityPass.Domain;
-using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
 using JasperFx.Events;
-using Marten;
 using Marten.Events.Projections;
-using NodaTime;
 
 namespace CityPass.Host.Cards;
 

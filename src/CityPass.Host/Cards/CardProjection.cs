@@ -1,4 +1,3 @@
-using CityPass.Domain.Cards;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
 

@@ -1,7 +1,3 @@
-using CityPass.Domain;
-using CityPass.Domain.Cards;
-using NodaTime;
-
 namespace CityPass.Host.Cards;
 
 /// <summary>A card as the API shows it: balance, state, the rights it holds, its concessions, debt and reloads in flight.</summary>

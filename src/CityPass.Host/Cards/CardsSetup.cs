@@ -1,4 +1,3 @@
-using CityPass.Domain.Cards;
 using CityPass.Host.Cards.Blocking;
 using CityPass.Host.Cards.Concessions;
 using CityPass.Host.Cards.Issuing;
@@ -6,7 +5,6 @@ using CityPass.Host.Cards.Loading;
 using CityPass.Host.Cards.Purchasing;
 using CityPass.Host.Cards.Reading;
 using JasperFx.Events.Projections;
-using Marten;
 
 namespace CityPass.Host.Cards;
 

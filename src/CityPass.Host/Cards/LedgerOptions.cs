@@ -1,5 +1,3 @@
-using CityPass.Domain;
-
 namespace CityPass.Host.Cards;
 
 /// <summary>Section <c>Ledger</c>: the money ceilings the scheme accepts.</summary>

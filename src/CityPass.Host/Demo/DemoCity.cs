@@ -1,9 +1,5 @@
-using CityPass.Domain;
-using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
 using CityPass.Host.Schemes;
-using Marten;
-using NodaTime;
 
 namespace CityPass.Host.Demo;
 

@@ -1,7 +1,5 @@
 using System.Security.Claims;
 using CityPass.Host.Accounts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using NodaTime;
 using NodaTime.Text;
 
 namespace CityPass.Host.Finance;

@@ -5,7 +5,6 @@ using CityPass.Host.Finance.Postings;
 using CityPass.Host.Finance.Reconciliation;
 using CityPass.Host.Finance.Settlement;
 using JasperFx.Events.Projections;
-using Marten;
 
 namespace CityPass.Host.Finance;
 

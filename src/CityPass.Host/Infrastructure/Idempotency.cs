@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace CityPass.Host.Infrastructure;
 
 /// <summary>

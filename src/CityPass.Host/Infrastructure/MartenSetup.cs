@@ -1,7 +1,6 @@
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
-using Marten;
 using Weasel.Core;
 
 namespace CityPass.Host.Infrastructure;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using NodaTime;
 
 namespace CityPass.Host.Infrastructure;
 

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
 namespace CityPass.Host.Infrastructure;

@@ -1,5 +1,3 @@
-using CityPass.Domain;
-
 namespace CityPass.Host.Payments;
 
 /// <summary>Section <c>Payments</c>: what a cardholder may reload online. The card ceiling is <c>Ledger:MaxBalanceCents</c>.</summary>

@@ -4,7 +4,6 @@ using CityPass.Host.Payments.Reloading;
 using CityPass.Host.Payments.Sandbox;
 using CityPass.Host.Payments.Webhooks;
 using JasperFx.Events.Projections;
-using Marten;
 using Stripe;
 
 namespace CityPass.Host.Payments;

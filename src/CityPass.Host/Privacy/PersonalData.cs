@@ -2,15 +2,10 @@ using CityPass.Host.Cardholders;
 using System.Security.Claims;
 using System.Text.Json;
 using CityPass.Domain.Cardholders;
-using CityPass.Domain.Cards;
 using CityPass.Domain.Payments;
 using CityPass.Host.Accounts;
 using CityPass.Host.Cards;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Reloading;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
-using NodaTime;
 
 namespace CityPass.Host.Privacy;
 

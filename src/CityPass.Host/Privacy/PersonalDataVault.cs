@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Marten;
-using NodaTime;
 
 namespace CityPass.Host.Privacy;
 

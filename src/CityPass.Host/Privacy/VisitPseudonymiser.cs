@@ -1,7 +1,5 @@
 using CityPass.Host.Cards;
-using Marten;
 using Microsoft.Extensions.Options;
-using NodaTime;
 
 namespace CityPass.Host.Privacy;
 

@@ -1,11 +1,6 @@
-using CityPass.Domain;
 using CityPass.Domain.Schemes;
 using CityPass.Host.Cards;
-using CityPass.Host.Infrastructure;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using NodaTime;
 
 namespace CityPass.Host.Schemes;
 

@@ -1,11 +1,6 @@
-using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
 using CityPass.Host.Cards.Reading;
-using CityPass.Host.Infrastructure;
 using JasperFx.Events;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
-using NodaTime;
 
 namespace CityPass.Host.Schemes;
 

@@ -1,6 +1,5 @@
 using CityPass.Domain.Schemes;
 using JasperFx.Events;
-using Marten;
 using Marten.Services.BatchQuerying;
 
 namespace CityPass.Host.Schemes;

@@ -1,7 +1,4 @@
-using CityPass.Domain;
 using CityPass.Domain.Schemes;
-using CityPass.Host.Infrastructure;
-using Marten;
 
 namespace CityPass.Host.Schemes;
 

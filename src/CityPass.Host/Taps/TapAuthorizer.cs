@@ -1,14 +1,9 @@
 using System.Collections.Concurrent;
 using CityPass.Contracts.Terminals;
-using CityPass.Domain;
-using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Schemes;
 using CityPass.Host.Terminals;
-using Marten;
 using Microsoft.Extensions.Options;
-using NodaTime;
 
 namespace CityPass.Host.Taps;
 

@@ -3,8 +3,6 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using CityPass.Host.Operations.Telemetry;
 using CityPass.Contracts.Terminals;
-using CityPass.Domain;
-using CityPass.Host.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace CityPass.Host.Taps;

@@ -1,7 +1,5 @@
 using CityPass.Contracts.Terminals;
-using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
-using NodaTime;
 
 namespace CityPass.Host.Taps;
 

@@ -1,5 +1,4 @@
 using CityPass.Contracts.Terminals;
-using CityPass.Domain.Cards;
 
 namespace CityPass.Host.Taps;
 

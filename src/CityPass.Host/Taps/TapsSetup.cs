@@ -1,6 +1,4 @@
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Taps.Offline;
-using Marten;
 using MassTransit;
 
 namespace CityPass.Host.Taps;

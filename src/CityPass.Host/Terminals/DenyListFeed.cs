@@ -1,13 +1,9 @@
 using CityPass.Contracts.Terminals;
-using CityPass.Domain.Cards;
 using CityPass.Domain.DenyLists;
-using CityPass.Host.Infrastructure;
 using JasperFx.Events;
-using Marten;
 using Marten.Events.Projections;
 using MassTransit;
 using Marten.Services;
-using NodaTime;
 using System.Runtime.CompilerServices;
 
 namespace CityPass.Host.Terminals;

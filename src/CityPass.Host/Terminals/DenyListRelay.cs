@@ -1,11 +1,8 @@
-using CityPass.Host.Infrastructure;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityPass.Contracts.Terminals;
 using CityPass.Domain.DenyLists;
-using Marten;
-using NodaTime;
 using RabbitMQ.Client;
 
 namespace CityPass.Host.Terminals;

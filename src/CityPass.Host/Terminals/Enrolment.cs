@@ -1,9 +1,5 @@
 using CityPass.Domain.Schemes;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Schemes;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
-using NodaTime;
 
 namespace CityPass.Host.Terminals;
 

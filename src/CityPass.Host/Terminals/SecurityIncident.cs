@@ -1,7 +1,3 @@
-using CityPass.Domain.Cards;
-using Marten;
-using NodaTime;
-
 namespace CityPass.Host.Terminals;
 
 /// <summary>Something a person should look at: a forged or replayed terminal message, a cloned card, an offline tap to review.</summary>

@@ -1,7 +1,5 @@
-using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
 using CityPass.Domain.Security;
-using NodaTime;
 
 namespace CityPass.Host.Terminals;
 

@@ -3,11 +3,8 @@ using CityPass.Contracts.Terminals;
 using CityPass.Domain.DenyLists;
 using CityPass.Domain.Schemes;
 using CityPass.Domain.Security;
-using CityPass.Host.Infrastructure;
-using Marten;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using NodaTime;
 
 namespace CityPass.Host.Terminals;
 

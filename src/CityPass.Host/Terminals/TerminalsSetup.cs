@@ -1,7 +1,5 @@
 using CityPass.Contracts.Terminals;
-using CityPass.Host.Infrastructure;
 using JasperFx.Events.Projections;
-using Marten;
 using MassTransit;
 
 namespace CityPass.Host.Terminals;

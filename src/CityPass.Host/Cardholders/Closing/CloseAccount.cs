@@ -1,13 +1,7 @@
 using System.Numerics;
 using System.Security.Claims;
-using CityPass.Domain;
-using CityPass.Domain.Cards;
 using CityPass.Host.Accounts;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Privacy;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
-using NodaTime;
 
 namespace CityPass.Host.Cardholders.Closing;
 

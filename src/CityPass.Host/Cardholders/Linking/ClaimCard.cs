@@ -1,13 +1,7 @@
 using System.Security.Claims;
-using CityPass.Domain;
-using CityPass.Domain.Cards;
 using CityPass.Host.Accounts;
 using CityPass.Host.Cards;
 using CityPass.Host.Cards.Reading;
-using CityPass.Host.Infrastructure;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
-using NodaTime;
 
 namespace CityPass.Host.Cardholders.Linking;
 

@@ -1,11 +1,6 @@
-using CityPass.Domain.Cards;
 using CityPass.Host.Accounts;
 using CityPass.Host.Cards.Reading;
-using CityPass.Host.Infrastructure;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
-using NodaTime;
 
 namespace CityPass.Host.Cardholders.Linking;
 

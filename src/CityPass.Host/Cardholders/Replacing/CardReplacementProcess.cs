@@ -1,11 +1,7 @@
 using CityPass.Domain.Cardholders;
-using CityPass.Domain.Cards;
 using CityPass.Host.Accounts;
-using CityPass.Host.Infrastructure;
 using JasperFx.Events;
-using Marten;
 using Marten.Events.Aggregation;
-using NodaTime;
 
 namespace CityPass.Host.Cardholders.Replacing;
 

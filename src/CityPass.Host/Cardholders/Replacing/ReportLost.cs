@@ -1,14 +1,8 @@
 using System.Security.Claims;
-using CityPass.Domain;
 using CityPass.Domain.Cardholders;
-using CityPass.Domain.Cards;
 using CityPass.Host.Accounts;
 using CityPass.Host.Cardholders.Linking;
 using CityPass.Host.Cards.Reading;
-using CityPass.Host.Infrastructure;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
-using NodaTime;
 
 namespace CityPass.Host.Cardholders.Replacing;
 

@@ -1,9 +1,3 @@
-using CityPass.Domain.Cards;
-using CityPass.Host.Infrastructure;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
-using NodaTime;
-
 namespace CityPass.Host.Cards.Blocking;
 
 /// <param name="Reason">Why: lost, stolen, fraud, debt, found…</param>

@@ -1,11 +1,6 @@
-using CityPass.Domain.Cards;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Privacy;
 using CityPass.Host.Schemes;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using NodaTime;
 
 namespace CityPass.Host.Cards.Concessions;
 

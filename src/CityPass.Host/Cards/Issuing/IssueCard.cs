@@ -1,10 +1,3 @@
-using CityPass.Domain;
-using CityPass.Domain.Cards;
-using CityPass.Host.Infrastructure;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
-using NodaTime;
-
 namespace CityPass.Host.Cards.Issuing;
 
 /// <param name="Uid">The UID the card's chip reports (4, 7 or 10 bytes in hex).</param>

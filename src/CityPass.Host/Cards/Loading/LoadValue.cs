@@ -1,11 +1,5 @@
-using CityPass.Domain;
-using CityPass.Domain.Cards;
-using CityPass.Host.Infrastructure;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
 
 namespace CityPass.Host.Cards.Loading;
 

@@ -1,10 +1,5 @@
-using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
-using CityPass.Host.Infrastructure;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using NodaTime;
 
 namespace CityPass.Host.Cards.Purchasing;
 

@@ -1,9 +1,3 @@
-using CityPass.Domain;
-using CityPass.Domain.Cards;
-using CityPass.Host.Infrastructure;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace CityPass.Host.Cards.Reading;
 
 /// <summary>A page of a card's statement, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next page.</summary>

@@ -1,12 +1,8 @@
 using System.Security.Claims;
 using CityPass.Domain.Finance;
 using CityPass.Domain.Schemes;
-using CityPass.Host.Infrastructure;
-using Marten;
 using Marten.Events;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using NodaTime;
 
 namespace CityPass.Host.Finance.Closing;
 

@@ -1,8 +1,5 @@
 using CityPass.Domain.Finance;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.FileProviders;
-using NodaTime;
 
 namespace CityPass.Host.Finance.Pages;
 

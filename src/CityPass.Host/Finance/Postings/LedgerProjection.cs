@@ -1,7 +1,6 @@
 using CityPass.Domain.Finance;
 using CityPass.Domain.Schemes;
 using JasperFx.Events;
-using Marten;
 using Marten.Events.Projections;
 
 namespace CityPass.Host.Finance.Postings;

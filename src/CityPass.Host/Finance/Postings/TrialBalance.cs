@@ -1,8 +1,6 @@
 using CityPass.Domain.Finance;
-using Marten;
 using Npgsql;
 using Weasel.Postgresql;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CityPass.Host.Finance.Postings;
 

@@ -2,12 +2,8 @@ using System.Security.Claims;
 using System.Text;
 using CityPass.Domain.Finance;
 using CityPass.Domain.Schemes;
-using CityPass.Host.Infrastructure;
-using Marten;
 using Marten.Events;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using NodaTime;
 
 namespace CityPass.Host.Finance.Reconciliation;
 

@@ -1,5 +1,4 @@
 using CityPass.Domain.Finance;
-using NodaTime;
 using Stripe;
 
 namespace CityPass.Host.Finance.Reconciliation;

@@ -2,7 +2,6 @@ using System.Globalization;
 using CityPass.Domain.Finance;
 using CsvHelper;
 using CsvHelper.Configuration;
-using NodaTime;
 using NodaTime.Text;
 
 namespace CityPass.Host.Finance.Reconciliation;

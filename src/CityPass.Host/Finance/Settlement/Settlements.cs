@@ -3,13 +3,9 @@ using System.Text;
 using CityPass.Domain.Finance;
 using CityPass.Domain.Schemes;
 using CityPass.Host.Finance.Closing;
-using CityPass.Host.Infrastructure;
 using CsvHelper;
 using CsvHelper.Configuration.Attributes;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using NodaTime;
 
 namespace CityPass.Host.Finance.Settlement;
 

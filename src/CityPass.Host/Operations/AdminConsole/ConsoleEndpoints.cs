@@ -1,5 +1,3 @@
-using CityPass.Host.Infrastructure;
-
 namespace CityPass.Host.Operations.AdminConsole;
 
 /// <summary>

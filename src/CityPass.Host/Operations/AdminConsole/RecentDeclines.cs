@@ -1,9 +1,5 @@
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Taps;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using NodaTime;
 using Weasel.Postgresql;
 
 namespace CityPass.Host.Operations.AdminConsole;

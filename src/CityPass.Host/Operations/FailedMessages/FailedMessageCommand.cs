@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CityPass.Host.Infrastructure;
 
 namespace CityPass.Host.Operations.FailedMessages;
 

@@ -1,6 +1,4 @@
 using CityPass.Host.Accounts;
-using CityPass.Host.Infrastructure;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CityPass.Host.Operations.FailedMessages;
 

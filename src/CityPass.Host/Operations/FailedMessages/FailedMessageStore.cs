@@ -1,8 +1,6 @@
 using CityPass.Host.Terminals;
 using System.Security.Cryptography;
 using System.Text;
-using CityPass.Host.Infrastructure;
-using NodaTime;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 

@@ -1,4 +1,3 @@
-using CityPass.Host.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CityPass.Host.Operations.Monitoring;

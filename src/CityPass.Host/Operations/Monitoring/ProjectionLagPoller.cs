@@ -1,5 +1,4 @@
 using CityPass.Host.Operations.Telemetry;
-using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Weasel.Postgresql;

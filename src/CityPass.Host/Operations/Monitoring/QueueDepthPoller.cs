@@ -1,4 +1,3 @@
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Operations.FailedMessages;
 using CityPass.Host.Operations.Telemetry;
 using CityPass.Host.Terminals;

@@ -1,5 +1,3 @@
-using Marten;
-
 namespace CityPass.Host.Operations.Projections;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using CityPass.Host.Infrastructure;
 using JasperFx.OpenTelemetry;
-using Marten;
 using MassTransit;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;

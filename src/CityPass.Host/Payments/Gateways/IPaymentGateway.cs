@@ -1,5 +1,3 @@
-using CityPass.Domain;
-
 namespace CityPass.Host.Payments.Gateways;
 
 /// <summary>A PaymentIntent as the payer's client needs it.</summary>

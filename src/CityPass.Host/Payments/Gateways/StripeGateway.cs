@@ -1,4 +1,3 @@
-using CityPass.Domain;
 using Stripe;
 
 namespace CityPass.Host.Payments.Gateways;

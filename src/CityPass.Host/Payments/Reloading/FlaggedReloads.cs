@@ -1,7 +1,5 @@
 using CityPass.Domain.Payments;
 using CityPass.Host.Accounts;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CityPass.Host.Payments.Reloading;
 

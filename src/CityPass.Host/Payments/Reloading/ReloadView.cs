@@ -1,5 +1,4 @@
 using CityPass.Domain.Payments;
-using NodaTime;
 
 namespace CityPass.Host.Payments.Reloading;
 

@@ -1,18 +1,12 @@
 using CityPass.Host.Cardholders;
 using CityPass.Host.Cards;
 using System.Security.Claims;
-using CityPass.Domain;
-using CityPass.Domain.Cards;
 using CityPass.Domain.Payments;
 using CityPass.Host.Accounts;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Gateways;
 using CityPass.Host.Payments.Webhooks;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
 
 namespace CityPass.Host.Payments.Reloading;
 

@@ -1,11 +1,7 @@
 using System.Net;
 using CityPass.Host.Accounts;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Webhooks;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using NodaTime;
 using Stripe;
 
 namespace CityPass.Host.Payments.Sandbox;

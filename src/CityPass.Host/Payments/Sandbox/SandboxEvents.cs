@@ -1,5 +1,4 @@
 using System.Text.Json;
-using NodaTime;
 using Stripe;
 
 namespace CityPass.Host.Payments.Sandbox;

@@ -1,10 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using CityPass.Domain;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Gateways;
-using Marten;
-using NodaTime;
 
 namespace CityPass.Host.Payments.Sandbox;
 

@@ -1,5 +1,3 @@
-using NodaTime;
-
 namespace CityPass.Host.Payments.Webhooks;
 
 public enum WebhookOutcome

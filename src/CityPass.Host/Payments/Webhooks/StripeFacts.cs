@@ -1,4 +1,3 @@
-using CityPass.Domain;
 using CityPass.Domain.Payments;
 using CityPass.Host.Payments.Reloading;
 using Stripe;

@@ -1,12 +1,7 @@
-using CityPass.Domain.Cards;
 using CityPass.Domain.Payments;
 using CityPass.Host.Cards;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Reloading;
-using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using NodaTime;
 using Stripe;
 using Card = CityPass.Domain.Cards.Card;
 

@@ -1,8 +1,6 @@
 using CityPass.Contracts.Terminals;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Terminals;
 using MassTransit;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace CityPass.Host.Taps.Offline;

@@ -1,13 +1,8 @@
 using CityPass.Contracts.Terminals;
-using CityPass.Domain;
-using CityPass.Domain.Cards;
 using CityPass.Domain.Schemes;
 using CityPass.Host.Schemes;
-using CityPass.Host.Infrastructure;
 using CityPass.Host.Terminals;
-using Marten;
 using Microsoft.Extensions.Options;
-using NodaTime;
 using Npgsql;
 
 namespace CityPass.Host.Taps.Offline;

@@ -78,19 +78,19 @@ public static class DailyClose
             .ThenBy(l => l.ProductId, StringComparer.Ordinal).ThenBy(l => l.ProfileId, StringComparer.Ordinal).ThenBy(l => l.Kind, StringComparer.Ordinal)
             .ToList();
 
-        long Sum(string kind, string account) => reported.Where(e => e.Kind == kind).Aggregate(0L, (s, e) => checked(s + e.On(account)));
-        var loads = reported.Where(e => e.Kind == "load").GroupBy(e => e.Source ?? "unknown", StringComparer.Ordinal)
+        long Sum(LedgerKind kind, string account) => reported.Where(e => e.Is(kind)).Aggregate(0L, (s, e) => checked(s + e.On(account)));
+        var loads = reported.Where(e => e.Is(LedgerKind.Load)).GroupBy(e => e.Source ?? "unknown", StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Aggregate(0L, (s, e) => checked(s - e.On(LedgerAccounts.StoredValue))));
         var storedValueChange = reported.Aggregate(0L, (s, e) => checked(s - e.On(LedgerAccounts.StoredValue)));
         var scheme = new SchemeLine(
             openingFloatCents,
             loads,
-            Sum("fare", LedgerAccounts.StoredValue),
-            Sum("purchase", LedgerAccounts.StoredValue),
-            Sum("reclaim", LedgerAccounts.StoredValue),
-            Sum("debt", LedgerAccounts.CardDebts),
-            Sum("debt-settled", LedgerAccounts.StoredValue),
+            Sum(LedgerKind.Fare, LedgerAccounts.StoredValue),
+            Sum(LedgerKind.Purchase, LedgerAccounts.StoredValue),
+            Sum(LedgerKind.Reclaim, LedgerAccounts.StoredValue),
+            Sum(LedgerKind.Debt, LedgerAccounts.CardDebts),
+            Sum(LedgerKind.DebtSettled, LedgerAccounts.StoredValue),
             reported.Aggregate(0L, (s, e) => checked(s + e.On(LedgerAccounts.ProviderFees))),
             checked(openingFloatCents + storedValueChange));
         var adjustments = reported.Where(e => e.BusinessDay != day)

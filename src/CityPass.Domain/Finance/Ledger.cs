@@ -48,7 +48,7 @@ public sealed record PostingLine(string Account, long Cents);
 /// What one event means to finance: its balanced postings and what statements count (visits, venue, product, profile).
 /// <paramref name="Id"/> is the event's global sequence number, so entries are ordered as the events were committed.
 /// </summary>
-/// <param name="Kind">load, fare, entry, purchase, reclaim, debt, debt-settled, provider-fee, provider-refund, payout…</param>
+/// <param name="Kind">The code of a <see cref="LedgerKind"/>: load, fare, entry, purchase, reclaim, debt, debt-settled, provider-fee…</param>
 /// <param name="BusinessDay">The service day the event counts in: a tap's own service date, else the day of its instant.</param>
 /// <param name="DayNumber">The same day as a number (days since 1970-01-01), so the store can compare it.</param>
 /// <param name="Source">For loads: admin, demo, stripe, sandbox.</param>
@@ -69,6 +69,8 @@ public sealed record LedgerEntry(
     string? Reference,
     IReadOnlyList<PostingLine> Lines)
 {
+    public bool Is(LedgerKind kind) => Kind == kind.Code;
+
     public long Sum => Lines.Aggregate(0L, (sum, l) => checked(sum + l.Cents));
 
     public long On(string account) => Lines.Where(l => l.Account == account).Aggregate(0L, (sum, l) => checked(sum + l.Cents));

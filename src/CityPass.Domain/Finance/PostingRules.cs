@@ -23,29 +23,29 @@ public static class PostingRules
     public static LedgerEntry? Post(object @event, long sequence, Scheme scheme)
     {
         var time = scheme.Time;
-        LedgerEntry Entry(string kind, Instant at, LocalDate day, Guid? card, IReadOnlyList<PostingLine> lines,
+        LedgerEntry Entry(LedgerKind kind, Instant at, LocalDate day, Guid? card, IReadOnlyList<PostingLine> lines,
             string? operatorId = null, string? venue = null, string? product = null, string? profile = null, int visits = 0,
             string? source = null, string? reference = null) =>
-            new(sequence, kind, at, day, LedgerEntry.DayNumberOf(day), card, operatorId, venue, product, profile, visits, source, reference, lines);
+            new(sequence, kind.Code, at, day, LedgerEntry.DayNumberOf(day), card, operatorId, venue, product, profile, visits, source, reference, lines);
 
         switch (@event)
         {
             case ValueLoaded e:
             {
                 var funding = e.Source.IsPaymentProvider ? LedgerAccounts.Clearing(e.Source.Code) : LedgerAccounts.SchemeFunded;
-                return Entry("load", e.LoadedAt, time.ServiceDate(e.LoadedAt), e.CardId,
+                return Entry(LedgerKind.Load, e.LoadedAt, time.ServiceDate(e.LoadedAt), e.CardId,
                     Pair(funding, LedgerAccounts.StoredValue, e.Amount.Cents), source: e.Source.Code, reference: e.IdempotencyKey);
             }
             case FareCharged e:
             {
                 var operatorId = OperatorOf(scheme, e.VenueId);
-                return Entry("fare", e.ChargedAt, e.ServiceDate, e.CardId,
+                return Entry(LedgerKind.Fare, e.ChargedAt, e.ServiceDate, e.CardId,
                     Pair(LedgerAccounts.StoredValue, LedgerAccounts.OwedTo(operatorId), e.Amount.Cents),
                     operatorId, e.VenueId, scheme.PayAsYouGoAt(e.VenueId)?.Id ?? e.Price.TariffId, e.Price.ProfileId, visits: 1,
                     reference: $"{e.TerminalId}/{e.TerminalSequence}");
             }
             case EntryRedeemed e:
-                return Entry("entry", e.RedeemedAt, e.ServiceDate, e.CardId, [], OperatorOf(scheme, e.VenueId), e.VenueId, e.ProductId,
+                return Entry(LedgerKind.Entry, e.RedeemedAt, e.ServiceDate, e.CardId, [], OperatorOf(scheme, e.VenueId), e.VenueId, e.ProductId,
                     visits: 1, reference: $"{e.TerminalId}/{e.TerminalSequence}");
             case ProductPurchased e:
             {
@@ -57,42 +57,42 @@ public static class PostingRules
                         lines.Add(new PostingLine(LedgerAccounts.OwedTo(operatorId), -share));
                 }
                 var operators = OperatorsOf(scheme, e.Right.VenueIds);
-                return Entry("purchase", e.PurchasedAt, time.ServiceDate(e.PurchasedAt), e.CardId, lines,
+                return Entry(LedgerKind.Purchase, e.PurchasedAt, time.ServiceDate(e.PurchasedAt), e.CardId, lines,
                     operators.Count == 1 ? operators[0] : null, null, e.Right.ProductId, e.Price.ProfileId, reference: e.IdempotencyKey);
             }
             case ValueReclaimed e:
-                return Entry("reclaim", e.ReclaimedAt, time.ServiceDate(e.ReclaimedAt), e.CardId,
+                return Entry(LedgerKind.Reclaim, e.ReclaimedAt, time.ServiceDate(e.ReclaimedAt), e.CardId,
                     Pair(LedgerAccounts.StoredValue, LedgerAccounts.RefundsPayable, e.Amount.Cents), reference: e.Reference);
             case CardDebtRecorded e:
-                return Entry("debt", e.RecordedAt, time.ServiceDate(e.RecordedAt), e.CardId,
+                return Entry(LedgerKind.Debt, e.RecordedAt, time.ServiceDate(e.RecordedAt), e.CardId,
                     Pair(LedgerAccounts.CardDebts, LedgerAccounts.RefundsPayable, e.Amount.Cents), reference: e.Reference);
             case BalanceRefunded e:
                 // An account closed: the stored value becomes a bank transfer the scheme owes the holder.
-                return Entry("balance-refunded", e.RefundedAt, time.ServiceDate(e.RefundedAt), e.CardId,
+                return Entry(LedgerKind.BalanceRefunded, e.RefundedAt, time.ServiceDate(e.RefundedAt), e.CardId,
                     Pair(LedgerAccounts.StoredValue, LedgerAccounts.RefundsPayable, e.Amount.Cents), source: e.Method, reference: e.Reference);
             // A lost card's value and debt move to its replacement in two steps: in transit between them, so that the
             // stored-value liability equals the sum of card balances at every moment, even mid-transfer.
             case ValueTransferredOut e:
-                return Entry("transfer-out", e.TransferredAt, time.ServiceDate(e.TransferredAt), e.CardId,
+                return Entry(LedgerKind.TransferOut, e.TransferredAt, time.ServiceDate(e.TransferredAt), e.CardId,
                     [.. Pair(LedgerAccounts.StoredValue, LedgerAccounts.StoredValueInTransit, e.Holdings.Balance.Cents),
                      .. Pair(LedgerAccounts.CardDebtsInTransit, LedgerAccounts.CardDebts, e.Holdings.Debt.Cents)], reference: e.ReplacementId.ToString());
             case ValueTransferredIn e:
-                return Entry("transfer-in", e.TransferredAt, time.ServiceDate(e.TransferredAt), e.CardId,
+                return Entry(LedgerKind.TransferIn, e.TransferredAt, time.ServiceDate(e.TransferredAt), e.CardId,
                     [.. Pair(LedgerAccounts.StoredValueInTransit, LedgerAccounts.StoredValue, e.Holdings.Balance.Cents),
                      .. Pair(LedgerAccounts.CardDebts, LedgerAccounts.CardDebtsInTransit, e.Holdings.Debt.Cents)], reference: e.ReplacementId.ToString());
             case FareOwed e:
             {
                 // An offline fare the balance did not cover: the operator is owed it all, the cardholder owes this part.
                 var operatorId = OperatorOf(scheme, e.VenueId);
-                return Entry("fare-owed", e.RecordedAt, e.ServiceDate, e.CardId,
+                return Entry(LedgerKind.FareOwed, e.RecordedAt, e.ServiceDate, e.CardId,
                     Pair(LedgerAccounts.CardDebts, LedgerAccounts.OwedTo(operatorId), e.Amount.Cents),
                     operatorId, e.VenueId, scheme.PayAsYouGoAt(e.VenueId)?.Id, reference: $"{e.TerminalId}/{e.TerminalSequence}");
             }
             case DebtSettled e:
-                return Entry("debt-settled", e.SettledAt, time.ServiceDate(e.SettledAt), e.CardId,
+                return Entry(LedgerKind.DebtSettled, e.SettledAt, time.ServiceDate(e.SettledAt), e.CardId,
                     Pair(LedgerAccounts.StoredValue, LedgerAccounts.CardDebts, e.Amount.Cents), reference: e.Reference);
             case ProviderTransactionRecorded e:
-                return Entry("provider-" + e.Row.ReportingCategory, e.RecordedAt, time.ServiceDate(e.RecordedAt), null,
+                return Entry(LedgerKind.Provider(e.Row.ReportingCategory), e.RecordedAt, time.ServiceDate(e.RecordedAt), null,
                     ProviderLines(e.Row, LedgerAccounts.Clearing(e.Provider)), source: e.Provider, reference: e.Row.BalanceTransactionId);
             default:
                 return null;

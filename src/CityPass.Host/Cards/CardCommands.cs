@@ -2,6 +2,7 @@ using System.Text.Json;
 using CityPass.Domain.Schemes;
 using CityPass.Host.Cards.Reading;
 using CityPass.Host.Schemes;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CityPass.Host.Cards;
 
@@ -52,4 +53,28 @@ public static class CardCommands
             return idempotency is null ? TypedResults.Ok(result) : TypedResults.Created($"/cards/{cardId}", result);
         }, ct);
     }
+}
+
+/// <summary>
+/// What every idempotent command endpoint on a card binds (<c>[AsParameters]</c>): the card in the route, the Idempotency-Key
+/// header, the request, the store and the clock; then it runs through <see cref="CardCommands.RunAsync{T}"/>.
+/// </summary>
+public sealed record CardCommandCall(
+    Guid Id,
+    [property: FromHeader(Name = "Idempotency-Key")] string? IdempotencyKey,
+    HttpContext Http,
+    IDocumentStore Store,
+    IClock Clock,
+    CancellationToken Ct)
+{
+    /// <summary>The refusal of a missing or malformed Idempotency-Key, or null.</summary>
+    public ProblemHttpResult? MissingKey => Idempotency.Check(IdempotencyKey);
+
+    public Instant Now => Clock.GetCurrentInstant();
+
+    /// <param name="scope">The kind of command, so one key used for two kinds is two receipts.</param>
+    /// <param name="fingerprint">What was asked; the same key with another request is refused.</param>
+    public Task<Results<Created<T>, Ok<T>, ProblemHttpResult>> RunAsync<T>(
+        string scope, string fingerprint, Func<Card, Scheme, (object? Event, Refusal? Refusal)> decide, Func<Card, object?, T> receipt) =>
+        CardCommands.RunAsync(Store, Id, new Idempotency(scope, IdempotencyKey!, fingerprint), decide, receipt, Http, Ct);
 }

@@ -1,6 +1,5 @@
 using CityPass.Host.Privacy;
 using CityPass.Host.Schemes;
-using Microsoft.AspNetCore.Mvc;
 
 namespace CityPass.Host.Cards.Concessions;
 
@@ -15,16 +14,9 @@ public static class GrantConcession
             .WithSummary("Grant a concession profile to a card between two local dates, on evidence seen. Requires an Idempotency-Key.");
 
     private static async Task<Results<Created<CardView>, Ok<CardView>, ProblemHttpResult>> Handle(
-        Guid id,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        GrantConcessionRequest? request,
-        HttpContext http,
-        IDocumentStore store,
-        IClock clock,
-        PersonalDataVault vault,
-        CancellationToken ct)
+        [AsParameters] CardCommandCall call, GrantConcessionRequest? request, PersonalDataVault vault)
     {
-        if (Idempotency.Check(idempotencyKey) is { } missing)
+        if (call.MissingKey is { } missing)
             return missing;
         if (request is not { ProfileId: not null, ValidFrom: { } from, ValidTo: { } to })
             return Infrastructure.Problems.BadRequest("Missing fields", "profileId, validFrom and validTo (local dates) are required.");
@@ -35,17 +27,15 @@ public static class GrantConcession
         // A request the decision would refuse creates no key (bad input writes nothing).
         string? sealedEvidence = null;
         var plain = new Domain.Cards.GrantConcession(grantId, request.ProfileId, from, to, request.Evidence!);
-        await using (var query = store.QuerySession())
+        await using (var query = call.Store.QuerySession())
         {
-            if (await query.LoadAsync<Card>(id, ct) is { } card
-                && CardDecisions.Decide(card, await SchemeWriter.ReadAsync(query, ct), plain, clock.GetCurrentInstant()).Refusal is null)
-                sealedEvidence = await vault.SealAsync(Subjects.Card(id), request.Evidence!, ct);
+            if (await query.LoadAsync<Card>(call.Id, call.Ct) is { } card
+                && CardDecisions.Decide(card, await SchemeWriter.ReadAsync(query, call.Ct), plain, call.Now).Refusal is null)
+                sealedEvidence = await vault.SealAsync(Subjects.Card(call.Id), request.Evidence!, call.Ct);
         }
-        return await CardCommands.RunAsync(
-            store, id, new Idempotency("concession", idempotencyKey!, $"grant {request.ProfileId} {from:yyyy-MM-dd}..{to:yyyy-MM-dd} to card {id}"),
-            (card, scheme) => CardDecisions.Decide(card, scheme,
-                plain with { RecordedEvidence = sealedEvidence }, clock.GetCurrentInstant()),
-            (card, _) => CardView.From(card),
-            http, ct);
+        return await call.RunAsync(
+            "concession", $"grant {request.ProfileId} {from:yyyy-MM-dd}..{to:yyyy-MM-dd} to card {call.Id}",
+            (card, scheme) => CardDecisions.Decide(card, scheme, plain with { RecordedEvidence = sealedEvidence }, call.Now),
+            (card, _) => CardView.From(card));
     }
 }

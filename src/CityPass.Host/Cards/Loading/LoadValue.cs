@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace CityPass.Host.Cards.Loading;
@@ -17,16 +16,9 @@ public static class LoadValue
             .WithSummary("An administrator's credit to a card. Requires an Idempotency-Key header; a repeat returns the first receipt.");
 
     private static async Task<Results<Created<LoadReceipt>, Ok<LoadReceipt>, ProblemHttpResult>> Handle(
-        Guid id,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        LoadValueRequest? request,
-        HttpContext http,
-        IDocumentStore store,
-        IClock clock,
-        IOptions<LedgerOptions> ledger,
-        CancellationToken ct)
+        [AsParameters] CardCommandCall call, LoadValueRequest? request, IOptions<LedgerOptions> ledger)
     {
-        if (Idempotency.Check(idempotencyKey) is { } missing)
+        if (call.MissingKey is { } missing)
             return missing;
         if (request?.AmountCents is not { } cents)
             return Problems.BadRequest("Missing amount", "amountCents is required (a whole number of euro cents).");
@@ -35,10 +27,10 @@ public static class LoadValue
         if (limits.CheckLoad(amount) is { } invalid)
             return Problems.BadRequest("Invalid amount", invalid);
 
-        return await CardCommands.RunAsync(
-            store, id, new Idempotency("admin-load", idempotencyKey!, $"load {cents} cents to card {id}"),
-            (card, _) => CardDecisions.Decide(card, new Domain.Cards.LoadValue(amount, LoadSource.Admin, idempotencyKey!), limits, clock.GetCurrentInstant()),
-            (card, loaded) => new LoadReceipt(id, idempotencyKey!, cents, card.Balance.Cents, LoadSource.Admin.Code, ((ValueLoaded)loaded!).LoadedAt),
-            http, ct);
+        var key = call.IdempotencyKey!;
+        return await call.RunAsync(
+            "admin-load", $"load {cents} cents to card {call.Id}",
+            (card, _) => CardDecisions.Decide(card, new Domain.Cards.LoadValue(amount, LoadSource.Admin, key), limits, call.Now),
+            (card, loaded) => new LoadReceipt(call.Id, key, cents, card.Balance.Cents, LoadSource.Admin.Code, ((ValueLoaded)loaded!).LoadedAt));
     }
 }

@@ -1,5 +1,4 @@
 using CityPass.Domain.Schemes;
-using Microsoft.AspNetCore.Mvc;
 
 namespace CityPass.Host.Cards.Purchasing;
 
@@ -17,27 +16,20 @@ public static class PurchaseProduct
             .WithSummary("Buy a carnet, pass, event ticket or membership with stored value, at the holder's concession price. Requires an Idempotency-Key.");
 
     private static async Task<Results<Created<PurchaseReceipt>, Ok<PurchaseReceipt>, ProblemHttpResult>> Handle(
-        Guid id,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        PurchaseRequest? request,
-        HttpContext http,
-        IDocumentStore store,
-        IClock clock,
-        CancellationToken ct)
+        [AsParameters] CardCommandCall call, PurchaseRequest? request)
     {
-        if (Idempotency.Check(idempotencyKey) is { } missing)
+        if (call.MissingKey is { } missing)
             return missing;
         if (string.IsNullOrWhiteSpace(request?.ProductId))
             return Infrastructure.Problems.BadRequest("Missing product", "productId is required.");
 
         var rightId = Guid.CreateVersion7();
-        return await CardCommands.RunAsync(
-            store, id, new Idempotency("purchase", idempotencyKey!, $"buy {request.ProductId} from {request.StartDate:yyyy-MM-dd} on card {id}"),
-            (card, scheme) => CardDecisions.Decide(card, scheme, new Domain.Cards.PurchaseProduct(rightId, request.ProductId, request.StartDate, idempotencyKey!),
-                clock.GetCurrentInstant()),
+        return await call.RunAsync(
+            "purchase", $"buy {request.ProductId} from {request.StartDate:yyyy-MM-dd} on card {call.Id}",
+            (card, scheme) => CardDecisions.Decide(card, scheme,
+                new Domain.Cards.PurchaseProduct(rightId, request.ProductId, request.StartDate, call.IdempotencyKey!), call.Now),
             (card, e) => e is ProductPurchased bought
-                ? new PurchaseReceipt(id, bought.Right, bought.Price, card.Balance.Cents, bought.PurchasedAt)
-                : throw new InvalidOperationException("A purchase decision appends a ProductPurchased."),
-            http, ct);
+                ? new PurchaseReceipt(call.Id, bought.Right, bought.Price, card.Balance.Cents, bought.PurchasedAt)
+                : throw new InvalidOperationException("A purchase decision appends a ProductPurchased."));
     }
 }

@@ -71,14 +71,8 @@ public static class Days
         }
 
         // The ledger is async: let it reach what is committed, so the day's own activity is not reported late.
-        try
-        {
-            await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(options.Value.CloseWaitSeconds));
-        }
-        catch (TimeoutException)
-        {
+        if (!await store.LedgerCaughtUpAsync(TimeSpan.FromSeconds(options.Value.CloseWaitSeconds)))
             logs.CreateLogger(typeof(Days)).LogWarning("Closing {Day} while the ledger is behind; what it has not posted yet will be reported as adjustments", date);
-        }
 
         var result = await store.WriteAsync((session, attempt) => CloseAsync(session, date, FinanceHttp.Who(user), clock, attempt), ct);
         return result.AlreadyClosed ? TypedResults.Ok(result) : TypedResults.Created($"/finance/days/{date:yyyy-MM-dd}", result);

@@ -63,15 +63,9 @@ public static class Reconcile
     public static async Task<Results<Created<ImportResult>, ProblemHttpResult>> RecordAsync(
         IReadOnlyList<StripeReportRow> rows, string fileName, string by, IDocumentStore store, IClock clock, CancellationToken ct)
     {
-        try
-        {
-            // Loads are posted by the async ledger: let it reach what is committed before comparing.
-            await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (TimeoutException)
-        {
-            // Compared as the ledger stands; a load it has not posted yet shows as missing until the next import.
-        }
+        // Loads are posted by the async ledger: let it reach what is committed before comparing. If it does not in time, compared
+        // as the ledger stands; a load it has not posted yet shows as missing until the next import.
+        await store.LedgerCaughtUpAsync(TimeSpan.FromSeconds(10));
         var result = await store.WriteAsync(async (session, attempt) =>
         {
             var stream = await session.Events.FetchForWriting<FinanceBooks>(FinanceBooks.StreamId, attempt);
@@ -81,8 +75,9 @@ public static class Reconcile
             var to = time.ServiceDate(rows.Max(r => r.CreatedUtc));
             var (fromNumber, toNumber) = (LedgerEntry.DayNumberOf(from), LedgerEntry.DayNumberOf(to));
             var references = rows.SelectMany(r => r.PaymentReferences).Distinct().ToArray();
+            var (load, stripe, sandbox) = (LedgerKind.Load.Code, LoadSource.Stripe.Code, LoadSource.Sandbox.Code);
             var entries = await session.Query<LedgerEntry>()
-                .Where(e => e.Kind == "load" && (e.Source == "stripe" || e.Source == "sandbox")
+                .Where(e => e.Kind == load && (e.Source == stripe || e.Source == sandbox)
                             && ((e.DayNumber >= fromNumber && e.DayNumber <= toNumber) || e.Reference.IsOneOf(references)))
                 .ToListAsync(attempt);
             var loads = entries.Select(e => new LedgerLoad(e.Reference ?? $"entry-{e.Id}", e.CardId, e.On(LedgerAccounts.Clearing(e.Source!)),

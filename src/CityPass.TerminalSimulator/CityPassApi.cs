@@ -7,10 +7,12 @@ namespace CityPass.TerminalSimulator;
 /// The administrator calls a terminal installer and a card bureau make before any tap, signed in as an administrator
 /// (./run.sh's demo administrator unless CITYPASS_ADMIN_EMAIL / CITYPASS_ADMIN_PASSWORD say otherwise).
 /// </summary>
-public sealed class CityPassApi(Uri baseAddress)
+public sealed class CityPassApi(Uri baseAddress) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = baseAddress };
     private bool _signedIn;
+
+    public void Dispose() => _http.Dispose();
 
     private async Task SignInAsync()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -21,14 +22,14 @@ public static class DemoCity
         }
         var apiUri = new Uri(Option("api", "http://127.0.0.1:5080"));
         var broker = new Uri(Option("broker", "amqp://guest:guest@127.0.0.1:5672/"));
-        var seconds = int.Parse(Option("seconds", "60"));
+        var seconds = int.Parse(Option("seconds", "60"), CultureInfo.InvariantCulture);
         var uids = Option("cards", "04A22B1C5D6E80,04B33C2D6E7F91,04C44D3E7F80A2,DEADBEEF").Split(',');
 
-        var api = new CityPassApi(apiUri);
+        using var api = new CityPassApi(apiUri);
         var scheme = await api.SchemeAsync();
         var terminals = scheme.GetProperty("terminals").EnumerateObject()
             .Select(t => (Id: t.Name, Venue: t.Value.GetProperty("venueId").GetString()!))
-            .Take(int.Parse(Option("terminals", "8"))).ToList();
+            .Take(int.Parse(Option("terminals", "8"), CultureInfo.InvariantCulture)).ToList();
         var cards = new List<CardChip>();
         foreach (var uid in uids)
             cards.Add(await api.PersonaliseAsync(uid));
@@ -60,7 +61,7 @@ public static class DemoCity
         {
             await denyList.OnPushAsync(change);
             stats.SeeDenyList(denyList.Version);
-        });
+        }, CancellationToken.None);
         await denyList.ResyncAsync(stop); // subscribed first, so that no change falls between the list and the pushes
         stats.SeeDenyList(denyList.Version);
         var random = new Random(id.GetHashCode());
@@ -87,7 +88,7 @@ public static class DemoCity
                     await UploadAsync(terminal, id, offline, stats);
                 try
                 {
-                    var reply = await terminal.TapAsync("citypass-taps", key, id, seq, card.Uid, card, venue, now, TimeSpan.FromSeconds(5));
+                    var reply = await terminal.TapAsync("citypass-taps", key, id, seq, card.Uid, card, venue, now, TimeSpan.FromSeconds(5), CancellationToken.None);
                     Interlocked.Increment(ref RawTerminal.IsAuthorized(reply) ? ref stats.Authorized : ref stats.Declined);
                 }
                 catch (TimeoutException)
@@ -101,9 +102,9 @@ public static class DemoCity
                 await terminal.SendAsync("citypass-heartbeats", "TerminalHeartbeat", new JsonObject
                 {
                     ["terminalId"] = id, ["softwareVersion"] = "1.4.0", ["denyListVersion"] = denyList.Version, ["pendingOfflineTaps"] = offline.Count,
-                    ["terminalTime"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"),
+                    ["terminalTime"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
                     ["mac"] = TerminalCrypto.SignHeartbeat(key, id, "1.4.0", denyList.Version, offline.Count, DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds())),
-                });
+                }, CancellationToken.None);
             }
             try { await Task.Delay(random.Next(2000, 6000), stop); } catch (OperationCanceledException) { }
         }

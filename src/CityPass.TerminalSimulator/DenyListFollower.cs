@@ -10,10 +10,12 @@ namespace CityPass.TerminalSimulator;
 /// the link was down) is not applied but re-synced over HTTP (<c>GET /deny-list?since=</c>), as is the list at start.
 /// The offline gate refuses every card it holds.
 /// </summary>
-public sealed class DenyListFollower(HttpClient api)
+public sealed class DenyListFollower(HttpClient api) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HashSet<string> _denied = new(StringComparer.Ordinal);
+
+    public void Dispose() => _gate.Dispose();
 
     /// <summary>The version of the deny list held (what heartbeats report).</summary>
     public long Version { get; private set; }

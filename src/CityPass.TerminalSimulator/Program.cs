@@ -8,7 +8,7 @@ using CityPass.TerminalSimulator;
 if (args.Length > 0 && args[0] == "demo")
     return await DemoCity.RunAsync(args[1..]);
 
-var positional = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || !args[i - 1].StartsWith("--") || args[i - 1] == "--envelope")).ToArray();
+var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal) || args[i - 1] == "--envelope")).ToArray();
 string Option(string name, string fallback)
 {
     var at = Array.IndexOf(args, $"--{name}");
@@ -25,7 +25,7 @@ if (positional.Length < 1)
 // A handheld of its own by default: enrolling rotates a terminal's key, which would lock out a running demo terminal.
 var terminalId = Option("terminal", "pool-handheld-1");
 var venueId = Option("venue", "piscine-brequigny");
-var api = new CityPassApi(new Uri(Option("api", "http://127.0.0.1:5080")));
+using var api = new CityPassApi(new Uri(Option("api", "http://127.0.0.1:5080")));
 var terminalKey = await api.EnrolAsync(terminalId, venueId);
 var card = await api.PersonaliseAsync(positional[0]);
 var sequence = TerminalClock.Now.ToUnixTimeMilliseconds();

@@ -25,8 +25,8 @@ public sealed class BenchHost : CityPassHost
     {
         // The tests take few taps at once (16, quick to drain); the bench measures what production runs.
         var defaults = new CityPass.Host.Terminals.TerminalOptions();
-        builder.UseSetting("Terminals:ConcurrentTaps", defaults.ConcurrentTaps.ToString());
-        builder.UseSetting("Terminals:TapWriters", Environment.GetEnvironmentVariable("Terminals__TapWriters") ?? defaults.TapWriters.ToString());
+        builder.UseSetting("Terminals:ConcurrentTaps", defaults.ConcurrentTaps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Terminals:TapWriters", Environment.GetEnvironmentVariable("Terminals__TapWriters") ?? defaults.TapWriters.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         // Lost races are retried by design; Marten still logs each at error level.
         builder.UseSetting("Logging:LogLevel:Marten", "Critical");

@@ -52,7 +52,7 @@ public sealed class CpuMeter
             var close = stat.LastIndexOf(')');
             var comm = stat[(stat.IndexOf('(') + 1)..close];
             var fields = stat[(close + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11]) + long.Parse(fields[12]) + long.Parse(fields[13]) + long.Parse(fields[14]);
+            var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[13], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[14], System.Globalization.CultureInfo.InvariantCulture);
             var group = pid == self ? "citypass" : comm == "postgres" ? "postgres" : comm == "beam.smp" ? "rabbitmq" : null;
             if (group is not null)
                 processes[pid] = (group, ticks);

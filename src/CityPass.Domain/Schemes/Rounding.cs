@@ -38,7 +38,7 @@ public sealed record RoundingRule(RoundingMode Mode, int IncrementCents = 1)
             RoundingMode.Up => rest > 0,
             RoundingMode.HalfUp => 2 * rest >= unit,
             RoundingMode.HalfEven => 2 * rest > unit || (2 * rest == unit && units % 2 == 1),
-            _ => throw new ArgumentOutOfRangeException(nameof(Mode), Mode, null),
+            _ => throw new InvalidOperationException($"Unknown rounding mode {Mode}."),
         };
         return Money.FromCents(checked((units + (up ? 1 : 0)) * IncrementCents));
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using CityPass.Contracts.Terminals;
 using CityPass.Domain.Schemes;
 using CityPass.Host.Schemes;
@@ -37,7 +38,8 @@ public sealed class TapAuthorizer(
             }
             else
             {
-                CardUid.TryParse(taps[i].CardUid, out var uid, out _);
+                var parsed = CardUid.TryParse(taps[i].CardUid, out var uid, out _);
+                Debug.Assert(parsed, "Validate accepts only UIDs that parse.");
                 valid.Add((i, new Request(taps[i], uid!.Value.Value)));
             }
         }

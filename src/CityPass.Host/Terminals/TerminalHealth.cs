@@ -63,7 +63,7 @@ public static class TerminalHealthEndpoints
                 var enrolled = scheme.Terminals.Values.Where(t => t.CanSign).ToList();
                 var statuses = (await session.LoadManyAsync<TerminalStatus>(ct, enrolled.Select(t => t.Id).ToArray())).ToDictionary(s => s.Id);
                 var silentAfter = Duration.FromSeconds(options.Value.SilentAfterSeconds);
-                Version.TryParse(options.Value.MinimumSoftwareVersion, out var minimum);
+                var minimum = Version.TryParse(options.Value.MinimumSoftwareVersion, out var parsed) ? parsed : null; // empty: no minimum
 
                 var rows = enrolled.OrderBy(t => t.Id, StringComparer.Ordinal).Select(t =>
                 {

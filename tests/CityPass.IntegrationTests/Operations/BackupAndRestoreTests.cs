@@ -97,7 +97,7 @@ public class BackupAndRestoreTests : IAsyncLifetime
         return await command.ExecuteScalarAsync();
     }
 
-    private async Task<long> Scalar(string sql) => Convert.ToInt64(await Sql(sql));
+    private async Task<long> Scalar(string sql) => Convert.ToInt64(await Sql(sql), System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task<(int, string)> Script(string name, params string[] arguments)
     {

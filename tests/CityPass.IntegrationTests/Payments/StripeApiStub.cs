@@ -54,7 +54,7 @@ public sealed class StripeApiStub : IAsyncDisposable
             await http.Response.WriteAsync("""{"error":{"type":"invalid_request_error","message":"The stub requires an Idempotency-Key."}}""");
             return;
         }
-        var amount = long.Parse(form["amount"]);
+        var amount = long.Parse(form["amount"]!, System.Globalization.CultureInfo.InvariantCulture);
         if (FailingAmounts.ContainsKey(amount))
         {
             http.Response.StatusCode = 400;
@@ -62,7 +62,7 @@ public sealed class StripeApiStub : IAsyncDisposable
             return;
         }
         var id = "pi_stub_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..20];
-        var metadata = form.Where(f => f.Key.StartsWith("metadata[")).ToDictionary(f => f.Key[9..^1], f => f.Value);
+        var metadata = form.Where(f => f.Key.StartsWith("metadata[", StringComparison.Ordinal)).ToDictionary(f => f.Key[9..^1], f => f.Value);
         await http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["id"] = id, ["object"] = "payment_intent", ["amount"] = amount, ["amount_received"] = 0, ["currency"] = form["currency"],

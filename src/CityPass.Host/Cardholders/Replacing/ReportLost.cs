@@ -84,7 +84,7 @@ public static class ReportLost
             if (await session.LoadAsync<CardReplacement>(replacementId, token) is not { } existing)
                 return Problems.Unprocessable("Not reported lost", $"Card {id} was not reported lost; report it first.");
             if (existing.NewCardId is { } already)
-                return await RunAndShow(process, replacementId, token, already);
+                return await RunAndShow(process, replacementId, token);
             var (found, problem) = await FindReplacement(session, printed, accountId, lost, request, token);
             if (problem is not null)
                 return problem;
@@ -96,7 +96,7 @@ public static class ReportLost
                 session.Insert(new CardOwnership(found.Id, accountId, now));
             return null;
         }, ct);
-        return answered ?? await RunAndShow(process, replacementId, ct, null);
+        return answered ?? await RunAndShow(process, replacementId, ct);
     }
 
     private static async Task<Results<Ok<ReplacementView>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal user, IQuerySession session, CancellationToken ct)
@@ -173,9 +173,9 @@ public static class ReportLost
                 session.Insert(new CardOwnership(id, accountId, now));
             return null;
         }, ct);
-        return refused ?? await RunAndShow(process, replacementId, ct, null);
+        return refused ?? await RunAndShow(process, replacementId, ct);
     }
 
-    private static async Task<Results<Ok<ReplacementView>, ProblemHttpResult>> RunAndShow(CardReplacementProcess process, Guid replacementId, CancellationToken ct, Guid? _) =>
+    private static async Task<Results<Ok<ReplacementView>, ProblemHttpResult>> RunAndShow(CardReplacementProcess process, Guid replacementId, CancellationToken ct) =>
         TypedResults.Ok(ReplacementView.From(await process.RunAsync(replacementId, ct)));
 }

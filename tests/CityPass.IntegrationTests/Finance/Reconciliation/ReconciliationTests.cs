@@ -78,7 +78,7 @@ public class ReconciliationTests(CityPassHost host)
         Assert.Equal((CityPassHost.FinanceEmail, false), (audit.ResolvedBy, audit.IsOpen));
         Assert.Equal(HttpStatusCode.Conflict, (await finance.PostAsJsonAsync($"/finance/discrepancies/{id}/resolve", new { note = "again" })).StatusCode);
         Assert.DoesNotContain((await finance.GetFromJsonAsync<List<Discrepancy>>("/finance/discrepancies", Api.Json))!, d => d.Id == id);
-        Assert.Contains((await finance.GetFromJsonAsync<List<Discrepancy>>("/finance/discrepancies?status=all", Api.Json))!, d => d.Id == id && d.Note!.StartsWith("Paid on"));
+        Assert.Contains((await finance.GetFromJsonAsync<List<Discrepancy>>("/finance/discrepancies?status=all", Api.Json))!, d => d.Id == id && d.Note!.StartsWith("Paid on", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -40,7 +40,7 @@ internal static class Tool
         foreach (var file in files)
         {
             var lines = File.ReadAllLines(file);
-            text.Append($"\n--- last lines of {file}:\n").AppendJoin('\n', lines.Skip(Math.Max(0, lines.Length - 30)));
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"\n--- last lines of {file}:\n").AppendJoin('\n', lines.Skip(Math.Max(0, lines.Length - 30)));
         }
         return text.ToString();
     }

@@ -60,7 +60,7 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
 
         using var stop = new CancellationTokenSource();
         var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(100);
-        var tapping = terminals.Select(t => Task.Run(() => t.RunAsync(Host, stop.Token, giveUp))).ToList();
+        var tapping = terminals.Select(t => Task.Run(() => t.RunAsync(Host, giveUp, stop.Token))).ToList();
         // Stripe confirms two reloads before the outages, two while RabbitMQ is down, two while PostgreSQL is down, two after.
         var stripe = new StripeDeliveries(Host, giveUp);
         var confirmations = new Queue<string>(reloads.Select(r => StripeEvents.Succeeded(r.Reload.PaymentIntentId!, r.Reload.Id, 20_00)));
@@ -292,7 +292,7 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
 
         public string CardOf(long sequence) => cards[(int)(sequence % cards.Count)].Uid;
 
-        public async Task RunAsync(CityPassHost host, CancellationToken stop, DateTime giveUp)
+        public async Task RunAsync(CityPassHost host, DateTime giveUp, CancellationToken stop)
         {
             RawTerminal? link = null;
             try
@@ -306,8 +306,8 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
                         string why;
                         try
                         {
-                            link ??= await RawTerminal.ConnectAsync(new Uri(host.Broker.Uri), Id);
-                            var reply = await link.RequestAsync(host.TapQueue, "AuthorizeTap", message.DeepClone().AsObject(), TimeSpan.FromSeconds(3));
+                            link ??= await RawTerminal.ConnectAsync(new Uri(host.Broker.Uri), Id, CancellationToken.None); // a tap in flight finishes after the stop
+                            var reply = await link.RequestAsync(host.TapQueue, "AuthorizeTap", message.DeepClone().AsObject(), TimeSpan.FromSeconds(3), CancellationToken.None);
                             if (Decision(reply) is { } answer)
                             {
                                 Answers[sequence] = answer;

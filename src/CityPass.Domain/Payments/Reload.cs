@@ -20,7 +20,9 @@ public sealed record ReloadAbandoned(Guid ReloadId, string Reason, Instant Aband
 /// <summary>A payment attempt failed (card declined…). Another attempt on the same intent may still succeed.</summary>
 public sealed record ReloadPaymentFailed(Guid ReloadId, string PaymentIntentId, string Reason, Instant FailedAt);
 
-public sealed record ReloadCanceled(Guid ReloadId, string PaymentIntentId, Instant CanceledAt);
+/// <summary>The PaymentIntent was canceled (by Stripe, by its holder, or because it was left unpaid too long): nothing more can be paid.</summary>
+/// <param name="Reason">Why, when CityPass canceled it ("expired", "canceled by the cardholder"); none when Stripe reported it.</param>
+public sealed record ReloadCanceled(Guid ReloadId, string PaymentIntentId, Instant CanceledAt, string? Reason = null);
 
 /// <summary>Stripe confirmed the payment, with the amount and currency it actually took.</summary>
 public sealed record ReloadPaid(Guid ReloadId, string PaymentIntentId, Money Amount, string Currency, string ProviderEventId, Instant PaidAt);
@@ -93,6 +95,9 @@ public sealed record Reload(
 
     public bool IsPaid => PaidAmount is not null;
 
+    /// <summary>Nothing paid yet and a payment still possible: what the holder may cancel and what expires.</summary>
+    public bool IsUnpaid => Status is ReloadStatus.Requested or ReloadStatus.AwaitingPayment or ReloadStatus.Failed;
+
     public Money LostInDisputes => Disputes.Values.Where(d => d.Status == "lost").Aggregate(Money.Zero, (sum, d) => sum + d.Amount);
 
     /// <summary>What refunds and lost disputes reverse, never more than was credited.</summary>
@@ -133,7 +138,10 @@ public sealed record Reload(
         {
             PaymentIntentId = PaymentIntentId ?? x.PaymentIntentId, Status = ReloadStatus.Failed, FailureReason = x.Reason, LastChangedAt = x.FailedAt,
         },
-        ReloadCanceled x => this with { PaymentIntentId = PaymentIntentId ?? x.PaymentIntentId, Status = ReloadStatus.Canceled, LastChangedAt = x.CanceledAt },
+        ReloadCanceled x => this with
+        {
+            PaymentIntentId = PaymentIntentId ?? x.PaymentIntentId, Status = ReloadStatus.Canceled, FailureReason = x.Reason ?? FailureReason, LastChangedAt = x.CanceledAt,
+        },
         ReloadPaid x => this with
         {
             PaymentIntentId = PaymentIntentId ?? x.PaymentIntentId, PaidAmount = x.Amount, PaidCurrency = x.Currency,

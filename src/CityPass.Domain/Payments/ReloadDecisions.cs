@@ -96,6 +96,21 @@ public static class ReloadDecisions
         }
     }
 
+    /// <summary>Whether an unpaid reload has waited longer than <paramref name="expiry"/> since it was requested.</summary>
+    public static bool HasExpired(Reload reload, Duration expiry, Instant now) => reload.IsUnpaid && now - reload.RequestedAt >= expiry;
+
+    /// <summary>
+    /// Ends an unpaid reload once the provider canceled its PaymentIntent (or none was created): the reload is canceled
+    /// (abandoned if it never had one) and <see cref="Settle"/> releases its reservation. A paid or ended reload is left as
+    /// it is; a payment that still arrives afterwards is credited by <see cref="Decide"/> (flagged if past the ceiling).
+    /// </summary>
+    public static IReadOnlyList<object> Cancel(Reload reload, string reason, Instant now) => reload.Status switch
+    {
+        ReloadStatus.Requested => [new ReloadAbandoned(reload.Id, reason, now)],
+        ReloadStatus.AwaitingPayment or ReloadStatus.Failed => [new ReloadCanceled(reload.Id, reload.PaymentIntentId!, now, reason)],
+        _ => [],
+    };
+
     /// <summary>
     /// Brings the card in line with the reload: a paid, unflagged reload is credited once; a reload that will not be
     /// credited releases its reservation; refunds and lost disputes are taken back once (as debt when already spent).

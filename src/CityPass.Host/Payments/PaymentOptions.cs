@@ -9,6 +9,13 @@ public sealed class PaymentOptions
     /// <summary>ISO 4217, lower case as Stripe writes it. The scheme's stored value is in euros.</summary>
     public string Currency { get; set; } = "eur";
 
+    /// <summary>A reload still unpaid this long after it was requested is canceled with the provider and its reservation released
+    /// (Stripe's own guidance for abandoned PaymentIntents: 24 hours).</summary>
+    public double UnpaidReloadExpiryHours { get; set; } = 24;
+
+    /// <summary>How often one host looks for expired reloads.</summary>
+    public double ReloadExpiryCheckSeconds { get; set; } = 300;
+
     public string? CheckReload(Money amount) =>
         amount.Cents < MinReloadCents || amount.Cents > MaxReloadCents
             ? $"A reload must be between {Money.FromCents(MinReloadCents)} and {Money.FromCents(MaxReloadCents)} (got {amount.Cents} cents)."

@@ -29,16 +29,20 @@ public static class PaymentsSetup
             services.AddSingleton<IPaymentGateway, StripeGateway>();
         }
         services.AddSingleton<StripeWebhookProcessor>();
+        services.AddSingleton<ReloadCanceller>();
+        services.AddSingleton<UnpaidReloadExpiry>();
+        services.AddHostedService(sp => sp.GetRequiredService<UnpaidReloadExpiry>());
 
         services.ConfigureMarten(o =>
         {
             // A reload's state is an inline snapshot, like a card's: one row to read, written with its events.
             o.Projections.Add<ReloadProjection>(ProjectionLifecycle.Inline);
-            o.Schema.For<Reload>().Index(r => r.CardId).Index(r => r.AccountId);
+            o.Schema.For<Reload>().Index(r => r.CardId).Index(r => r.AccountId).Index(r => r.Status);
             o.Schema.For<PaymentIntentLink>();
             o.Schema.For<ReloadRequestRecord>();
             o.Schema.For<StripeEventRecord>().Index(r => r.PaymentIntentId!);
             o.Schema.For<SandboxPaymentIntent>();
+            o.Schema.For<UnrequestedPayment>();
         });
         return services;
     }
@@ -46,6 +50,7 @@ public static class PaymentsSetup
     public static void MapPayments(this IEndpointRouteBuilder app)
     {
         app.MapStartReload();
+        app.MapCancelReload();
         app.MapStripeWebhook();
         app.MapFlaggedReloads();
         if (app.ServiceProvider.GetRequiredService<IPaymentGateway>() is SandboxGateway)

@@ -101,6 +101,51 @@ public class ReloadDecisionsTests
     }
 
     [Fact]
+    public void An_unpaid_reload_expires_after_the_given_time_and_its_cancellation_releases_the_reservation()
+    {
+        var (reload, card) = Started(CardWith(100_00), 40_00);
+        var expiry = Duration.FromHours(24);
+
+        Assert.False(ReloadDecisions.HasExpired(reload, expiry, Now + Duration.FromHours(23)));
+        Assert.True(ReloadDecisions.HasExpired(reload, expiry, Now + expiry));
+
+        var canceled = ReloadDecisions.Cancel(reload, "expired", Now + expiry).Aggregate(reload, (r, e) => r.Evolve(e));
+        var settlement = ReloadDecisions.Settle(canceled, card, Limits, Now + expiry);
+
+        Assert.Equal((ReloadStatus.Canceled, "expired"), (canceled.Status, canceled.FailureReason));
+        Assert.Equal(Money.Zero, settlement.CardEvents.Aggregate(card, (c, e) => c.Evolve(e)).Reserved);
+        Assert.Empty(ReloadDecisions.Cancel(canceled, "expired", Now + expiry));
+        Assert.False(ReloadDecisions.HasExpired(canceled, expiry, Now + expiry));
+    }
+
+    [Fact]
+    public void A_reload_never_sent_to_the_provider_is_abandoned_and_a_paid_one_is_not_canceled()
+    {
+        var requested = Reload.From(new ReloadRequested(Guid.NewGuid(), Guid.NewGuid(), "account-1", Money.FromCents(10_00), "eur", "stripe", Now));
+        var (started, card) = Started(CardWith(0), 10_00);
+        var (paid, _) = Apply((started, card), Paid(10_00));
+
+        Assert.IsType<ReloadAbandoned>(Assert.Single(ReloadDecisions.Cancel(requested, "expired", Now)));
+        Assert.Empty(ReloadDecisions.Cancel(paid, "expired", Now));
+        Assert.False(ReloadDecisions.HasExpired(paid, Duration.Zero, Now));
+    }
+
+    [Fact]
+    public void A_payment_that_succeeds_after_the_reload_expired_is_credited_and_flagged_past_the_ceiling()
+    {
+        var state = Started(CardWith(100_00), 40_00);
+        var canceled = ReloadDecisions.Cancel(state.Reload, "expired", Now).Aggregate(state.Reload, (r, e) => r.Evolve(e));
+        var card = ReloadDecisions.Settle(canceled, state.Card, Limits, Now).CardEvents.Aggregate(state.Card, (c, e) => c.Evolve(e));
+        card = card.Evolve(new ValueLoaded(card.Id, Money.FromCents(30_00), "admin", "k2", Money.FromCents(130_00), Now));
+
+        var (reload, credited) = Apply((canceled, card), Paid(40_00));
+
+        Assert.Equal(ReloadStatus.Credited, reload.Status);
+        Assert.Equal(Money.FromCents(170_00), credited.Balance);
+        Assert.Contains(ReloadFlag.OverCeiling, reload.Flags);
+    }
+
+    [Fact]
     public void Value_refunded_after_it_was_spent_becomes_a_debt_that_blocks_the_card_until_a_reload_pays_it()
     {
         var state = Apply(Started(CardWith(0), 20_00), Paid(20_00));

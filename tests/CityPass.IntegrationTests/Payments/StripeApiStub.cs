@@ -15,18 +15,24 @@ namespace CityPass.IntegrationTests.Payments;
 
 /// <summary>
 /// A local stand-in for Stripe's API (which cannot be reached here), on 127.0.0.1: it answers
-/// <c>POST /v1/payment_intents</c> as Stripe does, refuses a request without an Idempotency-Key, and returns the same
-/// PaymentIntent for the same key. Amounts listed in <see cref="FailingAmounts"/> get Stripe's error answer.
+/// <c>POST /v1/payment_intents</c> and <c>POST /v1/payment_intents/{id}/cancel</c> as Stripe does, refuses a request without
+/// an Idempotency-Key, and returns the same PaymentIntent for the same key. Amounts listed in <see cref="FailingAmounts"/> get
+/// Stripe's error answer; PaymentIntents listed in <see cref="Succeeded"/> cannot be canceled, as Stripe's paid ones.
 /// </summary>
 public sealed class StripeApiStub : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    public sealed record Received(string? IdempotencyKey, string? StripeVersion, string? Authorization, IReadOnlyDictionary<string, string> Form);
+    public sealed record Received(string? IdempotencyKey, string? StripeVersion, string? Authorization, IReadOnlyDictionary<string, string> Form)
+    {
+        public string Path { get; init; } = "/v1/payment_intents";
+    }
 
     public ConcurrentQueue<Received> Requests { get; } = new();
 
     public ConcurrentDictionary<long, bool> FailingAmounts { get; } = new();
+
+    public ConcurrentDictionary<string, bool> Succeeded { get; } = new();
 
     public string BaseUrl { get; }
 
@@ -37,24 +43,32 @@ public sealed class StripeApiStub : IAsyncDisposable
         builder.Logging.ClearProviders();
         _app = builder.Build();
         _app.MapPost("/v1/payment_intents", CreatePaymentIntent);
+        _app.MapPost("/v1/payment_intents/{id}/cancel", CancelPaymentIntent);
         _app.StartAsync().GetAwaiter().GetResult();
         BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     }
 
-    private async Task CreatePaymentIntent(HttpContext http)
+    /// <summary>Records the request; without an Idempotency-Key, answers Stripe's error and gives no key.</summary>
+    private async Task<(Dictionary<string, string> Form, string? Key)> ReceiveAsync(HttpContext http)
     {
         var form = (await http.Request.ReadFormAsync()).ToDictionary(f => f.Key, f => f.Value.ToString());
         var key = http.Request.Headers["Idempotency-Key"].FirstOrDefault();
         Requests.Enqueue(new Received(key, http.Request.Headers["Stripe-Version"].FirstOrDefault(),
-            http.Request.Headers.Authorization.FirstOrDefault(), form));
+            http.Request.Headers.Authorization.FirstOrDefault(), form) { Path = http.Request.Path });
         http.Response.ContentType = "application/json";
-        if (string.IsNullOrEmpty(key))
-        {
-            http.Response.StatusCode = 400;
-            await http.Response.WriteAsync("""{"error":{"type":"invalid_request_error","message":"The stub requires an Idempotency-Key."}}""");
+        if (!string.IsNullOrEmpty(key))
+            return (form, key);
+        http.Response.StatusCode = 400;
+        await http.Response.WriteAsync("""{"error":{"type":"invalid_request_error","message":"The stub requires an Idempotency-Key."}}""");
+        return (form, null);
+    }
+
+    private async Task CreatePaymentIntent(HttpContext http)
+    {
+        var (form, key) = await ReceiveAsync(http);
+        if (key is null)
             return;
-        }
-        var amount = long.Parse(form["amount"]!, System.Globalization.CultureInfo.InvariantCulture);
+        var amount = long.Parse(form["amount"], System.Globalization.CultureInfo.InvariantCulture);
         if (FailingAmounts.ContainsKey(amount))
         {
             http.Response.StatusCode = 400;
@@ -68,6 +82,34 @@ public sealed class StripeApiStub : IAsyncDisposable
             ["id"] = id, ["object"] = "payment_intent", ["amount"] = amount, ["amount_received"] = 0, ["currency"] = form["currency"],
             ["client_secret"] = $"{id}_secret_stub", ["status"] = "requires_payment_method", ["livemode"] = false, ["metadata"] = metadata,
         }));
+    }
+
+    private async Task CancelPaymentIntent(HttpContext http, string id)
+    {
+        var (form, key) = await ReceiveAsync(http);
+        if (key is null)
+            return;
+        var paid = Succeeded.ContainsKey(id);
+        var intent = new Dictionary<string, object>
+        {
+            ["id"] = id, ["object"] = "payment_intent", ["amount"] = 0, ["currency"] = "eur", ["livemode"] = false,
+            ["status"] = paid ? "succeeded" : "canceled",
+        };
+        if (paid)
+        {
+            http.Response.StatusCode = 400;
+            await http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["error"] = new Dictionary<string, object>
+                {
+                    ["type"] = "invalid_request_error", ["code"] = "payment_intent_unexpected_state", ["payment_intent"] = intent,
+                    ["message"] = "You cannot cancel this PaymentIntent because it has a status of succeeded.",
+                },
+            }));
+            return;
+        }
+        intent["cancellation_reason"] = form.GetValueOrDefault("cancellation_reason", "");
+        await http.Response.WriteAsync(JsonSerializer.Serialize(intent));
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

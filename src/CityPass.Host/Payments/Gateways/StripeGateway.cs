@@ -35,4 +35,28 @@ public sealed class StripeGateway(IStripeClient client) : IPaymentGateway
             throw new PaymentGatewayException($"Stripe could not be reached: {e.Message}", e);
         }
     }
+
+    public async Task<PaymentIntentCancellation> CancelPaymentIntentAsync(string paymentIntentId, string idempotencyKey, CancellationToken ct)
+    {
+        try
+        {
+            var intent = await new PaymentIntentService(client).CancelAsync(paymentIntentId,
+                new PaymentIntentCancelOptions { CancellationReason = "abandoned" }, new RequestOptions { IdempotencyKey = idempotencyKey }, ct);
+            return new PaymentIntentCancellation(intent.Status == "canceled", intent.Status);
+        }
+        catch (StripeException e) when (e.StripeError?.Code == "payment_intent_unexpected_state")
+        {
+            // Succeeded or processing (Stripe cancels neither), or canceled already.
+            var status = e.StripeError.PaymentIntent?.Status ?? "unknown";
+            return new PaymentIntentCancellation(status == "canceled", status);
+        }
+        catch (StripeException e)
+        {
+            throw new PaymentGatewayException($"Stripe refused to cancel the payment: {e.StripeError?.Message ?? e.Message}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new PaymentGatewayException($"Stripe could not be reached: {e.Message}", e);
+        }
+    }
 }

@@ -45,4 +45,7 @@ public static class ReloadMetadata
 
     /// <summary>The key Stripe dedupes PaymentIntent creation on: one reload, one PaymentIntent.</summary>
     public static string StripeIdempotencyKey(Guid reloadId) => $"citypass-reload-{reloadId}";
+
+    /// <summary>The key of the reload's one cancellation, whoever asks for it (its holder, the expiry, a retry).</summary>
+    public static string CancelIdempotencyKey(Guid reloadId) => $"citypass-reload-cancel-{reloadId}";
 }

@@ -39,6 +39,7 @@ public static class StartReload
         IDocumentStore store,
         IPaymentGateway gateway,
         StripeWebhookProcessor webhooks,
+        ReloadCanceller canceller,
         IClock clock,
         IOptions<PaymentOptions> payments,
         IOptions<LedgerOptions> ledger,
@@ -110,7 +111,8 @@ public static class StartReload
             if (!createdHere)
                 return TypedResults.Problem(detail: $"{e.Message} Retry with the same Idempotency-Key.", statusCode: StatusCodes.Status503ServiceUnavailable,
                     title: "Payment provider unavailable");
-            var abandoned = await Abandon(store, reload.Id, e.Message, clock, ledger.Value.ToLimits(), ct);
+            var abandoned = await canceller.RecordAsync(reload.Id,
+                (current, now) => current.Status == ReloadStatus.Requested ? ReloadDecisions.Cancel(current, e.Message, now) : [], ct);
             return TypedResults.Problem(detail: $"{e.Message} Nothing was charged; start a new reload.", statusCode: StatusCodes.Status502BadGateway,
                 title: "Payment provider unavailable", extensions: new Dictionary<string, object?> { ["reload"] = ReloadView.From(abandoned) });
         }
@@ -138,25 +140,6 @@ public static class StartReload
         }
         return TypedResults.Created($"/me/reloads/{reload.Id}", view);
     }
-
-    private static async Task<Reload> Abandon(IDocumentStore store, Guid reloadId, string reason, IClock clock, MoneyLimits limits, CancellationToken ct) =>
-        await store.WriteAsync(async (session, token) =>
-        {
-            var stream = await session.Events.FetchForWriting<Reload>(reloadId, token);
-            var reload = stream.Aggregate!;
-            if (reload.Status != ReloadStatus.Requested)
-                return reload;
-            var now = clock.GetCurrentInstant();
-            var abandoned = new ReloadAbandoned(reloadId, reason, now);
-            reload = reload.Evolve(abandoned);
-            var cardStream = await session.Events.FetchForWriting<Card>(reload.CardId, token);
-            var settlement = ReloadDecisions.Settle(reload, cardStream.Aggregate!, limits, now);
-            stream.AppendOne(abandoned);
-            stream.AppendMany(settlement.ReloadEvents.ToArray());
-            if (settlement.CardEvents.Count > 0)
-                cardStream.AppendMany(settlement.CardEvents.ToArray());
-            return reload;
-        }, ct);
 
     private static async Task<Results<Ok<IReadOnlyList<ReloadView>>, ProblemHttpResult>> ListForCard(
         Guid cardId, ClaimsPrincipal user, IQuerySession session, CancellationToken ct)

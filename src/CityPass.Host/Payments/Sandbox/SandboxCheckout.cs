@@ -45,8 +45,8 @@ public static class SandboxCheckout
         if (await Find(session, paymentIntentId, client_secret, ct) is not { } pi)
             return UnknownPayment(paymentIntentId);
         var amount = $"{pi.Amount / 100}.{pi.Amount % 100:00} {pi.Currency.ToUpperInvariant()}";
-        var body = pi.Status == "succeeded"
-            ? "<p>This payment is already paid.</p>"
+        var body = pi.Status is "succeeded" or "canceled"
+            ? $"<p>This payment is {(pi.Status == "succeeded" ? "already paid" : "canceled")}.</p>"
             : $"""
               <form method="post" action="/sandbox/checkout/{E(pi.Id)}">
                 <input type="hidden" name="client_secret" value="{E(pi.ClientSecret)}">
@@ -75,6 +75,8 @@ public static class SandboxCheckout
             return UnknownPayment(paymentIntentId);
         if (pi.Status == "succeeded")
             return Html("Already paid", "This payment was already paid.");
+        if (pi.Status == "canceled")
+            return Html("Canceled", "This payment was canceled; nothing can be paid. Start a new reload.");
         if (cardNumber is not (PayingCard or DecliningCard))
             return Problems.BadRequest("Unknown test card", $"Use {PayingCard} (pays) or {DecliningCard} (declined).");
 

@@ -39,4 +39,16 @@ public sealed class SandboxGateway(IDocumentStore store, IClock clock) : IPaymen
         }, ct);
         return new CreatedPaymentIntent(intent.Id, intent.ClientSecret, SandboxCheckout.UrlFor(intent.Id, intent.ClientSecret));
     }
+
+    /// <summary>As Stripe: a paid intent is not canceled; a canceled one can no longer be paid on the checkout page.</summary>
+    public Task<PaymentIntentCancellation> CancelPaymentIntentAsync(string paymentIntentId, string idempotencyKey, CancellationToken ct) =>
+        store.WriteAsync(async (session, token) =>
+        {
+            if (await session.LoadAsync<SandboxPaymentIntent>(paymentIntentId, token) is not { } intent)
+                throw new PaymentGatewayException($"No sandbox payment {paymentIntentId}.");
+            if (intent.Status is "succeeded" or "canceled")
+                return new PaymentIntentCancellation(intent.Status == "canceled", intent.Status);
+            session.Store(intent with { Status = "canceled" });
+            return new PaymentIntentCancellation(true, "canceled");
+        }, ct);
 }

@@ -8,6 +8,8 @@ public enum WebhookOutcome
     Ignored,
     /// <summary>About a PaymentIntent not linked to a reload yet: kept, and applied as soon as the link is known.</summary>
     Parked,
+    /// <summary>A success for a reload that does not exist here: nothing credited, listed for finance (<c>UnrequestedPayment</c>).</summary>
+    Flagged,
 }
 
 /// <summary>Each Stripe event id, recorded once, in the same transaction as what it changed.</summary>

@@ -96,6 +96,8 @@ public sealed class StripeWebhookProcessor(
         var (receipt, linked, flagged) = await store.WriteAsync((session, token) => StageAsync(session, stripeEvent, json, token), ct);
         foreach (var flag in flagged)
             logger.LogWarning("Reload {ReloadId} flagged for finance: {Flag} {Detail}", flag.ReloadId, flag.Flag, flag.Detail);
+        if (receipt is { Outcome: WebhookOutcome.Flagged, Duplicate: false })
+            logger.LogWarning("Stripe event {EventId} flagged for finance: {Detail}", receipt.EventId, receipt.Detail);
         return (receipt, linked);
     }
 
@@ -128,8 +130,16 @@ public sealed class StripeWebhookProcessor(
 
         var reloadStream = await session.Events.FetchForWriting<Reload>(reloadId.Value, ct);
         if (reloadStream.Aggregate is not { } reload)
-            return (Record(session, prior, stripeEvent, fact.PaymentIntentId, reloadId, WebhookOutcome.Ignored,
-                $"No reload {reloadId} exists here.", null, now), null, []);
+        {
+            if (fact is not PaymentFact.Succeeded paid)
+                return (Record(session, prior, stripeEvent, fact.PaymentIntentId, reloadId, WebhookOutcome.Ignored,
+                    $"No reload {reloadId} exists here.", null, now), null, []);
+            // Money was taken in CityPass's name for a reload nobody started here: finance must see it.
+            session.Store(new UnrequestedPayment(paid.PaymentIntentId, reloadId.Value, paid.Amount.Cents, paid.Currency.ToLowerInvariant(), paid.ProviderEventId, now));
+            return (Record(session, prior, stripeEvent, fact.PaymentIntentId, reloadId, WebhookOutcome.Flagged,
+                $"Paid {paid.Amount.Cents} {paid.Currency} for reload {reloadId}, which does not exist here: nothing credited, listed for finance.",
+                null, now), null, []);
+        }
 
         var decided = ReloadDecisions.Decide(reload, fact, now);
         var after = decided.Aggregate(reload, (r, e) => r.Evolve(e));

@@ -48,6 +48,30 @@ public class StripeApiTests(StripeApiHost host)
     }
 
     [Fact]
+    public async Task The_expiry_cancels_an_unpaid_PaymentIntent_with_an_idempotency_key_and_leaves_one_Stripe_already_paid_to_the_webhook()
+    {
+        var (http, _, card) = await host.CardholderWithCard();
+        var abandoned = await http.StartedReload(card.Id, 10_00);
+        var paidMeanwhile = await http.StartedReload(card.Id, 20_00);
+        host.Stripe.Succeeded[paidMeanwhile.PaymentIntentId!] = true;
+        var before = host.Stripe.Requests.Count;
+
+        host.Clock.Advance(NodaTime.Duration.FromHours(25));
+        await host.ExpireUnpaidReloads();
+
+        var sent = host.Stripe.Requests.Skip(before).ToList();
+        var cancel = Assert.Single(sent, r => r.Path == $"/v1/payment_intents/{abandoned.PaymentIntentId}/cancel");
+        Assert.Equal(($"citypass-reload-cancel-{abandoned.Id}", "abandoned"), (cancel.IdempotencyKey, cancel.Form["cancellation_reason"]));
+        Assert.All(sent, r => Assert.False(string.IsNullOrEmpty(r.IdempotencyKey)));
+        Assert.Equal(ReloadStatus.Canceled, (await http.Reload(abandoned.Id)).Status);
+        Assert.Equal(ReloadStatus.AwaitingPayment, (await http.Reload(paidMeanwhile.Id)).Status);
+
+        await host.PostStripeEvent(StripeEvents.Succeeded(paidMeanwhile.PaymentIntentId!, paidMeanwhile.Id, 20_00));
+        var after = await http.MyCard(card.Id);
+        Assert.Equal((20_00L, 0L), (after.BalanceCents, after.ReservedCents));
+    }
+
+    [Fact]
     public async Task With_a_Stripe_key_the_sandbox_checkout_does_not_exist()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await host.CreateClient().GetAsync("/sandbox/checkout/pi_x?client_secret=y")).StatusCode);

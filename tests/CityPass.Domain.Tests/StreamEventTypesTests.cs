@@ -2,6 +2,7 @@ using CityPass.Domain.Cardholders;
 using CityPass.Domain.Cards;
 using CityPass.Domain.Finance;
 using CityPass.Domain.Payments;
+using CityPass.Domain.Payments.AutoReloads;
 using CityPass.Domain.Schemes;
 using System.Runtime.CompilerServices;
 
@@ -20,6 +21,10 @@ public class StreamEventTypesTests
     [Fact]
     public void Reload_EventTypes_hold_every_reload_event() =>
         AssertSame(EventsCarrying(typeof(Reload), "ReloadId"), Reload.EventTypes);
+
+    [Fact]
+    public void AutoReload_EventTypes_hold_every_auto_reload_event() =>
+        AssertSame(EventsCarrying(typeof(AutoReload), "CardId"), AutoReload.EventTypes);
 
     [Fact]
     public void CardReplacement_EventTypes_hold_every_replacement_event() =>

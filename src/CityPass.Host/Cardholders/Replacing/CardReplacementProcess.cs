@@ -107,21 +107,9 @@ public sealed class CardReplacementProcess(IDocumentStore store, IClock clock, I
 public sealed class ReplacementResumer(IDocumentStore store, CardReplacementProcess process, IClock clock,
     Microsoft.Extensions.Options.IOptions<CardholderOptions> options, ILogger<ReplacementResumer> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.ResumeEverySeconds)));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await ResumeStalledAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Resuming card replacements failed; will try again");
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicPasses.RunEveryAsync(TimeSpan.FromSeconds(Math.Max(1, options.Value.ResumeEverySeconds)), ResumeStalledAsync,
+            e => logger.LogError(e, "Resuming card replacements failed; will try again"), stoppingToken);
 
     public async Task<int> ResumeStalledAsync(CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using CityPass.Domain.Payments;
+using CityPass.Host.Infrastructure;
 using CityPass.Host.Payments.Gateways;
 using Marten;
 using Microsoft.Extensions.Options;
@@ -16,21 +17,8 @@ public sealed partial class UnpaidReloadExpiry(
     IDocumentStore store, ReloadCanceller canceller, IClock clock, IOptions<PaymentOptions> options, IConfiguration configuration,
     ILogger<UnpaidReloadExpiry> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.ReloadExpiryCheckSeconds)));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogPassFailed(e);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicPasses.RunEveryAsync(TimeSpan.FromSeconds(Math.Max(1, options.Value.ReloadExpiryCheckSeconds)), RunOnceAsync, LogPassFailed, stoppingToken);
 
     /// <summary>One pass: the reloads it canceled, or null when another host holds the lock (and runs the pass).</summary>
     public async Task<int?> RunOnceAsync(CancellationToken ct)

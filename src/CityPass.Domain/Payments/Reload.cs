@@ -20,7 +20,7 @@ public sealed record ReloadAbandoned(Guid ReloadId, string Reason, Instant Aband
 /// <summary>A payment attempt failed (card declined…). Another attempt on the same intent may still succeed.</summary>
 public sealed record ReloadPaymentFailed(Guid ReloadId, string PaymentIntentId, string Reason, Instant FailedAt);
 
-/// <summary>The PaymentIntent was canceled (by Stripe, by its holder, or because it was left unpaid too long): nothing more can be paid.</summary>
+/// <summary>The PaymentIntent was canceled (by Stripe, by its holder, or left unpaid too long): nothing more can be paid.</summary>
 /// <param name="Reason">Why, when CityPass canceled it ("expired", "canceled by the cardholder"); none when Stripe reported it.</param>
 public sealed record ReloadCanceled(Guid ReloadId, string PaymentIntentId, Instant CanceledAt, string? Reason = null);
 
@@ -140,7 +140,8 @@ public sealed record Reload(
         },
         ReloadCanceled x => this with
         {
-            PaymentIntentId = PaymentIntentId ?? x.PaymentIntentId, Status = ReloadStatus.Canceled, FailureReason = x.Reason ?? FailureReason, LastChangedAt = x.CanceledAt,
+            PaymentIntentId = PaymentIntentId ?? x.PaymentIntentId, Status = ReloadStatus.Canceled,
+            FailureReason = x.Reason ?? FailureReason, LastChangedAt = x.CanceledAt,
         },
         ReloadPaid x => this with
         {

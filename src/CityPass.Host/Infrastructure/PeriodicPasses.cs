@@ -3,7 +3,8 @@ namespace CityPass.Host.Infrastructure;
 /// <summary>The loop of a background job that does one pass every period: a failed pass is reported and the next one tried.</summary>
 public static class PeriodicPasses
 {
-    public static async Task RunEveryAsync(TimeSpan period, Func<CancellationToken, Task> pass, Action<Exception> failed, CancellationToken stoppingToken)
+    public static async Task RunEveryAsync(
+        TimeSpan period, Func<CancellationToken, Task> pass, Action<Exception> failed, CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(period);
         while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -17,6 +17,13 @@ public class AutoReloadDecisionsTests
             .Evolve(new ValueLoaded(id, Money.FromCents(balanceCents), "admin", "k", Money.FromCents(balanceCents), Now));
     }
 
+    /// <summary>A charge took the card's balance down from 6.00, over the 5.00 threshold, to what it holds now.</summary>
+    private static (AutoReloadTriggered? Triggered, string? Refusal) Crossing(AutoReload auto, Card card, Instant? at = null) =>
+        AutoReloadDecisions.OnCharge(auto, card, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, at ?? Now);
+
+    private static AutoReload Ended(AutoReload auto, Guid reloadId, string? failure = null) =>
+        AutoReloadDecisions.OnReloadEnded(auto, reloadId, failure, Now).Aggregate(auto, (a, e) => a.Evolve(e));
+
     private static AutoReload SetUp(Card card) =>
         AutoReload.From(new AutoReloadSetUp(card.Id, "account-1", "pm_1", Money.FromCents(5_00), Money.FromCents(20_00), Now));
 
@@ -28,9 +35,9 @@ public class AutoReloadDecisionsTests
         var id = AutoReloadDecisions.ReloadIdFor(card.Id, 7);
 
         var (triggered, _) = AutoReloadDecisions.OnCharge(auto, card, Money.FromCents(5_50), id, Limits, AutoLimits, Now);
-        var (notCrossing, quiet) = AutoReloadDecisions.OnCharge(auto, card, Money.FromCents(4_50), Guid.NewGuid(), Limits, AutoLimits, Now);
+        var (notCrossing, quiet) = AutoReloadDecisions.OnCharge(auto, card, Money.FromCents(4_50), id, Limits, AutoLimits, Now);
         auto = auto.Evolve(triggered!);
-        var (again, refusal) = AutoReloadDecisions.OnCharge(auto, card, Money.FromCents(5_50), Guid.NewGuid(), Limits, AutoLimits, Now);
+        var (again, refusal) = Crossing(auto, card);
 
         Assert.Equal((id, 20_00L), (triggered!.ReloadId, triggered.Amount.Cents));
         Assert.Equal(id, AutoReloadDecisions.ReloadIdFor(card.Id, 7));
@@ -44,7 +51,7 @@ public class AutoReloadDecisionsTests
     public void The_ceiling_with_reloads_in_flight_and_the_daily_and_monthly_limits_hold()
     {
         var card = CardWith(4_00).Evolve(new ReloadReserved(Guid.Empty, Guid.NewGuid(), Money.FromCents(130_00), Now));
-        var (overCeiling, ceiling) = AutoReloadDecisions.OnCharge(SetUp(card), card, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now);
+        var (overCeiling, ceiling) = Crossing(SetUp(card), card);
         Assert.Null(overCeiling);
         Assert.Contains("ceiling", ceiling);
 
@@ -52,20 +59,20 @@ public class AutoReloadDecisionsTests
         var auto = SetUp(fresh);
         for (var i = 0; i < 2; i++)
         {
-            var (t, _) = AutoReloadDecisions.OnCharge(auto, fresh, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now + Duration.FromHours(i));
+            var (t, _) = Crossing(auto, fresh, Now + Duration.FromHours(i));
             auto = auto.Evolve(t!);
-            auto = AutoReloadDecisions.OnReloadEnded(auto, t!.ReloadId, null, Now).Aggregate(auto, (a, e) => a.Evolve(e));
+            auto = Ended(auto, t!.ReloadId);
         }
-        var (daily, dailyRefusal) = AutoReloadDecisions.OnCharge(auto, fresh, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now + Duration.FromHours(3));
+        var (daily, dailyRefusal) = Crossing(auto, fresh, Now + Duration.FromHours(3));
         Assert.Null(daily);
         Assert.Contains("daily", dailyRefusal);
 
-        var (t3, _) = AutoReloadDecisions.OnCharge(auto, fresh, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now + Duration.FromDays(2));
-        auto = AutoReloadDecisions.OnReloadEnded(auto.Evolve(t3!), t3!.ReloadId, null, Now).Aggregate(auto.Evolve(t3), (a, e) => a.Evolve(e));
-        var (monthly, monthlyRefusal) = AutoReloadDecisions.OnCharge(auto, fresh, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now + Duration.FromDays(4));
+        var (t3, _) = Crossing(auto, fresh, Now + Duration.FromDays(2));
+        auto = Ended(auto.Evolve(t3!), t3!.ReloadId);
+        var (monthly, monthlyRefusal) = Crossing(auto, fresh, Now + Duration.FromDays(4));
         Assert.Null(monthly);
         Assert.Contains("monthly", monthlyRefusal);
-        Assert.NotNull(AutoReloadDecisions.OnCharge(auto, fresh, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now + Duration.FromDays(31)).Triggered);
+        Assert.NotNull(Crossing(auto, fresh, Now + Duration.FromDays(31)).Triggered);
     }
 
     [Theory]
@@ -75,16 +82,16 @@ public class AutoReloadDecisionsTests
     {
         var card = CardWith(4_00);
         var auto = SetUp(card);
-        var (triggered, _) = AutoReloadDecisions.OnCharge(auto, card, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now);
+        var (triggered, _) = Crossing(auto, card);
         auto = auto.Evolve(triggered!);
 
-        auto = AutoReloadDecisions.OnReloadEnded(auto, triggered!.ReloadId, code, Now).Aggregate(auto, (a, e) => a.Evolve(e));
+        auto = Ended(auto, triggered!.ReloadId, code);
 
         Assert.Equal((AutoReloadStatus.Stopped, code, (Guid?)null), (auto.Status, auto.StoppedReason, auto.InFlight));
-        Assert.Null(AutoReloadDecisions.OnCharge(auto, card, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now).Triggered);
+        Assert.Null(Crossing(auto, card).Triggered);
         Assert.Empty(AutoReloadDecisions.OnReloadEnded(auto, triggered.ReloadId, code, Now));
         auto = auto.Evolve(new AutoReloadSetUp(card.Id, "account-1", "pm_2", Money.FromCents(5_00), Money.FromCents(20_00), Now));
-        Assert.NotNull(AutoReloadDecisions.OnCharge(auto, card, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now).Triggered);
+        Assert.NotNull(Crossing(auto, card).Triggered);
     }
 
     [Fact]
@@ -94,9 +101,8 @@ public class AutoReloadDecisionsTests
         var paused = SetUp(card).Evolve(new AutoReloadPaused(card.Id, Now));
         var removed = SetUp(card).Evolve(new AutoReloadRemoved(card.Id, "pm_1", Now));
 
-        Assert.Null(AutoReloadDecisions.OnCharge(paused, card, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now).Triggered);
-        Assert.Null(AutoReloadDecisions.OnCharge(removed, card, Money.FromCents(6_00), Guid.NewGuid(), Limits, AutoLimits, Now).Triggered);
-        Assert.NotNull(AutoReloadDecisions.OnCharge(paused.Evolve(new AutoReloadResumed(card.Id, Now)), card, Money.FromCents(6_00), Guid.NewGuid(),
-            Limits, AutoLimits, Now).Triggered);
+        Assert.Null(Crossing(paused, card).Triggered);
+        Assert.Null(Crossing(removed, card).Triggered);
+        Assert.NotNull(Crossing(paused.Evolve(new AutoReloadResumed(card.Id, Now)), card).Triggered);
     }
 }

@@ -121,7 +121,8 @@ public class ReloadDecisionsTests
     [Fact]
     public void A_reload_never_sent_to_the_provider_is_abandoned_and_a_paid_one_is_not_canceled()
     {
-        var requested = Reload.From(new ReloadRequested(Guid.NewGuid(), Guid.NewGuid(), "account-1", Money.FromCents(10_00), "eur", "stripe", Now));
+        var requested = Reload.From(
+            new ReloadRequested(Guid.NewGuid(), Guid.NewGuid(), "account-1", Money.FromCents(10_00), "eur", "stripe", Now));
         var (started, card) = Started(CardWith(0), 10_00);
         var (paid, _) = Apply((started, card), Paid(10_00));
 

@@ -80,14 +80,15 @@ public static class Cardholders
     public static async Task<CardView> MyCard(this HttpClient http, Guid cardId) =>
         (await http.GetFromJsonAsync<CardView>($"/me/cards/{cardId}", Api.Json))!;
 
-    /// <summary>One pass of the unpaid reloads' expiry, as its scheduled job runs it (waiting while the job itself holds the lock).</summary>
+    /// <summary>One pass of the unpaid reloads' expiry, as its job runs it (waiting while the job itself holds the lock).</summary>
     public static Task<int?> ExpireUnpaidReloads(this CityPassHost host)
     {
         var expiry = host.Services.GetRequiredService<UnpaidReloadExpiry>();
         return Eventually.ReadAsync(() => expiry.RunOnceAsync(CancellationToken.None), ran => ran is not null, "the expiry's lock");
     }
 
-    public static Task<HttpClient> Finance(this CityPassHost host) => host.SignedIn(CityPassHost.FinanceEmail, CityPassHost.FinancePassword);
+    public static Task<HttpClient> Finance(this CityPassHost host) =>
+        host.SignedIn(CityPassHost.FinanceEmail, CityPassHost.FinancePassword);
 
     /// <summary>Posts a Stripe event to the webhook, signed with the test webhook secret at the host's (fake) time.</summary>
     public static Task<HttpResponseMessage> PostStripeEvent(this CityPassHost host, string json, Instant? signedAt = null, string? secret = null)

@@ -98,7 +98,8 @@ public class ReloadExpiryTests(CityPassHost host)
 
         Assert.Equal("Flagged", await (await host.PostStripeEvent(StripeEvents.Succeeded(paymentIntentId, ghost, 25_00))).Outcome());
         Assert.Equal("Flagged", await (await host.PostStripeEvent(StripeEvents.Succeeded(paymentIntentId, ghost, 25_00))).Outcome());
-        Assert.Equal("Ignored", await (await host.PostStripeEvent(StripeEvents.Failed("pi_other_" + ghost.ToString("N"), Guid.NewGuid(), 10_00))).Outcome());
+        var failedElsewhere = StripeEvents.Failed("pi_other_" + ghost.ToString("N"), Guid.NewGuid(), 10_00);
+        Assert.Equal("Ignored", await (await host.PostStripeEvent(failedElsewhere)).Outcome());
 
         var list = await (await host.Finance()).GetFromJsonAsync<FlaggedPayments>("/finance/reloads/flagged", Api.Json);
         var payment = Assert.Single(list!.Unrequested, p => p.Id == paymentIntentId);

@@ -7,7 +7,9 @@ namespace CityPass.Domain.Payments.AutoReloads;
 // Automatic reload of one card: its holder's saved payment method, threshold and amount, and the reloads it started.
 // Pure decisions only; the host's wiring (SetupIntent, the trigger beside the charge, the off-session sender) is to come.
 
-/// <summary>The holder saved a payment method for off-session use (Stripe SetupIntent, usage=off_session) and chose when to reload.</summary>
+/// <summary>
+/// The holder saved a payment method for off-session use (Stripe SetupIntent, usage=off_session) and chose when to reload.
+/// </summary>
 public sealed record AutoReloadSetUp(Guid CardId, string AccountId, string PaymentMethodId, Money Threshold, Money Amount, Instant SetUpAt);
 
 public sealed record AutoReloadPaused(Guid CardId, Instant PausedAt);
@@ -21,7 +23,8 @@ public sealed record AutoReloadRemoved(Guid CardId, string PaymentMethodId, Inst
 /// A charge took the balance from at or above the threshold to under it: one off-session reload of <paramref name="Amount"/>
 /// is due, under the deterministic <paramref name="ReloadId"/> (the same crossing always names the same reload).
 /// </summary>
-public sealed record AutoReloadTriggered(Guid CardId, Guid ReloadId, Money Amount, Money BalanceBefore, Money BalanceAfter, Instant TriggeredAt);
+public sealed record AutoReloadTriggered(
+    Guid CardId, Guid ReloadId, Money Amount, Money BalanceBefore, Money BalanceAfter, Instant TriggeredAt);
 
 /// <summary>The triggered reload ended (credited, or failed for a reason that does not stop automatic reloading).</summary>
 public sealed record AutoReloadSettled(Guid CardId, Guid ReloadId, bool Credited, Instant SettledAt);
@@ -49,7 +52,8 @@ public sealed record AutoReloadLimits(Money Daily, Money Monthly)
 
 public sealed record AutoReloadCharge(Guid ReloadId, Money Amount, Instant At);
 
-public sealed record AutoReload(Guid CardId, string AccountId, string PaymentMethodId, Money Threshold, Money Amount, AutoReloadStatus Status, Instant LastChangedAt)
+public sealed record AutoReload(
+    Guid CardId, string AccountId, string PaymentMethodId, Money Threshold, Money Amount, AutoReloadStatus Status, Instant LastChangedAt)
 {
     /// <summary>The reload started and not yet ended: never two in flight for one card.</summary>
     public Guid? InFlight { get; init; }
@@ -83,13 +87,15 @@ public sealed record AutoReload(Guid CardId, string AccountId, string PaymentMet
         AutoReloadRemoved x => this with { Status = AutoReloadStatus.Removed, LastChangedAt = x.RemovedAt },
         AutoReloadTriggered x => this with
         {
-            InFlight = x.ReloadId, Charges = Charges.RemoveAll(c => c.At < x.TriggeredAt - Duration.FromDays(30)).Add(new(x.ReloadId, x.Amount, x.TriggeredAt)),
+            InFlight = x.ReloadId,
+            Charges = Charges.RemoveAll(c => c.At < x.TriggeredAt - Duration.FromDays(30)).Add(new(x.ReloadId, x.Amount, x.TriggeredAt)),
             LastChangedAt = x.TriggeredAt,
         },
         AutoReloadSettled x => this with { InFlight = InFlight == x.ReloadId ? null : InFlight, LastChangedAt = x.SettledAt },
         AutoReloadStopped x => this with
         {
-            InFlight = InFlight == x.ReloadId ? null : InFlight, Status = AutoReloadStatus.Stopped, StoppedReason = x.Reason, LastChangedAt = x.StoppedAt,
+            InFlight = InFlight == x.ReloadId ? null : InFlight, Status = AutoReloadStatus.Stopped, StoppedReason = x.Reason,
+            LastChangedAt = x.StoppedAt,
         },
         _ => this,
     };
@@ -138,10 +144,11 @@ public static class AutoReloadDecisions
             : [new AutoReloadStopped(auto.CardId, reloadId, failureCode, now)];
     }
 
-    /// <summary>A deterministic reload id for a crossing: the same card and charge always give the same id (UUID v5-like, SHA-256).</summary>
+    /// <summary>A deterministic reload id for a crossing: the same card and charge always give the same id (name-based, SHA-256).</summary>
     public static Guid ReloadIdFor(Guid cardId, long chargeVersion)
     {
-        var bytes = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"citypass-auto-reload:{cardId}:{chargeVersion}"));
+        var name = System.Text.Encoding.UTF8.GetBytes($"citypass-auto-reload:{cardId}:{chargeVersion}");
+        var bytes = System.Security.Cryptography.SHA256.HashData(name);
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
         return new Guid(bytes.AsSpan(0, 16));

@@ -36,12 +36,14 @@ public sealed class StripeGateway(IStripeClient client) : IPaymentGateway
         }
     }
 
-    public async Task<PaymentIntentCancellation> CancelPaymentIntentAsync(string paymentIntentId, string idempotencyKey, CancellationToken ct)
+    public async Task<PaymentIntentCancellation> CancelPaymentIntentAsync(
+        string paymentIntentId, string idempotencyKey, CancellationToken ct)
     {
         try
         {
             var intent = await new PaymentIntentService(client).CancelAsync(paymentIntentId,
-                new PaymentIntentCancelOptions { CancellationReason = "abandoned" }, new RequestOptions { IdempotencyKey = idempotencyKey }, ct);
+                new PaymentIntentCancelOptions { CancellationReason = "abandoned" },
+                new RequestOptions { IdempotencyKey = idempotencyKey }, ct);
             return new PaymentIntentCancellation(intent.Status == "canceled", intent.Status);
         }
         catch (StripeException e) when (e.StripeError?.Code == "payment_intent_unexpected_state")

@@ -12,7 +12,7 @@ using NodaTime;
 
 namespace CityPass.Host.Payments.Reloading;
 
-/// <summary>A cardholder cancels a reload they have not paid: the payment is canceled with the provider, the reservation released.</summary>
+/// <summary>A cardholder cancels a reload they have not paid: its payment is canceled, its reservation released.</summary>
 public static class CancelReload
 {
     public static void MapCancelReload(this IEndpointRouteBuilder app) =>
@@ -25,7 +25,9 @@ public static class CancelReload
         if (await query.LoadAsync<Reload>(id, ct) is not { } reload || reload.AccountId != user.AccountId())
             return Problems.NotFound("Unknown reload", $"Reload {id} is not one of your reloads.");
         if (!reload.IsUnpaid)
-            return reload.Status is ReloadStatus.Canceled or ReloadStatus.Abandoned ? TypedResults.Ok(ReloadView.From(reload)) : AlreadyPaid(reload);
+            return reload.Status is ReloadStatus.Canceled or ReloadStatus.Abandoned
+                ? TypedResults.Ok(ReloadView.From(reload))
+                : AlreadyPaid(reload);
         try
         {
             var after = await canceller.CancelAsync(id, "canceled by the cardholder", ct);
@@ -33,8 +35,8 @@ public static class CancelReload
         }
         catch (PaymentGatewayException e)
         {
-            return TypedResults.Problem(detail: $"{e.Message} Nothing changed; try again.", statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "Payment provider unavailable");
+            return TypedResults.Problem(detail: $"{e.Message} Nothing changed; try again.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Payment provider unavailable");
         }
     }
 
@@ -50,7 +52,8 @@ public static class CancelReload
 /// longer be paid), then one transaction records the cancellation and releases the card's reservation. If the provider
 /// says it was paid meanwhile, nothing is recorded: its success reaches the webhook and is credited.
 /// </summary>
-public sealed class ReloadCanceller(IDocumentStore store, IPaymentGateway gateway, IClock clock, IOptions<LedgerOptions> ledger, ILogger<ReloadCanceller> logger)
+public sealed class ReloadCanceller(
+    IDocumentStore store, IPaymentGateway gateway, IClock clock, IOptions<LedgerOptions> ledger, ILogger<ReloadCanceller> logger)
 {
     /// <summary>The reload as it stands afterwards: still unpaid only when the provider could not cancel its payment.</summary>
     public async Task<Reload> CancelAsync(Guid reloadId, string reason, CancellationToken ct)
@@ -65,7 +68,8 @@ public sealed class ReloadCanceller(IDocumentStore store, IPaymentGateway gatewa
             var cancellation = await gateway.CancelPaymentIntentAsync(paymentIntentId, ReloadMetadata.CancelIdempotencyKey(reloadId), ct);
             if (!cancellation.Canceled)
             {
-                logger.LogInformation("Reload {ReloadId} not canceled: its payment {PaymentIntentId} is {Status}", reloadId, paymentIntentId, cancellation.Status);
+                logger.LogInformation("Reload {ReloadId} not canceled: its payment {PaymentIntentId} is {Status}",
+                    reloadId, paymentIntentId, cancellation.Status);
                 return reload;
             }
         }

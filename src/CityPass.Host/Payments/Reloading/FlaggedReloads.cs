@@ -8,7 +8,8 @@ namespace CityPass.Host.Payments.Reloading;
 /// that nobody asked CityPass for. Nothing is credited; finance refunds it in Stripe, or loads the right card by hand.
 /// </summary>
 /// <param name="Id">The PaymentIntent id: a payment is listed once, however many events tell of it.</param>
-public sealed record UnrequestedPayment(string Id, Guid ReloadId, long AmountCents, string Currency, string ProviderEventId, Instant ReceivedAt);
+public sealed record UnrequestedPayment(
+    string Id, Guid ReloadId, long AmountCents, string Currency, string ProviderEventId, Instant ReceivedAt);
 
 /// <summary>Finance's work list: the flagged reloads and the payments nobody asked for.</summary>
 public sealed record FlaggedPayments(IReadOnlyList<ReloadView> Reloads, IReadOnlyList<UnrequestedPayment> Unrequested);

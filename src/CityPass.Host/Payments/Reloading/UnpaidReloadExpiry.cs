@@ -18,13 +18,15 @@ public sealed partial class UnpaidReloadExpiry(
     ILogger<UnpaidReloadExpiry> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        PeriodicPasses.RunEveryAsync(TimeSpan.FromSeconds(Math.Max(1, options.Value.ReloadExpiryCheckSeconds)), RunOnceAsync, LogPassFailed, stoppingToken);
+        PeriodicPasses.RunEveryAsync(
+            TimeSpan.FromSeconds(Math.Max(1, options.Value.ReloadExpiryCheckSeconds)), RunOnceAsync, LogPassFailed, stoppingToken);
 
     /// <summary>One pass: the reloads it canceled, or null when another host holds the lock (and runs the pass).</summary>
     public async Task<int?> RunOnceAsync(CancellationToken ct)
     {
         // Not pooled: a pooled connection keeps its session (and the lock) until it is reused.
-        var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Marten")) { Pooling = false }.ConnectionString;
+        var connectionString =
+            new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Marten")) { Pooling = false }.ConnectionString;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection))
@@ -43,7 +45,8 @@ public sealed partial class UnpaidReloadExpiry(
         IReadOnlyList<Reload> unpaid;
         await using (var query = store.QuerySession())
             unpaid = await query.Query<Reload>()
-                .Where(r => r.Status == ReloadStatus.Requested || r.Status == ReloadStatus.AwaitingPayment || r.Status == ReloadStatus.Failed)
+                .Where(r => r.Status == ReloadStatus.Requested || r.Status == ReloadStatus.AwaitingPayment
+                    || r.Status == ReloadStatus.Failed)
                 .ToListAsync(ct);
         var expired = 0;
         foreach (var reload in unpaid.Where(r => ReloadDecisions.HasExpired(r, expiry, now)))

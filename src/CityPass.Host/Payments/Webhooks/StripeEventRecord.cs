@@ -8,7 +8,7 @@ public enum WebhookOutcome
     Ignored,
     /// <summary>About a PaymentIntent not linked to a reload yet: kept, and applied as soon as the link is known.</summary>
     Parked,
-    /// <summary>A success for a reload that does not exist here: nothing credited, listed for finance (<c>UnrequestedPayment</c>).</summary>
+    /// <summary>A success for a reload that does not exist here: nothing credited, listed for finance (UnrequestedPayment).</summary>
     Flagged,
 }
 

@@ -135,9 +135,11 @@ public sealed class StripeWebhookProcessor(
                 return (Record(session, prior, stripeEvent, fact.PaymentIntentId, reloadId, WebhookOutcome.Ignored,
                     $"No reload {reloadId} exists here.", null, now), null, []);
             // Money was taken in CityPass's name for a reload nobody started here: finance must see it.
-            session.Store(new UnrequestedPayment(paid.PaymentIntentId, reloadId.Value, paid.Amount.Cents, paid.Currency.ToLowerInvariant(), paid.ProviderEventId, now));
+            session.Store(new UnrequestedPayment(paid.PaymentIntentId, reloadId.Value, paid.Amount.Cents, paid.Currency.ToLowerInvariant(),
+                paid.ProviderEventId, now));
             return (Record(session, prior, stripeEvent, fact.PaymentIntentId, reloadId, WebhookOutcome.Flagged,
-                $"Paid {paid.Amount.Cents} {paid.Currency} for reload {reloadId}, which does not exist here: nothing credited, listed for finance.",
+                $"Paid {paid.Amount.Cents} {paid.Currency} for reload {reloadId}, which does not exist here: "
+                + "nothing credited, listed for finance.",
                 null, now), null, []);
         }
 

@@ -12,6 +12,7 @@ using CityPass.Host.Operations.Monitoring;
 using CityPass.Host.Operations.Telemetry;
 using CityPass.Host.Payments;
 using CityPass.Host.Schemes;
+using CityPass.Host.Security;
 using CityPass.Host.Taps;
 using CityPass.Host.Taps.Offline;
 using CityPass.Host.Terminals;
@@ -20,6 +21,10 @@ using NodaTime;
 
 var builder = WebApplication.CreateBuilder(args);
 var configuration = builder.Configuration;
+
+// Secrets mounted by the orchestrator as files (Docker/Kubernetes secrets): /run/secrets/Keys__CardMaster is Keys:CardMaster.
+configuration.AddKeyPerFile(configuration["SecretsDirectory"] ?? "/run/secrets", optional: true);
+StartupSecrets.Require(builder.Environment, configuration);
 
 // Plumbing: the clock, HTTP's JSON and problems, OpenAPI, the event store's core.
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
@@ -47,6 +52,7 @@ builder.Services.AddCityPassMessaging(configuration);
 builder.Services.AddCityPassHealth(configuration);
 
 var app = builder.Build();
+StartupSecrets.WarnOfSandbox(app.Environment, app.Configuration, app.Logger);
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -50,7 +50,12 @@ public static class AccountsSetup
         });
 
         // Bearer tokens are data-protected: every instance of the host must share the key ring, so it lives in PostgreSQL.
-        services.AddDataProtection().SetApplicationName("CityPass");
+        var dataProtection = services.AddDataProtection().SetApplicationName("CityPass");
+        // Keys at rest: encrypted with a certificate (required outside Development, see Security/StartupSecrets), so a
+        // database backup alone cannot mint tokens.
+        if (configuration["DataProtection:CertificatePath"] is { Length: > 0 } certificate)
+            dataProtection.ProtectKeysWithCertificate(
+                System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(certificate, configuration["DataProtection:CertificatePassword"]));
         services.AddOptions<KeyManagementOptions>().Configure<IDocumentStore>((o, store) => o.XmlRepository = new MartenXmlRepository(store));
 
         services.AddHostedService<AdministratorSeeder>();

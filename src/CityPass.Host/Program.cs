@@ -40,6 +40,7 @@ builder.Services.AddCityPassSchemes();
 builder.Services.AddCityPassTaps();
 builder.Services.AddCityPassTerminals(configuration);
 builder.Services.AddCityPassAccounts(configuration);
+builder.Services.AddCityPassRateLimits(configuration);
 builder.Services.AddCityPassPayments(configuration);
 builder.Services.AddCityPassFinance(configuration);
 builder.Services.AddCityPassCardholders(configuration);
@@ -63,6 +64,8 @@ app.UseSwaggerUI(o =>
     o.RoutePrefix = "swagger";
 });
 app.UseAuthentication();
+app.UseTokenRevocation();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();

@@ -60,6 +60,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string Schema => $"test_{_run}";
 
+    /// <summary>What the host sent by e-mail: registrations' confirmation links.</summary>
+    public TestMailbox Mailbox { get; } = new();
+
     /// <summary>The RabbitMQ node(s) this host uses, and whether its queues are quorum queues.</summary>
     public TestBroker Broker { get; }
 
@@ -104,7 +107,14 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Finance:CommissionBasisPoints:city", "1000");
         builder.UseSetting("Stripe:WebhookSecret", WebhookSecret);
         builder.UseSetting("Monitoring:PollSeconds", "1");
-        builder.ConfigureTestServices(services => services.AddSingleton<IClock>(Clock));
+        // The suite signs in and posts anonymously far more often than a person: Security/RateLimitTests checks the limits.
+        builder.UseSetting("RateLimits:AccountPerMinute", "1000000");
+        builder.UseSetting("RateLimits:AnonymousWritesPerMinute", "1000000");
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<IClock>(Clock);
+            services.AddSingleton<Microsoft.AspNetCore.Identity.IEmailSender<CityPass.Host.Accounts.CardholderUser>>(Mailbox);
+        });
         ConfigureMore(builder);
     }
 

@@ -28,7 +28,7 @@ StartupSecrets.Require(builder.Environment, configuration);
 
 // Plumbing: the clock, HTTP's JSON and problems, OpenAPI, the event store's core.
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
-builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions).Converters.Add(new NoControlCharacters()));
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransformer>());
@@ -41,6 +41,7 @@ builder.Services.AddCityPassTaps();
 builder.Services.AddCityPassTerminals(configuration);
 builder.Services.AddCityPassAccounts(configuration);
 builder.Services.AddCityPassRateLimits(configuration);
+builder.Services.AddCityPassHttpHardening(configuration);
 builder.Services.AddCityPassPayments(configuration);
 builder.Services.AddCityPassFinance(configuration);
 builder.Services.AddCityPassCardholders(configuration);
@@ -55,17 +56,20 @@ builder.Services.AddCityPassHealth(configuration);
 var app = builder.Build();
 StartupSecrets.WarnOfSandbox(app.Environment, app.Configuration, app.Logger);
 
+app.UseCityPassHttpHardening();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.MapOpenApi();
-app.UseSwaggerUI(o =>
-{
-    o.SwaggerEndpoint("/openapi/v1.json", "CityPass v1");
-    o.RoutePrefix = "swagger";
-});
+var openApi = app.MapOpenApi();
+if (!HttpHardening.Hardened(app.Environment, app.Configuration))
+    app.UseSwaggerUI(o =>
+    {
+        o.SwaggerEndpoint("/openapi/v1.json", "CityPass v1");
+        o.RoutePrefix = "swagger";
+    });
 app.UseAuthentication();
 app.UseTokenRevocation();
 app.UseRateLimiter();
+app.UseRequestSizeLimits(app.Configuration);
 app.UseAuthorization();
 
 app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
@@ -78,6 +82,7 @@ administration.MapCards();
 administration.MapSchemes();
 administration.MapTerminals();
 administration.MapSequenceGaps();
+app.MapCardPersonalisation(); // the personalisation machine's own role, not administrators
 
 // Terminals: what they send is signed message by message (docs/terminal-protocol.md), not by an HTTP login.
 app.MapDenyList();
@@ -89,7 +94,7 @@ app.MapCardholders();
 app.MapFinance();
 app.MapFailedMessages();
 app.MapAdminConsole();
-app.MapCityPassMetrics();
+app.ProtectOperationalEndpoints(openApi, app.MapCityPassMetrics());
 
 if (HostCommands.Run(app.Services, args) is { } command)
     return await command;

@@ -81,6 +81,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     public const string FinanceEmail = "finance@citypass.test";
     public const string FinancePassword = "Finance-Pass-2026";
 
+    public const string PersonalisationEmail = "personalisation@citypass.test";
+    public const string PersonalisationPassword = "Personalisation-Pass-2026";
+
     /// <summary>The webhook secret tests sign their Stripe events with, as Stripe would with the dashboard's.</summary>
     public const string WebhookSecret = "whsec_test_citypass_integration";
 
@@ -104,6 +107,8 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Accounts:AdministratorPassword", AdministratorPassword);
         builder.UseSetting("Accounts:FinanceEmail", FinanceEmail);
         builder.UseSetting("Accounts:FinancePassword", FinancePassword);
+        builder.UseSetting("Accounts:PersonalisationEmail", PersonalisationEmail);
+        builder.UseSetting("Accounts:PersonalisationPassword", PersonalisationPassword);
         builder.UseSetting("Finance:CommissionBasisPoints:city", "1000");
         builder.UseSetting("Stripe:WebhookSecret", WebhookSecret);
         builder.UseSetting("Monitoring:PollSeconds", "1");
@@ -146,6 +151,22 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
             () => http.PostAsJsonAsync("/account/login", new { email = AdministratorEmail, password = AdministratorPassword }),
             response => response.IsSuccessStatusCode, "the test administrator signed in", TimeSpan.FromSeconds(5));
         return (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    private Task<HttpClient>? _personalisation;
+
+    /// <summary>The personalisation machine's client (role <c>personalisation</c>: cards' keys), signed in once.</summary>
+    public Task<HttpClient> Personalisation() => _personalisation ??= SignInPersonalisationAsync();
+
+    private async Task<HttpClient> SignInPersonalisationAsync()
+    {
+        var http = Anonymous();
+        var login = await Eventually.ReadAsync(
+            () => http.PostAsJsonAsync("/account/login", new { email = PersonalisationEmail, password = PersonalisationPassword }),
+            response => response.IsSuccessStatusCode, "the test personalisation machine signed in", TimeSpan.FromSeconds(5));
+        var token = (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
     }
 
     /// <summary>Settings of a fixture that needs a differently configured host (real Stripe client against a stub).</summary>

@@ -8,13 +8,15 @@ using Microsoft.AspNetCore.Identity;
 
 namespace CityPass.Host.Accounts;
 
-/// <summary>Section <c>Accounts</c>: the administrator and the finance user created at start when set (nobody otherwise).</summary>
+/// <summary>Section <c>Accounts</c>: the administrator, finance and personalisation users created at start when set (nobody otherwise).</summary>
 public sealed class AccountsOptions
 {
     public string? AdministratorEmail { get; set; }
     public string? AdministratorPassword { get; set; }
     public string? FinanceEmail { get; set; }
     public string? FinancePassword { get; set; }
+    public string? PersonalisationEmail { get; set; }
+    public string? PersonalisationPassword { get; set; }
 }
 
 /// <summary>
@@ -29,6 +31,10 @@ public static class AccountsSetup
     /// <summary>Finance staff: the ledger, closes, settlements, reconciliation. Separate from administrators.</summary>
     public const string FinancePolicy = "finance";
     public const string FinanceRole = "finance";
+
+    /// <summary>The personalisation machine: fetches cards' keys to write them into chips. Nothing else, and no administrator.</summary>
+    public const string PersonalisationPolicy = "personalisation";
+    public const string PersonalisationRole = "personalisation";
 
     public static IServiceCollection AddCityPassAccounts(this IServiceCollection services, IConfiguration configuration)
     {
@@ -46,7 +52,8 @@ public static class AccountsSetup
         services.AddSingleton<IEmailSender<CardholderUser>, LoggedEmailSender>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AdministratorPolicy, p => p.RequireRole(AdministratorRole))
-            .AddPolicy(FinancePolicy, p => p.RequireRole(FinanceRole));
+            .AddPolicy(FinancePolicy, p => p.RequireRole(FinanceRole))
+            .AddPolicy(PersonalisationPolicy, p => p.RequireRole(PersonalisationRole));
 
         services.ConfigureMarten(o =>
         {
@@ -69,9 +76,12 @@ public static class AccountsSetup
 
     public static void MapAccounts(this WebApplication app)
     {
-        // Two-factor authentication is not supported: its endpoint is not served (it failed with 500).
-        app.Use((http, next) => http.Request.Path.StartsWithSegments("/account/manage/2fa")
-            ? Results.NotFound().ExecuteAsync(http)
+        // Two-factor authentication is not supported: its endpoint is not served (it failed with 500). Sign-in gives bearer
+        // tokens only: a cookie would make every endpoint open to cross-site requests, which nothing here protects against.
+        app.Use((http, next) =>
+            http.Request.Path.StartsWithSegments("/account/manage/2fa") ? Results.NotFound().ExecuteAsync(http)
+            : http.Request.Path.StartsWithSegments("/account/login") && (http.Request.Query.ContainsKey("useCookies") || http.Request.Query.ContainsKey("useSessionCookies"))
+                ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Cookies are not offered", detail: "Sign in for a bearer token, without useCookies.").ExecuteAsync(http)
             : next(http));
         app.MapGroup("/account").WithTags("Account").RequireRateLimiting(Security.RateLimits.AccountPolicy).MapIdentityApi<CardholderUser>();
     }
@@ -105,6 +115,7 @@ public sealed class AdministratorSeeder(IServiceProvider services, Microsoft.Ext
     {
         await SeedAsync(options.Value.AdministratorEmail, options.Value.AdministratorPassword, AccountsSetup.AdministratorRole);
         await SeedAsync(options.Value.FinanceEmail, options.Value.FinancePassword, AccountsSetup.FinanceRole);
+        await SeedAsync(options.Value.PersonalisationEmail, options.Value.PersonalisationPassword, AccountsSetup.PersonalisationRole);
     }
 
     private async Task SeedAsync(string? email, string? password, string role)

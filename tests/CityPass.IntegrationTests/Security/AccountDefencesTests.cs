@@ -78,4 +78,28 @@ public class AccountDefencesTests(CityPassHost host)
         var (holder, _) = await host.SignedInCardholder();
         Assert.Equal(HttpStatusCode.NotFound, (await holder.PostAsJsonAsync("/account/manage/2fa", new { enable = true })).StatusCode);
     }
+
+    [Fact]
+    public async Task Sign_in_gives_no_cookie()
+    {
+        var login = await host.Anonymous().PostAsJsonAsync("/account/login?useCookies=true", new { email = CityPassHost.AdministratorEmail, password = CityPassHost.AdministratorPassword });
+        Assert.Equal(HttpStatusCode.BadRequest, login.StatusCode);
+        Assert.False(login.Headers.Contains("Set-Cookie"));
+    }
+}
+
+/// <summary>A card's key goes to the personalisation machine's account only.</summary>
+[Collection(CityPassCollection.Name)]
+public class PersonalisationAccessTests(CityPassHost host)
+{
+    [Fact]
+    public async Task Card_keys_are_refused_to_a_plain_administrator_and_given_to_the_personalisation_role_only()
+    {
+        var request = new { uid = "04AABBCCDDEE01" };
+        Assert.Equal(HttpStatusCode.Forbidden, (await host.CreateClient().PostAsJsonAsync("/cards/personalisation", request)).StatusCode);
+
+        var machine = await host.Personalisation();
+        Assert.Equal(HttpStatusCode.OK, (await machine.PostAsJsonAsync("/cards/personalisation", request)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await machine.GetAsync("/scheme")).StatusCode);
+    }
 }

@@ -7,6 +7,9 @@ namespace CityPass.IntegrationTests.Security;
 /// <summary>A host hardened as in Production (the default outside Development and Testing), on the test servers.</summary>
 public sealed class HardenedHost : CityPassHost
 {
+    // HTTPS, as a deployment is reached (a redirect from HTTP would drop the tokens of the fixture's clients).
+    public HardenedHost() => ClientOptions.BaseAddress = new Uri("https://localhost");
+
     protected override void ConfigureMore(IWebHostBuilder builder) => builder.UseSetting("Http:Hardened", "true");
 
     public HttpClient Client(string baseAddress, bool administrator)

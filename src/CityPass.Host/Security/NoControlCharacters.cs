@@ -13,7 +13,7 @@ public sealed class NoControlCharacters : JsonConverter<string>
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var value = reader.GetString();
-        if (value is not null && value.AsSpan().ContainsAnyInRange('\u0000', '\u001F') || value is not null && value.AsSpan().ContainsAnyInRange('\u007F', '\u009F'))
+        if (value is not null && (value.AsSpan().ContainsAnyInRange('\u0000', '\u001F') || value.AsSpan().ContainsAnyInRange('\u007F', '\u009F')))
             throw new JsonException("A text field holds a control character.");
         return value;
     }

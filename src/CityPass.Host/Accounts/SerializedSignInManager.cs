@@ -24,6 +24,18 @@ public sealed class SerializedSignInManager(
     // The first key of the two-key advisory lock: this lock's namespace ("CP" + sign-in), the user's id hashed is the second.
     private const int LockNamespace = 0x4350_0001;
 
+    /// <summary>An unknown e-mail costs a password hash too, so that the answer's time does not tell which e-mails have accounts.</summary>
+    public override async Task<SignInResult> PasswordSignInAsync(string userName, string password, bool isPersistent, bool lockoutOnFailure)
+    {
+        if (await UserManager.FindByNameAsync(userName) is { } user)
+            return await PasswordSignInAsync(user, password, isPersistent, lockoutOnFailure);
+        UserManager.PasswordHasher.VerifyHashedPassword(Nobody, NobodysHash, password);
+        return SignInResult.Failed;
+    }
+
+    private static readonly CardholderUser Nobody = new() { Id = "nobody" };
+    private static readonly string NobodysHash = new PasswordHasher<CardholderUser>().HashPassword(Nobody, Guid.NewGuid().ToString());
+
     public override async Task<SignInResult> CheckPasswordSignInAsync(CardholderUser user, string password, bool lockoutOnFailure)
     {
         await using var connection = new NpgsqlConnection(configuration.GetConnectionString("Marten"));

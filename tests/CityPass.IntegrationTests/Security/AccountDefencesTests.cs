@@ -10,9 +10,9 @@ namespace CityPass.IntegrationTests.Security;
 public class AccountDefencesTests(CityPassHost host)
 {
     [Fact]
-    public async Task Thirty_parallel_wrong_passwords_lock_the_account_and_then_the_right_one_is_refused()
+    public async Task Thirty_parallel_wrong_passwords_lock_the_account_then_the_right_one_and_its_token_are_refused()
     {
-        var (_, email) = await host.SignedInCardholder();
+        var (holder, email) = await host.SignedInCardholder();
 
         var attempts = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
             host.Anonymous().PostAsJsonAsync("/account/login", new { email, password = $"wrong-password-{i}" })));
@@ -21,6 +21,7 @@ public class AccountDefencesTests(CityPassHost host)
         var right = await host.Anonymous().PostAsJsonAsync("/account/login", new { email, password = Holders.Password });
         Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
         Assert.Contains("LockedOut", await right.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await holder.GetAsync("/me/cards")).StatusCode); // its earlier token too
     }
 
     [Fact]

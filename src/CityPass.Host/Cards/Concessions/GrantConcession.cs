@@ -47,8 +47,13 @@ public static class GrantConcession
         }
         return await CardCommands.RunAsync(
             store, id, new Idempotency("concession", idempotencyKey!, $"grant {request.ProfileId} {from:yyyy-MM-dd}..{to:yyyy-MM-dd} to card {id}"),
-            (card, scheme) => CardDecisions.Decide(card, scheme,
-                plain with { RecordedEvidence = sealedEvidence }, clock.GetCurrentInstant()),
+            (card, scheme) => CardDecisions.Decide(card, scheme, plain with { RecordedEvidence = sealedEvidence }, clock.GetCurrentInstant()) switch
+            {
+                // Refused when checked before sealing, accepted now (the card changed meanwhile): never record the evidence in clear.
+                ({ }, null) when sealedEvidence is null =>
+                    (null, new CityPass.Domain.Refusal("evidence-not-sealed", "The card changed while the concession was being granted; send the request again.")),
+                var decided => decided,
+            },
             (card, _) => CardView.From(card),
             http, ct);
     }

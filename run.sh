@@ -14,7 +14,9 @@ ADMIN_EMAIL=${Accounts__AdministratorEmail:-admin@citypass.demo}
 ADMIN_PASSWORD=${Accounts__AdministratorPassword:-Demo-Admin-2026}
 FINANCE_EMAIL=${Accounts__FinanceEmail:-finance@citypass.demo}
 FINANCE_PASSWORD=${Accounts__FinancePassword:-Demo-Finance-2026}
-Demo__Seed=true Accounts__AdministratorEmail=$ADMIN_EMAIL Accounts__AdministratorPassword=$ADMIN_PASSWORD Accounts__FinanceEmail=$FINANCE_EMAIL Accounts__FinancePassword=$FINANCE_PASSWORD ASPNETCORE_URLS=$URL ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
+PERSONALISATION_EMAIL=${Accounts__PersonalisationEmail:-personalisation@citypass.demo}
+PERSONALISATION_PASSWORD=${Accounts__PersonalisationPassword:-Demo-Personalisation-2026}
+Demo__Seed=true Accounts__AdministratorEmail=$ADMIN_EMAIL Accounts__AdministratorPassword=$ADMIN_PASSWORD Accounts__FinanceEmail=$FINANCE_EMAIL Accounts__FinancePassword=$FINANCE_PASSWORD Accounts__PersonalisationEmail=$PERSONALISATION_EMAIL Accounts__PersonalisationPassword=$PERSONALISATION_PASSWORD ASPNETCORE_URLS=$URL ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
   dotnet run --project src/CityPass.Host -c Release --no-build --no-launch-profile &
 host=$!
 trap 'kill $host 2>/dev/null; wait $host 2>/dev/null' INT TERM EXIT
@@ -40,6 +42,7 @@ CityPass is running (Ctrl-C to stop).
   Administrator                $ADMIN_EMAIL / $ADMIN_PASSWORD (POST $URL/account/login)
   Operations console           $URL/admin (the administrator's login)   metrics: $URL/metrics
   Finance                      $FINANCE_EMAIL / $FINANCE_PASSWORD ($URL/finance)
+  Personalisation machine      $PERSONALISATION_EMAIL / $PERSONALISATION_PASSWORD (POST $URL/cards/personalisation)
   Online reloads               sandbox checkout unless Stripe__SecretKey is set (docs/payments.md)
 
 TXT
@@ -48,7 +51,7 @@ curl -fsS "$URL/health/ready"; echo
 # Bring the demo city to life: its terminals tap demo cards, go offline now and then, upload later (CITYPASS_DEMO_TERMINALS=0 to stop them).
 if [ "${CITYPASS_DEMO_TERMINALS:-8}" != "0" ]; then
   dotnet build src/CityPass.TerminalSimulator -c Release 2>&1 | grep -E " error |rror\(s\)" || true
-  CITYPASS_ADMIN_EMAIL=$ADMIN_EMAIL CITYPASS_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+  CITYPASS_ADMIN_EMAIL=$ADMIN_EMAIL CITYPASS_ADMIN_PASSWORD=$ADMIN_PASSWORD CITYPASS_PERSONALISATION_EMAIL=$PERSONALISATION_EMAIL CITYPASS_PERSONALISATION_PASSWORD=$PERSONALISATION_PASSWORD \
     dotnet run --project src/CityPass.TerminalSimulator -c Release --no-build -- demo --api "$URL" --terminals "${CITYPASS_DEMO_TERMINALS:-8}" --seconds 86400 &
   demo=$!
   trap 'kill $demo $host 2>/dev/null; wait $host 2>/dev/null' INT TERM EXIT

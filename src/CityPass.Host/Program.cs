@@ -10,6 +10,7 @@ using CityPass.Host.Operations.Monitoring;
 using CityPass.Host.Operations.Telemetry;
 using CityPass.Host.Payments;
 using CityPass.Host.Schemes;
+using CityPass.Host.Security;
 using CityPass.Host.Taps;
 using CityPass.Host.Taps.Offline;
 using CityPass.Host.Terminals;
@@ -17,9 +18,13 @@ using CityPass.Host.Terminals;
 var builder = WebApplication.CreateBuilder(args);
 var configuration = builder.Configuration;
 
+// Secrets mounted by the orchestrator as files (Docker/Kubernetes secrets): /run/secrets/Keys__CardMaster is Keys:CardMaster.
+configuration.AddKeyPerFile(configuration["SecretsDirectory"] ?? "/run/secrets", optional: true);
+StartupSecrets.Require(builder.Environment, configuration);
+
 // Plumbing: the clock, HTTP's JSON and problems, OpenAPI, the event store's core.
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
-builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions).Converters.Add(new NoControlCharacters()));
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransformer>());
@@ -31,6 +36,8 @@ builder.Services.AddCityPassSchemes();
 builder.Services.AddCityPassTaps();
 builder.Services.AddCityPassTerminals(configuration);
 builder.Services.AddCityPassAccounts(configuration);
+builder.Services.AddCityPassRateLimits(configuration);
+builder.Services.AddCityPassHttpHardening(configuration);
 builder.Services.AddCityPassPayments(configuration);
 builder.Services.AddCityPassFinance(configuration);
 builder.Services.AddCityPassCardholders(configuration);
@@ -43,16 +50,22 @@ builder.Services.AddCityPassMessaging(configuration);
 builder.Services.AddCityPassHealth(configuration);
 
 var app = builder.Build();
+StartupSecrets.WarnOfSandbox(app.Environment, app.Configuration, app.Logger);
 
+app.UseCityPassHttpHardening();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.MapOpenApi();
-app.UseSwaggerUI(o =>
-{
-    o.SwaggerEndpoint("/openapi/v1.json", "CityPass v1");
-    o.RoutePrefix = "swagger";
-});
+var openApi = app.MapOpenApi();
+if (!HttpHardening.Hardened(app.Environment, app.Configuration))
+    app.UseSwaggerUI(o =>
+    {
+        o.SwaggerEndpoint("/openapi/v1.json", "CityPass v1");
+        o.RoutePrefix = "swagger";
+    });
 app.UseAuthentication();
+app.UseTokenRevocation();
+app.UseRateLimiter();
+app.UseRequestSizeLimits(app.Configuration);
 app.UseAuthorization();
 
 app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
@@ -65,6 +78,7 @@ administration.MapCards();
 administration.MapSchemes();
 administration.MapTerminals();
 administration.MapSequenceGaps();
+app.MapCardPersonalisation(); // the personalisation machine's own role, not administrators
 
 // Terminals: what they send is signed message by message (docs/terminal-protocol.md), not by an HTTP login.
 app.MapDenyList();
@@ -76,7 +90,7 @@ app.MapCardholders();
 app.MapFinance();
 app.MapFailedMessages();
 app.MapAdminConsole();
-app.MapCityPassMetrics();
+app.ProtectOperationalEndpoints(openApi, app.MapCityPassMetrics());
 
 if (HostCommands.Run(app.Services, args) is { } command)
     return await command;

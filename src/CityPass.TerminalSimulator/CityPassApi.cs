@@ -4,13 +4,16 @@ using System.Text.Json;
 namespace CityPass.TerminalSimulator;
 
 /// <summary>
-/// The administrator calls a terminal installer and a card bureau make before any tap, signed in as an administrator
-/// (./run.sh's demo administrator unless CITYPASS_ADMIN_EMAIL / CITYPASS_ADMIN_PASSWORD say otherwise).
+/// The calls a terminal installer and a card bureau make before any tap: the installer signed in as an administrator
+/// (./run.sh's demo administrator unless CITYPASS_ADMIN_EMAIL / CITYPASS_ADMIN_PASSWORD say otherwise), the bureau as the
+/// personalisation machine (CITYPASS_PERSONALISATION_EMAIL / CITYPASS_PERSONALISATION_PASSWORD, ./run.sh's demo one).
 /// </summary>
 public sealed class CityPassApi(Uri baseAddress) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = baseAddress };
+    private readonly HttpClient _bureau = new() { BaseAddress = baseAddress };
     private bool _signedIn;
+    private bool _bureauSignedIn;
 
     public void Dispose() => _http.Dispose();
 
@@ -18,15 +21,17 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
     {
         if (_signedIn)
             return;
-        var login = await _http.PostAsJsonAsync("/account/login", new
-        {
-            email = Environment.GetEnvironmentVariable("CITYPASS_ADMIN_EMAIL") ?? "admin@citypass.demo",
-            password = Environment.GetEnvironmentVariable("CITYPASS_ADMIN_PASSWORD") ?? "Demo-Admin-2026",
-        });
+        await SignInAsync(_http, Environment.GetEnvironmentVariable("CITYPASS_ADMIN_EMAIL") ?? "admin@citypass.demo",
+            Environment.GetEnvironmentVariable("CITYPASS_ADMIN_PASSWORD") ?? "Demo-Admin-2026");
+        _signedIn = true;
+    }
+
+    private static async Task SignInAsync(HttpClient http, string email, string password)
+    {
+        var login = await http.PostAsJsonAsync("/account/login", new { email, password });
         login.EnsureSuccessStatusCode();
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
-        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        _signedIn = true;
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
     }
 
     /// <summary>The scheme as administrators see it (the demo lists its terminals from it).</summary>
@@ -51,8 +56,13 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
     /// <summary>The card's diversified key, as a personalisation machine receives it; the counter starts from the clock so reruns never reuse one.</summary>
     public async Task<CardChip> PersonaliseAsync(string uid)
     {
-        await SignInAsync();
-        var response = await _http.PostAsJsonAsync("/cards/personalisation", new { uid });
+        if (!_bureauSignedIn)
+        {
+            await SignInAsync(_bureau, Environment.GetEnvironmentVariable("CITYPASS_PERSONALISATION_EMAIL") ?? "personalisation@citypass.demo",
+                Environment.GetEnvironmentVariable("CITYPASS_PERSONALISATION_PASSWORD") ?? "Demo-Personalisation-2026");
+            _bureauSignedIn = true;
+        }
+        var response = await _bureau.PostAsJsonAsync("/cards/personalisation", new { uid });
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return new CardChip(Convert.FromBase64String(body.GetProperty("key").GetString()!), body.GetProperty("uid").GetString()!,

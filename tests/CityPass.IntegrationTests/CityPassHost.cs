@@ -60,6 +60,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string Schema => $"test_{_run}";
 
+    /// <summary>What the host sent by e-mail: registrations' confirmation links.</summary>
+    public TestMailbox Mailbox { get; } = new();
+
     /// <summary>The RabbitMQ node(s) this host uses, and whether its queues are quorum queues.</summary>
     public TestBroker Broker { get; }
 
@@ -77,6 +80,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public const string FinanceEmail = "finance@citypass.test";
     public const string FinancePassword = "Finance-Pass-2026";
+
+    public const string PersonalisationEmail = "personalisation@citypass.test";
+    public const string PersonalisationPassword = "Personalisation-Pass-2026";
 
     /// <summary>The webhook secret tests sign their Stripe events with, as Stripe would with the dashboard's.</summary>
     public const string WebhookSecret = "whsec_test_citypass_integration";
@@ -101,10 +107,19 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Accounts:AdministratorPassword", AdministratorPassword);
         builder.UseSetting("Accounts:FinanceEmail", FinanceEmail);
         builder.UseSetting("Accounts:FinancePassword", FinancePassword);
+        builder.UseSetting("Accounts:PersonalisationEmail", PersonalisationEmail);
+        builder.UseSetting("Accounts:PersonalisationPassword", PersonalisationPassword);
         builder.UseSetting("Finance:CommissionBasisPoints:city", "1000");
         builder.UseSetting("Stripe:WebhookSecret", WebhookSecret);
         builder.UseSetting("Monitoring:PollSeconds", "1");
-        builder.ConfigureTestServices(services => services.AddSingleton<IClock>(Clock));
+        // The suite signs in and posts anonymously far more often than a person: Security/RateLimitTests checks the limits.
+        builder.UseSetting("RateLimits:AccountPerMinute", "1000000");
+        builder.UseSetting("RateLimits:AnonymousWritesPerMinute", "1000000");
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<IClock>(Clock);
+            services.AddSingleton<Microsoft.AspNetCore.Identity.IEmailSender<CityPass.Host.Accounts.CardholderUser>>(Mailbox);
+        });
         ConfigureMore(builder);
     }
 
@@ -136,6 +151,22 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
             () => http.PostAsJsonAsync("/account/login", new { email = AdministratorEmail, password = AdministratorPassword }),
             response => response.IsSuccessStatusCode, "the test administrator signed in", TimeSpan.FromSeconds(5));
         return (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    private Task<HttpClient>? _personalisation;
+
+    /// <summary>The personalisation machine's client (role <c>personalisation</c>: cards' keys), signed in once.</summary>
+    public Task<HttpClient> Personalisation() => _personalisation ??= SignInPersonalisationAsync();
+
+    private async Task<HttpClient> SignInPersonalisationAsync()
+    {
+        var http = Anonymous();
+        var login = await Eventually.ReadAsync(
+            () => http.PostAsJsonAsync("/account/login", new { email = PersonalisationEmail, password = PersonalisationPassword }),
+            response => response.IsSuccessStatusCode, "the test personalisation machine signed in", TimeSpan.FromSeconds(5));
+        var token = (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
     }
 
     /// <summary>Settings of a fixture that needs a differently configured host (real Stripe client against a stub).</summary>

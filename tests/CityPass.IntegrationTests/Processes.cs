@@ -29,6 +29,8 @@ public static class Processes
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CityPass.Host.dll"));
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        // The test servers' passwords are the repository's: only Development and Testing accept them (docs/security.md).
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["ConnectionStrings__Marten"] = host.Postgres;
         start.Environment["ConnectionStrings__RabbitMq"] = host.Broker.Uri;
         if (host.Broker.OtherNodes.Count > 0)

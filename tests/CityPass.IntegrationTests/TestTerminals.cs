@@ -70,7 +70,7 @@ public sealed class TestTerminals(CityPassHost host)
     /// <summary>A card's chip as the personalisation bureau writes it (its diversified key), its counter past every used one.</summary>
     public async Task<CityPass.TerminalSimulator.CardChip> ChipAsync(string uid)
     {
-        var response = await host.CreateClient().PostAsJsonAsync("/cards/personalisation", new { uid });
+        var response = await (await host.Personalisation()).PostAsJsonAsync("/cards/personalisation", new { uid });
         var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         return new CityPass.TerminalSimulator.CardChip(Convert.FromBase64String(body.GetProperty("key").GetString()!), body.GetProperty("uid").GetString()!,
             NextCounter() * 1000);

@@ -7,13 +7,15 @@ using Microsoft.AspNetCore.Identity;
 
 namespace CityPass.Host.Accounts;
 
-/// <summary>Section <c>Accounts</c>: the administrator and the finance user created at start when set (nobody otherwise).</summary>
+/// <summary>Section <c>Accounts</c>: the administrator, finance and personalisation users created at start when set (nobody otherwise).</summary>
 public sealed class AccountsOptions
 {
     public string? AdministratorEmail { get; set; }
     public string? AdministratorPassword { get; set; }
     public string? FinanceEmail { get; set; }
     public string? FinancePassword { get; set; }
+    public string? PersonalisationEmail { get; set; }
+    public string? PersonalisationPassword { get; set; }
 }
 
 /// <summary>
@@ -29,6 +31,10 @@ public static class AccountsSetup
     public const string FinancePolicy = "finance";
     public const string FinanceRole = "finance";
 
+    /// <summary>The personalisation machine: fetches cards' keys to write them into chips. Nothing else, and no administrator.</summary>
+    public const string PersonalisationPolicy = "personalisation";
+    public const string PersonalisationRole = "personalisation";
+
     public static IServiceCollection AddCityPassAccounts(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AccountsOptions>(configuration.GetSection("Accounts"));
@@ -36,11 +42,17 @@ public static class AccountsSetup
             {
                 o.User.RequireUniqueEmail = true;
                 o.Lockout.MaxFailedAccessAttempts = 10;
+                o.Password.RequiredLength = 12;
+                // Whoever registers someone else's address must not be able to sign in, nor have the desk link cards to it.
+                o.SignIn.RequireConfirmedEmail = true;
             })
-            .AddUserStore<MartenUserStore>();
+            .AddUserStore<MartenUserStore>()
+            .AddSignInManager<SerializedSignInManager>();
+        services.AddSingleton<IEmailSender<CardholderUser>, LoggedEmailSender>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AdministratorPolicy, p => p.RequireRole(AdministratorRole))
-            .AddPolicy(FinancePolicy, p => p.RequireRole(FinanceRole));
+            .AddPolicy(FinancePolicy, p => p.RequireRole(FinanceRole))
+            .AddPolicy(PersonalisationPolicy, p => p.RequireRole(PersonalisationRole));
 
         services.ConfigureMarten(o =>
         {
@@ -49,7 +61,12 @@ public static class AccountsSetup
         });
 
         // Bearer tokens are data-protected: every instance of the host must share the key ring, so it lives in PostgreSQL.
-        services.AddDataProtection().SetApplicationName("CityPass");
+        var dataProtection = services.AddDataProtection().SetApplicationName("CityPass");
+        // Keys at rest: encrypted with a certificate (required outside Development, see Security/StartupSecrets), so a
+        // database backup alone cannot mint tokens.
+        if (configuration["DataProtection:CertificatePath"] is { Length: > 0 } certificate)
+            dataProtection.ProtectKeysWithCertificate(
+                System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(certificate, configuration["DataProtection:CertificatePassword"]));
         services.AddOptions<KeyManagementOptions>().Configure<IDocumentStore>((o, store) => o.XmlRepository = new MartenXmlRepository(store));
 
         services.AddHostedService<AdministratorSeeder>();
@@ -58,7 +75,14 @@ public static class AccountsSetup
 
     public static void MapAccounts(this WebApplication app)
     {
-        app.MapGroup("/account").WithTags("Account").MapIdentityApi<CardholderUser>();
+        // Two-factor authentication is not supported: its endpoint is not served (it failed with 500). Sign-in gives bearer
+        // tokens only: a cookie would make every endpoint open to cross-site requests, which nothing here protects against.
+        app.Use((http, next) =>
+            http.Request.Path.StartsWithSegments("/account/manage/2fa") ? Results.NotFound().ExecuteAsync(http)
+            : http.Request.Path.StartsWithSegments("/account/login") && (http.Request.Query.ContainsKey("useCookies") || http.Request.Query.ContainsKey("useSessionCookies"))
+                ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Cookies are not offered", detail: "Sign in for a bearer token, without useCookies.").ExecuteAsync(http)
+            : next(http));
+        app.MapGroup("/account").WithTags("Account").RequireRateLimiting(Security.RateLimits.AccountPolicy).MapIdentityApi<CardholderUser>();
     }
 }
 
@@ -90,6 +114,7 @@ public sealed class AdministratorSeeder(IServiceProvider services, Microsoft.Ext
     {
         await SeedAsync(options.Value.AdministratorEmail, options.Value.AdministratorPassword, AccountsSetup.AdministratorRole);
         await SeedAsync(options.Value.FinanceEmail, options.Value.FinancePassword, AccountsSetup.FinanceRole);
+        await SeedAsync(options.Value.PersonalisationEmail, options.Value.PersonalisationPassword, AccountsSetup.PersonalisationRole);
     }
 
     private async Task SeedAsync(string? email, string? password, string role)

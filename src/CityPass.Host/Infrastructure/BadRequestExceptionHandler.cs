@@ -17,13 +17,22 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            Exception = exception,
             ProblemDetails = new ProblemDetails
             {
                 Status = bad.StatusCode,
-                Title = "Unreadable request",
-                Detail = bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message,
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request too large" : "Unreadable request",
+                Detail = Describe(bad),
             },
         });
     }
+
+    // The framework's messages name parameter and .NET types ("Failed to read parameter \"LinkCardRequest request\"…"): the
+    // caller learns what is wrong and where in the JSON, not how the host is built.
+    private static string Describe(BadHttpRequestException bad) => bad switch
+    {
+        { StatusCode: StatusCodes.Status413PayloadTooLarge } => "The request body is larger than this endpoint accepts.",
+        { InnerException: System.Text.Json.JsonException { Path: { Length: > 0 } path } } => $"The body is not the JSON this endpoint expects (at {path}).",
+        { InnerException: System.Text.Json.JsonException } => "The body is not the JSON this endpoint expects.",
+        _ => "The request could not be read (a missing or malformed body, header or parameter).",
+    };
 }

@@ -28,16 +28,23 @@ public static class Enrolment
                 return refusal is null ? TypedResults.Ok(scheme!.Terminals[id]) : Problems.Refused(refusal);
             })
             .WithSummary("Decommission a terminal: its messages are refused from now on.");
-        app.MapPost("/cards/personalisation", (PersonalisationRequest? request, KeyRing keys) =>
-                CityPass.Domain.CardUid.TryParse(request?.Uid, out var uid, out var error)
-                    ? Results.Ok(new CardPersonalisation(uid.Value.Value, Convert.ToBase64String(keys.CardKey(uid.Value.Value))))
-                    : Problems.BadRequest("Invalid card UID", error))
-            .WithTags("Cards")
-            .WithSummary("The card's diversified key, for the personalisation machine (the master key never leaves CityPass).");
         terminals.MapGet("/incidents", async (IQuerySession session, CancellationToken ct, int limit = 100) =>
                 TypedResults.Ok(await session.Query<SecurityIncident>().OrderByDescending(i => i.At).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct)))
             .WithSummary("Forged, replayed or stale terminal messages, cloned cards and offline taps to review, newest first.");
     }
+
+    /// <summary>
+    /// A card's key is what a clone needs: only the personalisation machine's account (role <c>personalisation</c>) gets
+    /// it, not every administrator.
+    /// </summary>
+    public static void MapCardPersonalisation(this IEndpointRouteBuilder app) =>
+        app.MapPost("/cards/personalisation", (PersonalisationRequest? request, KeyRing keys) =>
+                CityPass.Domain.CardUid.TryParse(request?.Uid, out var uid, out var error)
+                    ? Results.Ok(new CardPersonalisation(uid.Value.Value, Convert.ToBase64String(keys.CardKey(uid.Value.Value))))
+                    : Problems.BadRequest("Invalid card UID", error))
+            .RequireAuthorization(Accounts.AccountsSetup.PersonalisationPolicy)
+            .WithTags("Cards")
+            .WithSummary("Personalisation machine: the card's diversified key (the master key never leaves CityPass).");
 
     private static async Task<Results<Ok<TerminalCredentials>, ProblemHttpResult>> Enrol(
         string id, IDocumentStore store, IClock clock, KeyRing keys, CancellationToken ct)

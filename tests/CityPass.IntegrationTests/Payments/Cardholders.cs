@@ -26,7 +26,15 @@ public static class Cardholders
         var anonymous = host.Anonymous();
         var registered = await anonymous.PostAsJsonAsync("/account/register", new { email, password = Password });
         Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        await host.ConfirmEmail(email);
         return (await host.SignedIn(email, Password), email);
+    }
+
+    /// <summary>Follows the confirmation link the host sent to <paramref name="email"/>, as the cardholder does from their mailbox.</summary>
+    public static async Task ConfirmEmail(this CityPassHost host, string email)
+    {
+        var confirmed = await host.Anonymous().GetAsync(host.Mailbox.ConfirmationLink(email));
+        Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
     }
 
     public static async Task<HttpClient> SignedIn(this CityPassHost host, string email, string password)

@@ -27,6 +27,9 @@ public static class LinkCard
             return Problems.BadRequest("Missing card", "cardId is required.");
         if (await users.FindByEmailAsync(email) is not { } user)
             return Problems.NotFound("Unknown account", $"No cardholder account has the e-mail {email}.");
+        if (!user.EmailConfirmed)
+            return Problems.Conflict("E-mail not confirmed",
+                $"The account {email} has not confirmed its e-mail address: ask the cardholder to follow the link they were sent, then link the card.");
 
         await using var session = store.LightweightSession();
         if (await session.LoadAsync<Card>(cardId, ct) is null)

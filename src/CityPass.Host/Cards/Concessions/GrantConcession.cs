@@ -35,7 +35,13 @@ public static class GrantConcession
         }
         return await call.RunAsync(
             "concession", $"grant {request.ProfileId} {from:yyyy-MM-dd}..{to:yyyy-MM-dd} to card {call.Id}",
-            (card, scheme) => CardDecisions.Decide(card, scheme, plain with { RecordedEvidence = sealedEvidence }, call.Now),
+            (card, scheme) => CardDecisions.Decide(card, scheme, plain with { RecordedEvidence = sealedEvidence }, call.Now) switch
+            {
+                // Refused when checked before sealing, accepted now (the card changed meanwhile): never record the evidence in clear.
+                ({ }, null) when sealedEvidence is null =>
+                    (null, new Refusal("evidence-not-sealed", "The card changed while the concession was being granted; send the request again.")),
+                var decided => decided,
+            },
             (card, _) => CardView.From(card));
     }
 }

@@ -19,6 +19,7 @@ public static class FinancePages
         {
             RequestPath = "/finance",
             FileProvider = new EmbeddedFileProvider(typeof(FinancePages).Assembly, "CityPass.Host.Finance.Pages"),
+            OnPrepareResponse = files => Infrastructure.EmbeddedPages.SecurityHeaders(files.Context.Response),
         });
         app.MapGet("/finance", () => Results.Redirect("/finance/index.html")).ExcludeFromDescription();
         app.FinanceGroup().MapGet("/charts/daily", Daily).WithName("FinanceDailyActivity")

@@ -20,6 +20,7 @@ public static class Reconcile
         var group = app.FinanceGroup();
         group.MapPost("/reconciliation/stripe-report", Import).WithName("ImportStripeReport")
             .Accepts<string>("text/csv")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxReportBytes + 1024 * 1024))
             .WithSummary("Finance: imports Stripe's itemized balance / payout reconciliation report (CSV, Stripe's column names) and reconciles it with the ledger's loads. A malformed file is refused with its line number and nothing is written.");
         group.MapPost("/reconciliation/stripe-fetch", Fetch).WithName("FetchStripeBalanceTransactions")
             .WithSummary("Finance: the same, fetching the balance transactions from Stripe's API (only when Stripe:SecretKey is configured).");

@@ -36,6 +36,6 @@ public static class TelemetrySetup
         return services;
     }
 
-    /// <summary>Prometheus's scrape endpoint. Anonymous: bind it to a private network or put it behind the proxy's rules.</summary>
-    public static void MapCityPassMetrics(this IEndpointRouteBuilder app) => app.MapPrometheusScrapingEndpoint("/metrics");
+    /// <summary>Prometheus's scrape endpoint: anonymous in Development, closed in a deployment (Security/HttpHardening).</summary>
+    public static IEndpointConventionBuilder MapCityPassMetrics(this IEndpointRouteBuilder app) => app.MapPrometheusScrapingEndpoint("/metrics");
 }

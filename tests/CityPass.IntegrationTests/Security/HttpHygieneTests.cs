@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using CityPass.IntegrationTests.Payments;
+
+namespace CityPass.IntegrationTests.Security;
+
+/// <summary>Bodies bounded per endpoint even when chunked; error answers that do not describe the host's code.</summary>
+[Collection(CityPassCollection.Name)]
+public class HttpHygieneTests(CityPassHost host)
+{
+    [Theory]
+    [InlineData("/account/login")]
+    [InlineData("/webhooks/stripe")]
+    [InlineData("/terminals/T-ANY/offline-taps")]
+    public async Task A_chunked_30_MB_body_is_refused_with_413(string path)
+    {
+        var content = new StreamContent(new Filler(30L * 1024 * 1024));
+        content.Headers.ContentType = new("application/json");
+        Assert.Null(content.Headers.ContentLength);
+
+        var response = await host.Anonymous().PostAsync(path, content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_body_announced_larger_than_the_limit_is_refused_before_it_is_read()
+    {
+        var content = new ByteArrayContent(new byte[2 * 1024 * 1024]);
+        content.Headers.ContentType = new("application/json");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await host.Anonymous().PostAsync("/account/register", content)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_unreadable_body_is_a_400_that_names_no_dotnet_type()
+    {
+        var response = await host.CreateClient().PostAsJsonAsync("/admin/accounts/someone@example.test/cards", new { cardId = 12 });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("System.", body);
+        Assert.DoesNotContain("CityPass.", body);
+        Assert.DoesNotContain("LinkCardRequest", body);
+    }
+
+    /// <summary>A body of unknown length (sent chunked): <paramref name="length"/> spaces.</summary>
+    private sealed class Filler(long length) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - _position);
+            buffer.AsSpan(offset, n).Fill((byte)' ');
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
+
+/// <summary>Control characters in a text field of a request body are refused.</summary>
+[Collection(CityPassCollection.Name)]
+public class ControlCharacterTests(CityPassHost host)
+{
+    [Theory]
+    [InlineData("Jeanne\u0000Martin")]
+    [InlineData("Jeanne\u001b[31mMartin")]
+    [InlineData("Jeanne\u0085Martin")]
+    public async Task A_text_field_with_a_control_character_is_a_400(string name)
+    {
+        var (holder, _) = await host.SignedInCardholder();
+        var response = await holder.PutAsJsonAsync("/me/profile", new { name, address = "1 rue de la Mairie", phone = "0600000000" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var registered = await host.Anonymous().PostAsJsonAsync("/account/register", new { email = $"ctl{Guid.NewGuid():N}@example.test\u0007", password = "Long-Enough-Pass-1" });
+        Assert.Equal(HttpStatusCode.BadRequest, registered.StatusCode);
+    }
+
+    [Fact]
+    public async Task Plain_text_is_accepted()
+    {
+        var (holder, _) = await host.SignedInCardholder();
+        var response = await holder.PutAsJsonAsync("/me/profile", new { name = "Jeanne Martin-Lefèvre", address = "1 rue de la Mairie", phone = "0600000000" });
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}");
+    }
+}

@@ -14,7 +14,7 @@ public class AutoReloadDecisionsTests
     {
         var id = Guid.NewGuid();
         return Card.From(new CardIssued(id, "04A22B1C5D6E80", Now - Duration.FromDays(30)))
-            .Evolve(new ValueLoaded(id, Money.FromCents(balanceCents), "admin", "k", Money.FromCents(balanceCents), Now));
+            .Evolve(new ValueLoaded(id, Money.FromCents(balanceCents), LoadSource.Admin, "k", Money.FromCents(balanceCents), Now));
     }
 
     /// <summary>A charge took the card's balance down from 6.00, over the 5.00 threshold, to what it holds now.</summary>

@@ -137,7 +137,7 @@ public class ReloadDecisionsTests
         var state = Started(CardWith(100_00), 40_00);
         var canceled = ReloadDecisions.Cancel(state.Reload, "expired", Now).Aggregate(state.Reload, (r, e) => r.Evolve(e));
         var card = ReloadDecisions.Settle(canceled, state.Card, Limits, Now).CardEvents.Aggregate(state.Card, (c, e) => c.Evolve(e));
-        card = card.Evolve(new ValueLoaded(card.Id, Money.FromCents(30_00), "admin", "k2", Money.FromCents(130_00), Now));
+        card = card.Evolve(new ValueLoaded(card.Id, Money.FromCents(30_00), LoadSource.Admin, "k2", Money.FromCents(130_00), Now));
 
         var (reload, credited) = Apply((canceled, card), Paid(40_00));
 

@@ -56,7 +56,8 @@ app.UseCityPassHttpHardening();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 var openApi = app.MapOpenApi();
-if (!HttpHardening.Hardened(app.Environment, app.Configuration))
+var hardened = HttpHardening.Hardened(app.Environment, app.Configuration);
+if (!hardened)
     app.UseSwaggerUI(o =>
     {
         o.SwaggerEndpoint("/openapi/v1.json", "CityPass v1");
@@ -68,7 +69,8 @@ app.UseRateLimiter();
 app.UseRequestSizeLimits(app.Configuration);
 app.UseAuthorization();
 
-app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+// Where Swagger UI is not served (a hardened host), the root leads to the cardholders' portal.
+app.MapGet("/", () => Results.Redirect(hardened ? "/portal" : "/swagger")).ExcludeFromDescription();
 app.MapCityPassHealth();
 app.MapAccounts();
 

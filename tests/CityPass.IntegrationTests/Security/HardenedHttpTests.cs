@@ -32,6 +32,8 @@ public class HardenedHttpTests(HardenedHost host) : IClassFixture<HardenedHost>
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/openapi/v1.json")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/swagger/index.html")).StatusCode);
+        var root = await anonymous.GetAsync("/");
+        Assert.Equal((HttpStatusCode.Redirect, "/portal"), (root.StatusCode, root.Headers.Location?.OriginalString));
 
         var administrator = host.Client(Public, administrator: true);
         Assert.Equal(HttpStatusCode.OK, (await administrator.GetAsync("/openapi/v1.json")).StatusCode);

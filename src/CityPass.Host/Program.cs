@@ -26,7 +26,7 @@ builder.Services.AddSingleton<IClock>(SystemClock.Instance);
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
-builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransformer>());
+builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransformer>().AddCityPassConventions());
 builder.Services.AddCityPassMarten(configuration);
 
 // Features: each adds its options, services, Marten documents and projections, and consumers.

@@ -120,9 +120,19 @@
           content.hidden = !content.hidden;
         } catch (e) { say(e.message, true); }
       });
+      const discard = el("button", { class: "discard", type: "button" }, "Discard…");
+      discard.addEventListener("click", async () => {
+        if (!confirm(`Discard ${m.id} for good? It is kept in the audit (GET /admin/failed-messages/discarded), not processed.`)) return;
+        discard.disabled = true;
+        try {
+          await api("POST", "/admin/failed-messages/" + encodeURIComponent(m.id) + "/discard");
+          say(`Discarded ${m.id}.`);
+          await showFailed();
+        } catch (e) { say(e.message, true); discard.disabled = false; }
+      });
       return el("tr", { "data-message-id": m.id }, el("td", { class: "reason" }, m.id), el("td", {}, m.failedQueue),
         el("td", { class: "reason" }, (m.exceptionType ? m.exceptionType + ": " : "") + (m.reason || ""), content), el("td", {}, when(m.failedAt)),
-        el("td", {}, inspect, " ", replay));
+        el("td", {}, inspect, " ", replay, " ", discard));
     }));
   }
 

@@ -71,6 +71,27 @@ public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_terminal_whose_taps_are_all_refused_is_shown_in_trouble_with_the_reason_even_while_its_heartbeats_arrive()
+    {
+        var gate = $"forged-gate-{Guid.NewGuid():N}"[..24];
+        var key = await host.Terminals.KeyAsync(gate, TestCity.Museum);
+        await host.Terminals.Beat(gate, TestCity.Museum, 0, key); // its heartbeats are fine: it looks online
+        var card = await host.CreateClient().CardWithBalance(10_00);
+        for (var sequence = 1; sequence <= 3; sequence++)
+        {
+            var tap = await host.Terminals.Tap(gate, sequence, card.Uid, TestCity.Museum, host.Clock.GetCurrentInstant());
+            Assert.IsType<TapDeclined>(await host.Decide(TestTerminals.Sign(new byte[32], tap))); // every tap signed with the wrong key
+        }
+
+        await SignIn(CityPassHost.AdministratorEmail, CityPassHost.AdministratorPassword);
+
+        var row = _page.Locator($"#terminals tr[data-terminal-id='{gate}']");
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("trouble");
+        await Assertions.Expect(row.Locator(".incidents")).ToContainTextAsync("3 refused — terminal-not-authenticated");
+        await Assertions.Expect(_page.Locator("#terminal-summary")).ToContainTextAsync("in trouble");
+    }
+
+    [Fact]
     public async Task A_cardholder_is_told_the_console_is_for_administrators_and_sees_nothing()
     {
         var (_, email) = await host.SignedInCardholder();

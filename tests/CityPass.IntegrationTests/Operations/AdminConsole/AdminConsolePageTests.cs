@@ -2,6 +2,7 @@ using CityPass.Contracts.Terminals;
 using CityPass.IntegrationTests.Operations;
 using CityPass.IntegrationTests.Payments;
 using CityPass.IntegrationTests.Portal;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace CityPass.IntegrationTests.Operations.AdminConsole;
@@ -89,6 +90,28 @@ public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
         await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("trouble");
         await Assertions.Expect(row.Locator(".incidents")).ToContainTextAsync("3 refused — terminal-not-authenticated");
         await Assertions.Expect(_page.Locator("#terminal-summary")).ToContainTextAsync("in trouble");
+    }
+
+    [Fact]
+    public async Task The_console_has_no_serious_accessibility_violation_at_desk_width_or_on_a_phone()
+    {
+        var terminal = $"console-axe-{Guid.NewGuid():N}"[..24];
+        var poor = await host.CreateClient().CardWithBalance(10);
+        Assert.IsType<TapDeclined>(await host.Decide(await host.Terminals.Tap(terminal, 1, poor.Uid, TestCity.Museum, host.Clock.GetCurrentInstant())));
+        await SignIn(CityPassHost.AdministratorEmail, CityPassHost.AdministratorPassword);
+        await Assertions.Expect(_page.Locator($"#terminals tr[data-terminal-id='{terminal}']")).ToBeVisibleAsync();
+
+        foreach (var (width, height) in new[] { (1366, 768), (375, 740) })
+        {
+            await _page.SetViewportSizeAsync(width, height);
+            var result = await _page.RunAxe();
+            var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
+                .Select(v => $"{width} px: {v.Id} ({v.Impact}) {string.Join(" | ", v.Nodes.Select(n => n.Html))}").ToList();
+            Assert.True(serious.Count == 0, string.Join("\n", serious));
+            // Nothing wider than the screen: the tables wrap at desk width and stack on a phone.
+            var overflow = await _page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            Assert.True(overflow <= 0, $"The console is {overflow} px wider than a {width} px screen.");
+        }
     }
 
     [Fact]

@@ -27,7 +27,7 @@ builder.Services.AddSingleton<IClock>(SystemClock.Instance);
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions).Converters.Add(new NoControlCharacters()));
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
-builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransformer>());
+builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransformer>().AddCityPassConventions());
 builder.Services.AddCityPassMarten(configuration);
 
 // Features: each adds its options, services, Marten documents and projections, and consumers.

@@ -4,6 +4,7 @@ using CityPass.Host.Finance.Pages;
 using CityPass.Host.Finance.Postings;
 using CityPass.Host.Finance.Reconciliation;
 using CityPass.Host.Finance.Settlement;
+using CityPass.Host.Localization;
 using JasperFx.Events.Projections;
 
 namespace CityPass.Host.Finance;
@@ -32,6 +33,7 @@ public static class FinanceSetup
     public static IServiceCollection AddCityPassFinance(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<FinanceOptions>(configuration.GetSection("Finance"));
+        services.AddCityPassLocalization();
         services.AddSingleton<StripeBalanceFetcher>();
         services.ConfigureMarten(o =>
         {
@@ -55,6 +57,7 @@ public static class FinanceSetup
         app.MapSettlements();
         app.MapReconciliation();
         app.MapFinancePages();
+        app.MapLocalization();
     }
 
     private static int StableLockId(string schema)

@@ -37,4 +37,34 @@ public class HealthAndDocsTests(CityPassHost host)
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/swagger/index.html")).StatusCode);
     }
+
+    [Fact]
+    public async Task Every_operation_documents_its_client_errors_and_every_body_has_an_example_and_the_bearer_scheme_is_declared()
+    {
+        var document = await _http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var bearer = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer");
+        Assert.Equal(("http", "bearer"), (bearer.GetProperty("type").GetString(), bearer.GetProperty("scheme").GetString()));
+
+        var missingExamples = new List<string>();
+        var missingErrors = new List<string>();
+        var operations = 0;
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "get" or "post" or "put" or "delete" or "patch"))
+            {
+                operations++;
+                var name = $"{operation.Name.ToUpperInvariant()} {path.Name}";
+                if (operation.Value.TryGetProperty("requestBody", out var body))
+                    foreach (var media in body.GetProperty("content").EnumerateObject())
+                        if (!(media.Value.TryGetProperty("example", out var example) && example.ValueKind != JsonValueKind.Null) && !media.Value.TryGetProperty("examples", out _))
+                            missingExamples.Add($"{name} ({media.Name})");
+                // An anonymous GET that takes nothing (a public list) has no client error to document.
+                var takesNothing = operation.Name == "get" && !operation.Value.TryGetProperty("parameters", out _)
+                    && operation.Value.TryGetProperty("security", out var security) && security.GetArrayLength() == 0;
+                if (!takesNothing && !operation.Value.GetProperty("responses").EnumerateObject().Any(r => r.Name.StartsWith('4')))
+                    missingErrors.Add(name);
+            }
+        Assert.True(operations > 50, $"only {operations} operations");
+        Assert.True(missingExamples.Count == 0, "no request example: " + string.Join(", ", missingExamples));
+        Assert.True(missingErrors.Count == 0, "no 4xx documented: " + string.Join(", ", missingErrors));
+    }
 }

@@ -10,7 +10,7 @@ namespace CityPass.IntegrationTests.Portal;
 /// The host on a real loopback port (Kestrel), for a real browser: Debian's Chromium driven by Playwright. ./test.sh
 /// installs Chromium (scripts/chromium.sh); without it these tests fail with the reason, they never skip.
 /// </summary>
-public sealed class PortalHost : CityPassHost
+public class PortalHost : CityPassHost
 {
     public const string Chromium = "/usr/bin/chromium";
 

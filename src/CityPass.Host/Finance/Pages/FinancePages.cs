@@ -1,4 +1,5 @@
 using CityPass.Domain.Finance;
+using CityPass.Domain.Schemes;
 using Microsoft.Extensions.FileProviders;
 
 namespace CityPass.Host.Finance.Pages;
@@ -23,12 +24,21 @@ public static class FinancePages
         });
         app.MapGet("/finance", () => Results.Redirect("/finance/index.html")).ExcludeFromDescription();
         app.FinanceGroup().MapGet("/charts/daily", Daily).WithName("FinanceDailyActivity")
-            .WithSummary("Finance: loads and redemptions per business day from the ledger (closed or not), for the charts; ?from=&to= (at most 366 days).");
+            .WithSummary("Finance: loads and redemptions per business day from the ledger (closed or not), for the charts; ?from=&to= (at most 366 days, default the last 30 business days to today's, in the scheme's time).");
+        app.FinanceGroup().MapGet("/operators", Operators).WithName("FinanceOperators")
+            .WithSummary("Finance: the scheme's operators (id and name), to pick one for a settlement and to name the accounts owed to them.");
+    }
+
+    private static async Task<Ok<IReadOnlyList<Operator>>> Operators(IQuerySession session, CancellationToken ct)
+    {
+        var scheme = await session.LoadAsync<Scheme>(Scheme.StreamId, ct) ?? Scheme.Empty;
+        return TypedResults.Ok<IReadOnlyList<Operator>>(scheme.Operators.Values.OrderBy(o => o.Name, StringComparer.CurrentCulture).ToList());
     }
 
     private static async Task<Results<Ok<IReadOnlyList<DailyActivity>>, ProblemHttpResult>> Daily(string? from, string? to, IQuerySession session, IClock clock, CancellationToken ct)
     {
-        var today = clock.GetCurrentInstant().InUtc().Date;
+        // Today is the scheme's business day (Europe/Paris, cut-off hour), as the ledger's entries count it.
+        var today = (await session.LoadAsync<Scheme>(Scheme.StreamId, ct) ?? Scheme.Empty).Time.ServiceDate(clock.GetCurrentInstant());
         var end = today;
         var start = today.PlusDays(-30);
         if (to is not null && !FinanceHttp.TryDate(to, out end))

@@ -99,7 +99,22 @@ public static class Reconcile
                 stream.AppendOne(new DiscrepancyOpened(discrepancy, now));
             return new ImportResult(importId, outcome.Report, opened.Count);
         }, ct);
-        return TypedResults.Created($"/finance/discrepancies", result);
+        return TypedResults.Created($"/finance/discrepancies", await WithOpenedAt(result, store, ct));
+    }
+
+    /// <summary>The report's discrepancies as the books hold them: opened at the import that first found them.</summary>
+    private static async Task<ImportResult> WithOpenedAt(ImportResult result, IDocumentStore store, CancellationToken ct)
+    {
+        await using var query = store.QuerySession();
+        var books = await query.LoadAsync<FinanceBooks>(FinanceBooks.StreamId, ct) ?? FinanceBooks.Empty;
+        return result with
+        {
+            Report = result.Report with
+            {
+                Discrepancies = result.Report.Discrepancies
+                    .Select(d => books.Discrepancies.TryGetValue(d.Id, out var held) ? d with { OpenedAt = held.OpenedAt } : d).ToList(),
+            },
+        };
     }
 
     private static async Task<Ok<IReadOnlyList<Discrepancy>>> List(string? status, IQuerySession session, CancellationToken ct)

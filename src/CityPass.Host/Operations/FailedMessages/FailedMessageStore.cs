@@ -53,7 +53,34 @@ public sealed class FailedMessageStore(IConfiguration configuration, IClock cloc
         (await ListAsync(ct)).FirstOrDefault(m => m.Id == id);
 
     /// <summary>Moves the message back to its queue. Null when no failed message has that id.</summary>
-    public async Task<FailedMessageDetail?> ReplayAsync(string id, CancellationToken ct)
+    public Task<FailedMessageDetail?> ReplayAsync(string id, CancellationToken ct) =>
+        TakeAsync(id, async (channel, queue, failed, got) =>
+        {
+            var properties = new BasicProperties(got.BasicProperties)
+            {
+                Headers = (got.BasicProperties.Headers ?? new Dictionary<string, object?>())
+                    .Where(h => !h.Key.StartsWith("MT-Fault-", StringComparison.OrdinalIgnoreCase) && h.Key != "MT-Reason")
+                    .ToDictionary(h => h.Key, h => h.Value),
+            };
+            properties.Headers["CityPass-Replayed-At"] = clock.GetCurrentInstant().ToString();
+            // Confirmed by the broker before the copy in the error queue is acknowledged.
+            await channel.BasicPublishAsync("", queue, mandatory: true, properties, got.Body, ct);
+            logger.LogInformation("Replayed failed message {MessageId} from {FailedQueue} to {Queue}", id, failed, queue);
+        }, ct);
+
+    /// <summary>
+    /// Removes the message from its error queue for good, after <paramref name="record"/> kept it (the audit: who, when,
+    /// and the message itself). Null when no failed message has that id.
+    /// </summary>
+    public Task<FailedMessageDetail?> DiscardAsync(string id, Func<FailedMessageDetail, Task> record, CancellationToken ct) =>
+        TakeAsync(id, async (_, queue, failed, got) =>
+        {
+            await record(Describe(queue, failed, got));
+            logger.LogWarning("Discarded failed message {MessageId} from {FailedQueue}", id, failed);
+        }, ct);
+
+    /// <summary>Finds the message by id, does <paramref name="act"/> with it, then acknowledges it (the others go back).</summary>
+    private async Task<FailedMessageDetail?> TakeAsync(string id, Func<IChannel, string, string, BasicGetResult, Task> act, CancellationToken ct)
     {
         var connection = await ConnectionAsync(ct);
         foreach (var (queue, failed) in FailedQueues)
@@ -74,20 +101,11 @@ public sealed class FailedMessageStore(IConfiguration configuration, IClock cloc
                         held.Add(got.DeliveryTag);
                         continue;
                     }
-                    var properties = new BasicProperties(got.BasicProperties)
-                    {
-                        Headers = (got.BasicProperties.Headers ?? new Dictionary<string, object?>())
-                            .Where(h => !h.Key.StartsWith("MT-Fault-", StringComparison.OrdinalIgnoreCase) && h.Key != "MT-Reason")
-                            .ToDictionary(h => h.Key, h => h.Value),
-                    };
-                    properties.Headers["CityPass-Replayed-At"] = clock.GetCurrentInstant().ToString();
-                    // Confirmed by the broker before the copy in the error queue is acknowledged.
-                    await channel.BasicPublishAsync("", queue, mandatory: true, properties, got.Body, ct);
+                    await act(channel, queue, failed, got);
                     await channel.BasicAckAsync(got.DeliveryTag, multiple: false, ct);
                     foreach (var tag in held)
                         await channel.BasicNackAsync(tag, multiple: false, requeue: true, ct);
                     held.Clear();
-                    logger.LogInformation("Replayed failed message {MessageId} from {FailedQueue} to {Queue}", id, failed, queue);
                     return message;
                 }
             }

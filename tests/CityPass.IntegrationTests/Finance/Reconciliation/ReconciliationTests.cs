@@ -53,6 +53,11 @@ public class ReconciliationTests(CityPassHost host)
         Assert.Contains(result.Report.Discrepancies, d => d.Kind == DiscrepancyKind.MissingInLedger && d.Reference == $"pi_{tag}_unknown");
         Assert.Contains(result.Report.Discrepancies, d => d.Kind == DiscrepancyKind.MissingInReport && d.Reference == unreported.PaymentIntentId);
         Assert.DoesNotContain(result.Report.Discrepancies, d => d.Reference == paid.PaymentIntentId);
+        // Opened at this import (the host's clock), in the answer as in the list: never 1970-01-01.
+        var importedAt = host.Clock.GetCurrentInstant();
+        Assert.All(result.Report.Discrepancies, d => Assert.InRange(d.OpenedAt, importedAt - Duration.FromMinutes(1), importedAt));
+        Assert.All((await finance.GetFromJsonAsync<List<Discrepancy>>("/finance/discrepancies", Api.Json))!.Where(d => d.Reference.Contains(tag, StringComparison.Ordinal)),
+            d => Assert.InRange(d.OpenedAt, importedAt - Duration.FromMinutes(1), importedAt));
 
         // Fees (0.55 + 0.63 + 0.42) and the payout are posted against the provider's clearing account; still balanced.
         var after = await host.TrialBalance();

@@ -2,6 +2,7 @@ using CityPass.Contracts.Terminals;
 using CityPass.IntegrationTests.Operations;
 using CityPass.IntegrationTests.Payments;
 using CityPass.IntegrationTests.Portal;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace CityPass.IntegrationTests.Operations.AdminConsole;
@@ -68,6 +69,49 @@ public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
             return false;
         }, "the replayed terminal shown online", every: TimeSpan.FromMilliseconds(200));
         await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("online");
+    }
+
+    [Fact]
+    public async Task A_terminal_whose_taps_are_all_refused_is_shown_in_trouble_with_the_reason_even_while_its_heartbeats_arrive()
+    {
+        var gate = $"forged-gate-{Guid.NewGuid():N}"[..24];
+        var key = await host.Terminals.KeyAsync(gate, TestCity.Museum);
+        await host.Terminals.Beat(gate, TestCity.Museum, 0, key); // its heartbeats are fine: it looks online
+        var card = await host.CreateClient().CardWithBalance(10_00);
+        for (var sequence = 1; sequence <= 3; sequence++)
+        {
+            var tap = await host.Terminals.Tap(gate, sequence, card.Uid, TestCity.Museum, host.Clock.GetCurrentInstant());
+            Assert.IsType<TapDeclined>(await host.Decide(TestTerminals.Sign(new byte[32], tap))); // every tap signed with the wrong key
+        }
+
+        await SignIn(CityPassHost.AdministratorEmail, CityPassHost.AdministratorPassword);
+
+        var row = _page.Locator($"#terminals tr[data-terminal-id='{gate}']");
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("trouble");
+        await Assertions.Expect(row.Locator(".incidents")).ToContainTextAsync("3 refused — terminal-not-authenticated");
+        await Assertions.Expect(_page.Locator("#terminal-summary")).ToContainTextAsync("in trouble");
+    }
+
+    [Fact]
+    public async Task The_console_has_no_serious_accessibility_violation_at_desk_width_or_on_a_phone()
+    {
+        var terminal = $"console-axe-{Guid.NewGuid():N}"[..24];
+        var poor = await host.CreateClient().CardWithBalance(10);
+        Assert.IsType<TapDeclined>(await host.Decide(await host.Terminals.Tap(terminal, 1, poor.Uid, TestCity.Museum, host.Clock.GetCurrentInstant())));
+        await SignIn(CityPassHost.AdministratorEmail, CityPassHost.AdministratorPassword);
+        await Assertions.Expect(_page.Locator($"#terminals tr[data-terminal-id='{terminal}']")).ToBeVisibleAsync();
+
+        foreach (var (width, height) in new[] { (1366, 768), (375, 740) })
+        {
+            await _page.SetViewportSizeAsync(width, height);
+            var result = await _page.RunAxe();
+            var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
+                .Select(v => $"{width} px: {v.Id} ({v.Impact}) {string.Join(" | ", v.Nodes.Select(n => n.Html))}").ToList();
+            Assert.True(serious.Count == 0, string.Join("\n", serious));
+            // Nothing wider than the screen: the tables wrap at desk width and stack on a phone.
+            var overflow = await _page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            Assert.True(overflow <= 0, $"The console is {overflow} px wider than a {width} px screen.");
+        }
     }
 
     [Fact]

@@ -78,6 +78,26 @@ public class FailedMessageTests(CityPassHost host) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_discarded_message_leaves_the_error_queue_for_good_and_is_kept_with_who_discarded_it()
+    {
+        var card = await _http.CardWithBalance(10_00);
+        var tap = await host.Terminals.Tap($"ops-bin-{Guid.NewGuid():N}"[..20], 1, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant());
+        var requestId = Guid.NewGuid().ToString();
+        var admin = await host.Administrator();
+        await PutInErrorQueue(TapEnvelope(tap, requestId), requestId);
+
+        var discarded = await admin.PostAsync($"/admin/failed-messages/{requestId}/discard", null);
+        Assert.Equal(HttpStatusCode.OK, discarded.StatusCode);
+        Assert.DoesNotContain((await admin.GetFromJsonAsync<List<JsonObject>>("/admin/failed-messages"))!, m => m["id"]!.GetValue<string>() == requestId);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync($"/admin/failed-messages/{requestId}/discard", null)).StatusCode);
+        var kept = Assert.Single((await admin.GetFromJsonAsync<List<JsonObject>>("/admin/failed-messages/discarded"))!,
+            d => d["message"]!["id"]!.GetValue<string>() == requestId);
+        Assert.Equal(CityPassHost.AdministratorEmail, kept["discardedBy"]!.GetValue<string>());
+        Assert.Contains(card.Uid, kept["message"]!["body"]!.GetValue<string>());
+        Assert.Equal(10_00, (await _http.Card(card.Id)).BalanceCents); // never decided
+    }
+
+    [Fact]
     public async Task A_replayed_tap_is_decided_once_however_often_it_is_replayed()
     {
         var card = await _http.CardWithBalance(10_00);

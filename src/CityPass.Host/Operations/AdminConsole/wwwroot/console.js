@@ -61,24 +61,39 @@
         el("td", { class: "reason" }, check.description || ""))));
   }
 
-  function terminalState(row) {
+  // A terminal whose messages CityPass refused (forged, replayed, stale: the incidents) in the last hour is in trouble,
+  // whatever its heartbeats say: its taps are not getting through.
+  const troubleWindowMs = 3600 * 1000;
+  function terminalState(row, refused) {
+    if (refused.length > 0) return "trouble";
     if (row.problems.includes("never-seen")) return "never-seen";
     return row.problems.includes("silent") ? "silent" : "online";
   }
 
   async function showTerminals() {
-    const report = await api("GET", "/terminals/health?all=true");
+    const [report, incidents] = await Promise.all([api("GET", "/terminals/health?all=true"), api("GET", "/terminals/incidents?limit=1000")]);
+    const since = new Date(report.at).getTime() - troubleWindowMs;
+    const refusedBy = new Map();
+    for (const i of incidents.filter((i) => i.terminalId && new Date(i.at).getTime() >= since))
+      refusedBy.set(i.terminalId, [...(refusedBy.get(i.terminalId) || []), i]);
+    const hideNeverSeen = $("hide-never-seen").checked;
     const all = [...report.needAttention, ...(report.healthy || [])].sort((a, b) => a.terminalId.localeCompare(b.terminalId));
-    const online = all.filter((t) => terminalState(t) === "online").length;
-    $("terminal-summary").textContent = `${report.enrolled} enrolled, ${online} online, deny list v${report.denyListVersion}`;
-    rows("terminals", all.map((t) => {
-      const state = terminalState(t);
+    const online = all.filter((t) => terminalState(t, refusedBy.get(t.terminalId) || []) === "online").length;
+    const trouble = all.filter((t) => refusedBy.has(t.terminalId)).length;
+    $("terminal-summary").textContent = `${report.enrolled} enrolled, ${online} online, ${trouble} in trouble, deny list v${report.denyListVersion}`;
+    const shown = all.filter((t) => !(hideNeverSeen && t.problems.includes("never-seen") && !refusedBy.has(t.terminalId)));
+    rows("terminals", shown.map((t) => {
+      const refused = refusedBy.get(t.terminalId) || [];
+      const state = terminalState(t, refused);
+      const last = refused[0]; // newest first
+      const incidentsCell = el("td", { class: "incidents reason" + (refused.length ? " bad" : "") },
+        refused.length ? `${refused.length} refused — ${last.kind}: ${last.detail} (${when(last.at)})` : "—");
       const behind = t.denyListVersion == null ? "—"
         : t.denyListVersion < report.denyListVersion ? `v${t.denyListVersion} (${report.denyListVersion - t.denyListVersion} behind)` : `v${t.denyListVersion}`;
       return el("tr", { "data-terminal-id": t.terminalId },
         el("td", {}, t.terminalId), el("td", {}, t.venueId), el("td", { class: "state state-" + state }, state),
         el("td", {}, when(t.lastSeen)), el("td", { class: "deny-list" + (t.problems.includes("deny-list-behind") ? " warn" : "") }, behind),
-        el("td", {}, t.softwareVersion || "—"), el("td", { class: "problems" }, t.problems.filter((p) => p !== state).join(", ")));
+        el("td", {}, t.softwareVersion || "—"), el("td", { class: "problems" }, t.problems.filter((p) => p !== state).join(", ")), incidentsCell);
     }));
   }
 
@@ -97,9 +112,27 @@
           await Promise.all([showFailed(), showTerminals()]);
         } catch (e) { say(e.message, true); replay.disabled = false; }
       });
-      return el("tr", { "data-message-id": m.id }, el("td", {}, m.id), el("td", {}, m.failedQueue),
-        el("td", { class: "reason" }, (m.exceptionType ? m.exceptionType + ": " : "") + (m.reason || "")), el("td", {}, m.failedAt || "—"),
-        el("td", {}, replay));
+      const content = el("pre", { class: "content", hidden: true });
+      const inspect = el("button", { class: "inspect", type: "button" }, "Content");
+      inspect.addEventListener("click", async () => {
+        try {
+          content.textContent = JSON.stringify(await api("GET", "/admin/failed-messages/" + encodeURIComponent(m.id)), null, 2);
+          content.hidden = !content.hidden;
+        } catch (e) { say(e.message, true); }
+      });
+      const discard = el("button", { class: "discard", type: "button" }, "Discard…");
+      discard.addEventListener("click", async () => {
+        if (!confirm(`Discard ${m.id} for good? It is kept in the audit (GET /admin/failed-messages/discarded), not processed.`)) return;
+        discard.disabled = true;
+        try {
+          await api("POST", "/admin/failed-messages/" + encodeURIComponent(m.id) + "/discard");
+          say(`Discarded ${m.id}.`);
+          await showFailed();
+        } catch (e) { say(e.message, true); discard.disabled = false; }
+      });
+      return el("tr", { "data-message-id": m.id }, el("td", { class: "reason" }, m.id), el("td", {}, m.failedQueue),
+        el("td", { class: "reason" }, (m.exceptionType ? m.exceptionType + ": " : "") + (m.reason || ""), content), el("td", {}, when(m.failedAt)),
+        el("td", {}, inspect, " ", replay, " ", discard));
     }));
   }
 
@@ -131,5 +164,10 @@
   $("sign-out").addEventListener("click", () => signOut("Signed out."));
   $("refresh").addEventListener("click", () => { say(""); show(); });
   $("decline-hours").addEventListener("change", () => showDeclines().catch((e) => say(e.message, true)));
+  $("hide-never-seen").addEventListener("change", () => showTerminals().catch((e) => say(e.message, true)));
+  // Refreshes by itself while shown (and not while a message's content is open).
+  setInterval(() => {
+    if (!$("console").hidden && !document.hidden && !document.querySelector("pre.content:not([hidden])")) show();
+  }, 30_000);
   if (sessionStorage.getItem(tokenKey)) show(); else signOut("");
 })();

@@ -1,0 +1,44 @@
+using System.Globalization;
+using CityPass.Host.Infrastructure;
+using Microsoft.Extensions.Localization;
+
+namespace CityPass.Host.Localization;
+
+/// <summary>
+/// One place for languages, shared by every page: French first, English as a choice. Server texts are .resx resources
+/// (<see cref="Texts"/>); the static pages load <c>/i18n/i18n.js</c>, a small dictionary and the French formats of
+/// amounts and Europe/Paris times (docs/architecture.md, "Languages").
+/// </summary>
+public static class LocalizationSetup
+{
+    public static readonly CultureInfo French = CultureInfo.GetCultureInfo("fr-FR");
+    public static readonly CultureInfo English = CultureInfo.GetCultureInfo("en");
+
+    public static IServiceCollection AddCityPassLocalization(this IServiceCollection services) => services.AddLocalization();
+
+    /// <summary>Serves the shared page script; idempotent, so each page family can ask for it.</summary>
+    public static void MapLocalization(this IEndpointRouteBuilder app)
+    {
+        if (app.DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().Any(e => e.RoutePattern.RawText == "/i18n/i18n.js"))
+            return;
+        app.MapEmbeddedFiles("CityPass.Host.Localization.", ("/i18n/i18n.js", "i18n.js", "text/javascript; charset=utf-8"));
+    }
+
+    /// <summary>fr (the default) or en, from a <c>lang</c> value such as the pages send.</summary>
+    public static CultureInfo CultureOf(string? lang) => lang is not null && lang.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? English : French;
+
+    /// <summary>The localized text in a given culture, whatever the request's.</summary>
+    public static string In(this IStringLocalizer localizer, CultureInfo culture, string key, params object[] arguments)
+    {
+        var previous = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = culture;
+        try
+        {
+            return localizer[key, arguments].Value;
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = previous;
+        }
+    }
+}

@@ -3,6 +3,7 @@ using CityPass.Host.Cardholders;
 using CityPass.Host.Cards;
 using CityPass.Host.Demo;
 using CityPass.Host.Finance;
+using CityPass.Host.Localization;
 using CityPass.Host.Operations;
 using CityPass.Host.Operations.AdminConsole;
 using CityPass.Host.Operations.FailedMessages;
@@ -31,6 +32,7 @@ builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransforme
 builder.Services.AddCityPassMarten(configuration);
 
 // Features: each adds its options, services, Marten documents and projections, and consumers.
+builder.Services.AddCityPassLocalization();
 builder.Services.AddCityPassCards(configuration);
 builder.Services.AddCityPassSchemes();
 builder.Services.AddCityPassTaps();
@@ -89,6 +91,7 @@ app.MapPublicVenues();
 
 app.MapPayments();
 app.MapCardholders();
+app.MapLocalization(); // the pages' shared texts and formats, French first
 app.MapFinance();
 app.MapFailedMessages();
 app.MapAdminConsole();

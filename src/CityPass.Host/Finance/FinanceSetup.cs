@@ -4,7 +4,6 @@ using CityPass.Host.Finance.Pages;
 using CityPass.Host.Finance.Postings;
 using CityPass.Host.Finance.Reconciliation;
 using CityPass.Host.Finance.Settlement;
-using CityPass.Host.Localization;
 using JasperFx.Events.Projections;
 
 namespace CityPass.Host.Finance;
@@ -33,7 +32,6 @@ public static class FinanceSetup
     public static IServiceCollection AddCityPassFinance(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<FinanceOptions>(configuration.GetSection("Finance"));
-        services.AddCityPassLocalization();
         services.AddSingleton<StripeBalanceFetcher>();
         services.ConfigureMarten(o =>
         {
@@ -57,7 +55,6 @@ public static class FinanceSetup
         app.MapSettlements();
         app.MapReconciliation();
         app.MapFinancePages();
-        app.MapLocalization();
     }
 
     private static int StableLockId(string schema)

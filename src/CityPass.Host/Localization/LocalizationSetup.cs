@@ -16,13 +16,9 @@ public static class LocalizationSetup
 
     public static IServiceCollection AddCityPassLocalization(this IServiceCollection services) => services.AddLocalization();
 
-    /// <summary>Serves the shared page script; idempotent, so each page family can ask for it.</summary>
-    public static void MapLocalization(this IEndpointRouteBuilder app)
-    {
-        if (app.DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().Any(e => e.RoutePattern.RawText == "/i18n/i18n.js"))
-            return;
+    /// <summary>Serves the page script every page family shares (Program.cs maps it once, for all of them).</summary>
+    public static void MapLocalization(this IEndpointRouteBuilder app) =>
         app.MapEmbeddedFiles("CityPass.Host.Localization.", ("/i18n/i18n.js", "i18n.js", "text/javascript; charset=utf-8"));
-    }
 
     /// <summary>fr (the default) or en, from a <c>lang</c> value such as the pages send.</summary>
     public static CultureInfo CultureOf(string? lang) => lang is not null && lang.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? English : French;

@@ -55,10 +55,10 @@ public static class FinancePages
         {
             var of = byDay[d].ToList();
             days.Add(new DailyActivity(d,
-                of.Where(e => e.Kind == "load").Aggregate(0L, (s, e) => checked(s - e.On(LedgerAccounts.StoredValue))),
+                of.Where(e => e.Is(LedgerKind.Load)).Aggregate(0L, (s, e) => checked(s - e.On(LedgerAccounts.StoredValue))),
                 of.Sum(e => e.Visits),
-                of.Where(e => e.Kind == "fare").Aggregate(0L, (s, e) => checked(s + e.On(LedgerAccounts.StoredValue))),
-                of.Where(e => e.Kind == "purchase").Aggregate(0L, (s, e) => checked(s + e.On(LedgerAccounts.StoredValue)))));
+                of.Where(e => e.Is(LedgerKind.Fare)).Aggregate(0L, (s, e) => checked(s + e.On(LedgerAccounts.StoredValue))),
+                of.Where(e => e.Is(LedgerKind.Purchase)).Aggregate(0L, (s, e) => checked(s + e.On(LedgerAccounts.StoredValue)))));
         }
         return TypedResults.Ok<IReadOnlyList<DailyActivity>>(days);
     }

@@ -84,6 +84,10 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     public const string PersonalisationEmail = "personalisation@citypass.test";
     public const string PersonalisationPassword = "Personalisation-Pass-2026";
 
+    /// <summary>The tests' own master keys (the repository's demo keys are Development's, appsettings.Development.json).</summary>
+    public const string CardMasterKey = "EXb8eLYpmHQaI9+Zc7LlMat5QODQXlWJwQQ1GLZF9F4=";
+    public const string TerminalMasterKey = "g9jI4vAiCt4BaB0azEbV5JTI2DzbSA6jFO/kzly5nQE=";
+
     /// <summary>The webhook secret tests sign their Stripe events with, as Stripe would with the dashboard's.</summary>
     public const string WebhookSecret = "whsec_test_citypass_integration";
 
@@ -92,6 +96,8 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Marten", Postgres);
         builder.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
+        builder.UseSetting("Keys:CardMaster", CardMasterKey);
+        builder.UseSetting("Keys:TerminalMaster", TerminalMasterKey);
         if (Broker.OtherNodes.Count > 0)
             builder.UseSetting("RabbitMq:ClusterNodes", string.Join(",", Broker.OtherNodes));
         if (Broker.QuorumQueues)

@@ -33,6 +33,8 @@ public static class Processes
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["ConnectionStrings__Marten"] = host.Postgres;
         start.Environment["ConnectionStrings__RabbitMq"] = host.Broker.Uri;
+        start.Environment["Keys__CardMaster"] = CityPassHost.CardMasterKey;
+        start.Environment["Keys__TerminalMaster"] = CityPassHost.TerminalMasterKey;
         if (host.Broker.OtherNodes.Count > 0)
             start.Environment["RabbitMq__ClusterNodes"] = string.Join(",", host.Broker.OtherNodes);
         if (host.Broker.QuorumQueues)

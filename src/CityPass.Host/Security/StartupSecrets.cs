@@ -10,7 +10,7 @@ namespace CityPass.Host.Security;
 /// </summary>
 public static partial class StartupSecrets
 {
-    // The values committed in appsettings.json and docker-compose.yml: fine on a laptop, never in a deployment.
+    // The values committed in appsettings.Development.json and docker-compose.yml: fine on a laptop, never in a deployment.
     private const string RepositoryCardMaster = "fnA8rgLj3cTjgqteKYHcY0hBObzDZArpGDCmEZW3G+c=";
     private const string RepositoryTerminalMaster = "AblriMbUEcoY3m6xLhIoFs+sUeMioxc+I1UpqLh+3kU=";
     private const string RepositoryDatabasePassword = "citypass";

@@ -57,6 +57,7 @@ StartupSecrets.WarnOfSandbox(app.Environment, app.Configuration, app.Logger);
 app.UseCityPassHttpHardening();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseNoControlCharactersInUrls();
 var openApi = app.MapOpenApi();
 var hardened = HttpHardening.Hardened(app.Environment, app.Configuration);
 if (!hardened)

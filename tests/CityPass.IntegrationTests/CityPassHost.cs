@@ -219,7 +219,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         await using (var connection = new NpgsqlConnection(Postgres))
         {
             await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE", connection);
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE; DROP SCHEMA IF EXISTS {Schema}_erasure_log CASCADE", connection);
             await drop.ExecuteNonQueryAsync();
         }
         if (Broker.Discarded)

@@ -67,13 +67,15 @@ public sealed class TestTerminals(CityPassHost host)
         await endpoint.Send(await Heartbeat(terminalId, venueId, denyListVersion, key));
     }
 
-    /// <summary>A card's chip as the personalisation bureau writes it (its diversified key), its counter past every used one.</summary>
-    public async Task<CityPass.TerminalSimulator.CardChip> ChipAsync(string uid)
+    /// <summary>
+    /// A card's chip as the personalisation bureau wrote it before the card was issued (its diversified key, which
+    /// <c>POST /cards/personalisation</c> no longer gives for an issued card), its counter past every used one.
+    /// </summary>
+    public Task<CityPass.TerminalSimulator.CardChip> ChipAsync(string uid)
     {
-        var response = await (await host.Personalisation()).PostAsJsonAsync("/cards/personalisation", new { uid });
-        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-        return new CityPass.TerminalSimulator.CardChip(Convert.FromBase64String(body.GetProperty("key").GetString()!), body.GetProperty("uid").GetString()!,
-            NextCounter() * 1000);
+        var canonical = CardUid.TryParse(uid, out var parsed, out _) ? parsed.Value.Value : uid;
+        var key = host.Services.GetRequiredService<KeyRing>().CardKey(canonical);
+        return Task.FromResult(new CityPass.TerminalSimulator.CardChip(key, canonical, NextCounter() * 1000));
     }
 
     private async Task<byte[]> EnrolAsync(string terminalId, string venueId)

@@ -110,7 +110,7 @@ public static class TapScreening
             online ? new(kind, onlineDetail)
             : clockAhead ? null
             : new(kind, $"Offline tap {tap.Id} was honoured with a card that failed authentication.");
-        if (!CardCryptogram.Verify(keys.CardKey(tap.CanonicalUid), tap.CanonicalUid, tap.CardCounter, tap.TerminalId, tap.Sequence, tap.Cryptogram))
+        if (!keys.AcceptedCardKeys(tap.CanonicalUid).Any(key => CardCryptogram.Verify(key, tap.CanonicalUid, tap.CardCounter, tap.TerminalId, tap.Sequence, tap.Cryptogram)))
             return new TapVerdict.CardFailed(DeclineReason.CardNotAuthentic, "The card's cryptogram does not verify: a cloned UID or a bad read.", card,
                 Report("card-not-authentic", "Cryptogram does not verify with the card's key."), clockAhead);
         if (counterUsedBy is not null)
@@ -130,7 +130,7 @@ public static class TapScreening
             return $"Terminal {terminalId} was never enrolled.";
         if (terminal.Decommissioned)
             return $"Terminal {terminalId} is decommissioned.";
-        return TerminalSignature.Verify(keys.TerminalKey(terminalId, terminal.KeyVersion), signedLine, mac)
+        return keys.AcceptedTerminalKeys(terminalId, terminal.KeyVersion).Any(key => TerminalSignature.Verify(key, signedLine, mac))
             ? null
             : $"The signature of terminal {terminalId} does not verify (key version {terminal.KeyVersion}).";
     }

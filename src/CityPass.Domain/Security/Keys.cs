@@ -7,9 +7,20 @@ namespace CityPass.Domain.Security;
 /// <summary>The diversified keys of cards and terminals, as the key-management component derives them.</summary>
 public interface IDeviceKeys
 {
+    /// <summary>The card's key from the current master key: what personalisation writes into a chip today.</summary>
     byte[] CardKey(string canonicalUid);
 
+    /// <summary>The terminal's key from the current master key: what enrolment hands out today.</summary>
     byte[] TerminalKey(string terminalId, int keyVersion);
+
+    /// <summary>
+    /// The keys a card's cryptogram is checked with now: the current master's, and during a master-key rotation the previous
+    /// master's until its acceptance period ends (cards not yet re-keyed keep working until then).
+    /// </summary>
+    IEnumerable<byte[]> AcceptedCardKeys(string canonicalUid) => [CardKey(canonicalUid)];
+
+    /// <summary>The keys a terminal's signature is checked with now; as <see cref="AcceptedCardKeys"/>.</summary>
+    IEnumerable<byte[]> AcceptedTerminalKeys(string terminalId, int keyVersion) => [TerminalKey(terminalId, keyVersion)];
 }
 
 /// <summary>

@@ -24,6 +24,8 @@ public static class CardholdersSetup
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<VisitPseudonymiser>();
         services.AddHostedService(sp => sp.GetRequiredService<VisitPseudonymiser>());
+        services.AddSingleton<ErasureReplay>();
+        services.AddHostedService(sp => sp.GetRequiredService<ErasureReplay>());
 
         services.ConfigureMarten(o =>
         {
@@ -33,6 +35,7 @@ public static class CardholdersSetup
             o.Schema.For<SubjectKey>();
             o.Schema.For<PersonalRecord>();
             o.Schema.For<ErasureRecord>();
+            o.Schema.For<ErasureLogEntry>().DatabaseSchemaName(ErasureReplay.SchemaFor(o.DatabaseSchemaName));
             o.Schema.For<RefundOrder>().Index(r => r.AccountId);
             o.Schema.For<CardHistoryLine>().Index(l => l.AtUnixMilliseconds);
         });

@@ -100,6 +100,7 @@ public static class PersonalData
         session.Delete<PersonalRecord>(accountId);
         session.Delete<CardholderUser>(accountId);
         session.Store(new ErasureRecord(accountId, cardIds.Count, now));
+        session.Store(new ErasureLogEntry(accountId, now)); // outside the backed-up schema: a restore re-applies it (ErasureReplay)
         await session.SaveChangesAsync(ct);
     }
 }

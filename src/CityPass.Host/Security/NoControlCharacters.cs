@@ -20,3 +20,23 @@ public sealed class NoControlCharacters : JsonConverter<string>
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }
+
+/// <summary>The same rule for the request's path and query string (decoded): 400 before any endpoint reads them.</summary>
+public static class NoControlCharactersInUrls
+{
+    public static IApplicationBuilder UseNoControlCharactersInUrls(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            var request = context.Request;
+            if (HasControl(request.Path.Value) || request.Query.Any(q => HasControl(q.Key) || q.Value.Any(HasControl)))
+            {
+                await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Control character in the address",
+                    detail: "The path or the query string holds a control character (U+0000–U+001F, U+007F–U+009F).").ExecuteAsync(context);
+                return;
+            }
+            await next(context);
+        });
+
+    private static bool HasControl(string? value) =>
+        value is not null && (value.AsSpan().ContainsAnyInRange('\u0000', '\u001F') || value.AsSpan().ContainsAnyInRange('\u007F', '\u009F'));
+}

@@ -31,6 +31,15 @@ public static partial class StartupSecrets
         var problems = new List<string>();
         Key("Keys:CardMaster", RepositoryCardMaster, "every card's key is derived from it (cloning, claiming unlinked cards)");
         Key("Keys:TerminalMaster", RepositoryTerminalMaster, "every terminal's key is derived from it (forged taps and offline uploads)");
+        if (!string.IsNullOrWhiteSpace(configuration["Keys:PreviousCardMaster"]))
+            Key("Keys:PreviousCardMaster", RepositoryCardMaster, "cards not yet re-keyed are checked with it during a rotation");
+        if (!string.IsNullOrWhiteSpace(configuration["Keys:PreviousTerminalMaster"]))
+            Key("Keys:PreviousTerminalMaster", RepositoryTerminalMaster, "terminals not yet re-enrolled are checked with it during a rotation");
+        if ((!string.IsNullOrWhiteSpace(configuration["Keys:PreviousCardMaster"]) || !string.IsNullOrWhiteSpace(configuration["Keys:PreviousTerminalMaster"]))
+            && !NodaTime.Text.InstantPattern.ExtendedIso.Parse(configuration["Keys:PreviousAcceptedUntil"] ?? "").Success)
+            problems.Add("Keys:PreviousAcceptedUntil is not an ISO-8601 instant: a previous master key needs the end of its acceptance period (e.g. 2027-03-01T00:00:00Z).");
+        if (configuration.GetValue<bool>("Personalisation:AllowIssuedCards"))
+            problems.Add("Personalisation:AllowIssuedCards is true: the personalisation account could fetch the key of any issued card from its UID alone (cloning); it is for the Development demo only.");
 
         if (string.IsNullOrWhiteSpace(configuration["DataProtection:CertificatePath"]))
             problems.Add("DataProtection:CertificatePath is not set: the token-signing key ring would be stored unencrypted in the database (a backup would be enough to mint administrator tokens).");

@@ -9,11 +9,6 @@ public sealed record TerminalCredentials(string TerminalId, string VenueId, int 
 
 public sealed record DecommissionRequest(string? Reason);
 
-public sealed record PersonalisationRequest(string? Uid);
-
-/// <summary>A card's diversified key, for the personalisation machine that writes it into the chip.</summary>
-public sealed record CardPersonalisation(string Uid, string Key);
-
 public static class Enrolment
 {
     public static void MapTerminalEnrolment(this IEndpointRouteBuilder app)
@@ -32,19 +27,6 @@ public static class Enrolment
                 TypedResults.Ok(await session.Query<SecurityIncident>().OrderByDescending(i => i.At).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct)))
             .WithSummary("Forged, replayed or stale terminal messages, cloned cards and offline taps to review, newest first.");
     }
-
-    /// <summary>
-    /// A card's key is what a clone needs: only the personalisation machine's account (role <c>personalisation</c>) gets
-    /// it, not every administrator.
-    /// </summary>
-    public static void MapCardPersonalisation(this IEndpointRouteBuilder app) =>
-        app.MapPost("/cards/personalisation", (PersonalisationRequest? request, KeyRing keys) =>
-                CityPass.Domain.CardUid.TryParse(request?.Uid, out var uid, out var error)
-                    ? Results.Ok(new CardPersonalisation(uid.Value.Value, Convert.ToBase64String(keys.CardKey(uid.Value.Value))))
-                    : Problems.BadRequest("Invalid card UID", error))
-            .RequireAuthorization(Accounts.AccountsSetup.PersonalisationPolicy)
-            .WithTags("Cards")
-            .WithSummary("Personalisation machine: the card's diversified key (the master key never leaves CityPass).");
 
     private static async Task<Results<Ok<TerminalCredentials>, ProblemHttpResult>> Enrol(
         string id, IDocumentStore store, IClock clock, KeyRing keys, CancellationToken ct)

@@ -13,7 +13,8 @@ public static class TerminalsSetup
     public static IServiceCollection AddCityPassTerminals(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<TerminalOptions>(configuration.GetSection("Terminals"));
-        services.AddSingleton(new KeyRing(configuration.GetSection("Keys").Get<KeyOptions>() ?? new KeyOptions()));
+        services.AddSingleton(sp => new KeyRing(configuration.GetSection("Keys").Get<KeyOptions>() ?? new KeyOptions(), sp.GetRequiredService<IClock>()));
+        services.Configure<PersonalisationOptions>(configuration.GetSection("Personalisation"));
         services.AddSingleton<TapVerifier>();
         services.AddSingleton<IncidentLog>();
         services.ConfigureMarten(o =>
@@ -23,6 +24,7 @@ public static class TerminalsSetup
             o.Schema.For<DenyListRow>().Index(r => r.Version);
             o.Schema.For<TerminalStatus>();
             o.Schema.For<DenyListRelayState>();
+            o.Schema.For<RekeyCounter>().UseOptimisticConcurrency(true);
         });
         services.AddSingleton<DenyListListener>();
         services.AddSingleton<DenyListRelay>();

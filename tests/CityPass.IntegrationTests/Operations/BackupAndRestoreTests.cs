@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using CityPass.Contracts.Terminals;
 using CityPass.Host.Cards;
+using CityPass.IntegrationTests.Payments;
 using Npgsql;
 
 namespace CityPass.IntegrationTests.Operations;
@@ -77,6 +78,43 @@ public class BackupAndRestoreTests : IAsyncLifetime
             File.Delete(dump);
         }
     }
+
+    [Fact]
+    public async Task Erasures_made_after_a_backup_are_done_again_when_a_host_starts_on_the_restored_schema()
+    {
+        var (http, email, card) = await _host.CardholderWithCard(15_00);
+        var dump = Path.Combine(Path.GetTempPath(), $"citypass-{_host.Schema}-erasure.dump");
+        try
+        {
+            var (backup, backupOutput) = await Script("backup.sh", "--schema", _host.Schema, "--database", Database, "-o", dump);
+            Assert.True(backup == 0, backupOutput);
+
+            Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsync("/me/erasure", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SignIn(email)).StatusCode);
+
+            // The old backup restored: the erased person is back, able to sign in, their card linked again.
+            await Sql($"DROP SCHEMA {_host.Schema} CASCADE");
+            var (restored, restoreOutput) = await Script("restore.sh", dump, "--database", Database);
+            Assert.True(restored == 0, restoreOutput);
+            Assert.Equal(HttpStatusCode.OK, (await SignIn(email)).StatusCode);
+            Assert.Equal(1L, await Scalar($"SELECT count(*) FROM {_host.Schema}.mt_doc_cardownership WHERE id = '{card.Id}'"));
+
+            // A host starting on the restored schema re-applies the erasure log, which the dump did not hold.
+            await using var restarted = new SecondCityPassHost(_host);
+            await restarted.StartAsync();
+            await Eventually.ReadAsync(async () => (await SignIn(email)).StatusCode, s => s == HttpStatusCode.Unauthorized, "the erased account refused again");
+            Assert.Equal(0L, await Scalar($"SELECT count(*) FROM {_host.Schema}.mt_doc_cardownership WHERE id = '{card.Id}'"));
+            Assert.Equal(1L, await Scalar($"SELECT count(*) FROM {_host.Schema}.mt_doc_erasurerecord"));
+            Assert.Equal(15_00, (await _host.CreateClient().Card(card.Id)).BalanceCents); // the card keeps its value, anonymous
+        }
+        finally
+        {
+            File.Delete(dump);
+        }
+    }
+
+    private Task<HttpResponseMessage> SignIn(string email) =>
+        _host.Anonymous().PostAsJsonAsync("/account/login", new { email, password = Payments.Cardholders.Password });
 
     private string Database => new NpgsqlConnectionStringBuilder(_host.Postgres).Database!;
 

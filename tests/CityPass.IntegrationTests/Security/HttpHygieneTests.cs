@@ -89,6 +89,18 @@ public class ControlCharacterTests(CityPassHost host)
         Assert.Equal(HttpStatusCode.BadRequest, registered.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/finance/days?from=2026-11-01%00")] // the query string
+    [InlineData("/cards/by-uid/04A1B2%1BC3D4E5F6")] // a route value
+    [InlineData("/me/cards?x%07=1")] // a query key
+    public async Task A_control_character_in_the_address_is_a_400_problem(string address)
+    {
+        var response = await host.CreateClient().GetAsync(new Uri(address, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("control character", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Plain_text_is_accepted()
     {

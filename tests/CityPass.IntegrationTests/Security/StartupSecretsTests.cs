@@ -52,6 +52,18 @@ public class StartupSecretsTests
         Assert.Contains(StartupSecrets.Problems(Settings(new() { ["Stripe:SecretKey"] = "sk_live_x" })), p => p.StartsWith("Stripe:WebhookSecret", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_rotation_needs_the_end_of_its_acceptance_period_and_personalising_issued_cards_is_for_Development_only()
+    {
+        var previous = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        Assert.Contains(StartupSecrets.Problems(Settings(new() { ["Keys:PreviousCardMaster"] = previous })),
+            p => p.StartsWith("Keys:PreviousAcceptedUntil", StringComparison.Ordinal));
+        Assert.DoesNotContain(StartupSecrets.Problems(Settings(new() { ["Keys:PreviousCardMaster"] = previous, ["Keys:PreviousAcceptedUntil"] = "2027-03-01T00:00:00Z" })),
+            p => p.StartsWith("Keys:Previous", StringComparison.Ordinal));
+        Assert.Contains(StartupSecrets.Problems(Settings(new() { ["Personalisation:AllowIssuedCards"] = "true" })),
+            p => p.StartsWith("Personalisation:AllowIssuedCards", StringComparison.Ordinal));
+    }
+
     /// <summary>The repository's appsettings.json with <paramref name="overrides"/> on top.</summary>
     private static IConfiguration Settings(Dictionary<string, string?> overrides) =>
         new ConfigurationBuilder()

@@ -13,18 +13,24 @@ namespace CityPass.Host.Cardholders.Linking;
 /// </summary>
 public sealed class PrintedNumber(KeyRing keys)
 {
-    public string For(string canonicalUid)
+    /// <summary>The number to print on a card personalised today (with the current master key).</summary>
+    public string For(string canonicalUid) => From(keys.CardKey(canonicalUid));
+
+    private static string From(byte[] cardKey)
     {
-        var mac = HMACSHA256.HashData(keys.CardKey(canonicalUid), Encoding.ASCII.GetBytes("citypass-printed-number-v1"));
+        var mac = HMACSHA256.HashData(cardKey, Encoding.ASCII.GetBytes("citypass-printed-number-v1"));
         var n = BinaryPrimitives.ReadUInt64BigEndian(mac) % 1_000_000_000_000UL;
         var digits = n.ToString("D12", CultureInfo.InvariantCulture);
         return $"{digits[..4]} {digits[4..8]} {digits[8..]}";
     }
 
+    /// <summary>Whether <paramref name="printed"/> is the card's number, printed under the current or the previous master key.</summary>
     public bool Matches(string canonicalUid, string? printed)
     {
-        var given = new string((printed ?? "").Where(char.IsAsciiDigit).ToArray());
-        var expected = For(canonicalUid).Replace(" ", "", StringComparison.Ordinal);
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(given), Encoding.ASCII.GetBytes(expected));
+        var given = Encoding.ASCII.GetBytes(new string((printed ?? "").Where(char.IsAsciiDigit).ToArray()));
+        var matched = false;
+        foreach (var key in keys.PrintedNumberKeys(canonicalUid))
+            matched |= CryptographicOperations.FixedTimeEquals(given, Encoding.ASCII.GetBytes(From(key).Replace(" ", "", StringComparison.Ordinal)));
+        return matched;
     }
 }

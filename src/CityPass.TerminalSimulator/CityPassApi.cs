@@ -29,7 +29,7 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
     private static async Task SignInAsync(HttpClient http, string email, string password)
     {
         var login = await http.PostAsJsonAsync("/account/login", new { email, password });
-        login.EnsureSuccessStatusCode();
+        await Expect(login, $"signing in as {email}");
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
     }
@@ -38,19 +38,41 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
     public async Task<JsonElement> SchemeAsync()
     {
         await SignInAsync();
-        return await _http.GetFromJsonAsync<JsonElement>("/scheme");
+        var response = await _http.GetAsync("/scheme");
+        await Expect(response, "reading the scheme");
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    /// <summary>Attaches a terminal to its venue and enrols it (re-enrolling rotates its key); returns its key.</summary>
-    public async Task<byte[]> EnrolAsync(string terminalId, string? venueId = null)
+    /// <summary>Attaches a terminal to its venue (when given) and enrols it: a new key, which locks out whoever held the previous one.</summary>
+    public async Task<TerminalEnrolment> EnrolAsync(string terminalId, string? venueId = null)
     {
         await SignInAsync();
         if (venueId is not null)
-            (await _http.PutAsJsonAsync($"/scheme/terminals/{terminalId}", new { venueId })).EnsureSuccessStatusCode();
+            await Expect(await _http.PutAsJsonAsync($"/scheme/terminals/{terminalId}", new { venueId }), $"attaching terminal {terminalId} to venue {venueId}");
         var response = await _http.PostAsync($"/terminals/{terminalId}/enrol", null);
-        response.EnsureSuccessStatusCode();
+        await Expect(response, $"enrolling terminal {terminalId}");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return Convert.FromBase64String(body.GetProperty("key").GetString()!);
+        var broker = body.TryGetProperty("broker", out var b) && b.ValueKind == JsonValueKind.Object ? b : (JsonElement?)null;
+        return new TerminalEnrolment(terminalId, body.GetProperty("keyVersion").GetInt32(), Convert.FromBase64String(body.GetProperty("key").GetString()!),
+            body.GetProperty("denyListPublicKey").GetString()!, broker?.GetProperty("username").GetString(), broker?.GetProperty("password").GetString());
+    }
+
+    /// <summary>A failed call as one plain line (the problem's title and detail), not a stack trace.</summary>
+    public static async Task Expect(HttpResponseMessage response, string doing)
+    {
+        if (response.IsSuccessStatusCode)
+            return;
+        var text = await response.Content.ReadAsStringAsync();
+        try
+        {
+            var problem = JsonSerializer.Deserialize<JsonElement>(text);
+            text = $"{problem.GetProperty("title").GetString()}: {(problem.TryGetProperty("detail", out var d) ? d.GetString() : "")}";
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            // not a problem document: show it as it came
+        }
+        throw new CityPassCallException($"{doing}: {(int)response.StatusCode} {response.ReasonPhrase}. {text}".Trim());
     }
 
     /// <summary>The card's diversified key, as a personalisation machine receives it; the counter starts from the clock so reruns never reuse one.</summary>
@@ -63,9 +85,21 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
             _bureauSignedIn = true;
         }
         var response = await _bureau.PostAsJsonAsync("/cards/personalisation", new { uid });
-        response.EnsureSuccessStatusCode();
+        await Expect(response, $"personalising card {uid}");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return new CardChip(Convert.FromBase64String(body.GetProperty("key").GetString()!), body.GetProperty("uid").GetString()!,
             TerminalClock.Now.ToUnixTimeMilliseconds() * 1000);
     }
 }
+
+/// <summary>What enrolment hands a terminal: its key, the deny-list public key and its own broker login (when CityPass gives one).</summary>
+public sealed record TerminalEnrolment(string TerminalId, int KeyVersion, byte[] Key, string DenyListPublicKey, string? BrokerUser, string? BrokerPassword)
+{
+    /// <summary>The broker URI with this terminal's own login in place of the one given (which stays when CityPass gives none).</summary>
+    public Uri Broker(Uri broker) => BrokerUser is null || BrokerPassword is null
+        ? broker
+        : new UriBuilder(broker) { UserName = Uri.EscapeDataString(BrokerUser), Password = Uri.EscapeDataString(BrokerPassword) }.Uri;
+}
+
+/// <summary>A call to CityPass's API failed; the message says which and why, in one line.</summary>
+public sealed class CityPassCallException(string message) : Exception(message);

@@ -8,9 +8,11 @@ namespace CityPass.TerminalSimulator;
 /// A terminal's copy of the deny list, kept as docs/terminal-protocol.md asks: a push at or below the version held is a
 /// duplicate and ignored (the relay pushes at least once); a push that starts past the next version (one was missed while
 /// the link was down) is not applied but re-synced over HTTP (<c>GET /deny-list?since=</c>), as is the list at start.
-/// The offline gate refuses every card it holds.
+/// The offline gate refuses every card it holds. Nothing is applied that is not signed with the scheme's deny-list key
+/// (<paramref name="publicKey"/>, given at enrolment); <paramref name="api"/> signs the terminal's calls
+/// (<see cref="TerminalHttpSigner"/>).
 /// </summary>
-public sealed class DenyListFollower(HttpClient api) : IDisposable
+public sealed class DenyListFollower(HttpClient api, string publicKey) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HashSet<string> _denied = new(StringComparer.Ordinal);
@@ -22,6 +24,9 @@ public sealed class DenyListFollower(HttpClient api) : IDisposable
 
     /// <summary>How many times the list was fetched over HTTP (at start and after each gap).</summary>
     public int Resyncs { get; private set; }
+
+    /// <summary>Pushes and pages whose signature did not verify: not applied.</summary>
+    public int Refused { get; private set; }
 
     public bool IsDenied(string canonicalUid)
     {
@@ -48,6 +53,11 @@ public sealed class DenyListFollower(HttpClient api) : IDisposable
         await _gate.WaitAsync(ct);
         try
         {
+            if (!TerminalCrypto.VerifyDenyList(publicKey, change))
+            {
+                Refused++;
+                return;
+            }
             var version = change["version"]!.GetValue<long>();
             if (version <= Version)
                 return;
@@ -67,16 +77,28 @@ public sealed class DenyListFollower(HttpClient api) : IDisposable
         }
     }
 
+    /// <summary>Page after page until the last; a page that does not verify stops the re-sync (the next push or start tries again).</summary>
     private async Task ResyncHeldAsync(CancellationToken ct)
     {
-        var sync = await api.GetFromJsonAsync<JsonObject>($"/deny-list?since={Version.ToString(CultureInfo.InvariantCulture)}", ct)
-            ?? throw new InvalidOperationException("GET /deny-list answered nothing.");
-        if (sync["kind"]!.GetValue<string>() == "snapshot")
-            lock (_denied)
-                _denied.Clear();
-        foreach (var entry in sync["entries"]!.AsArray().Select(e => e!.AsObject()))
-            Apply(entry["cardUid"]!.GetValue<string>(), entry["denied"]!.GetValue<bool>());
-        Version = sync["version"]!.GetValue<long>();
+        var more = true;
+        while (more)
+        {
+            var since = Version;
+            var sync = await api.GetFromJsonAsync<JsonObject>($"/deny-list?since={since.ToString(CultureInfo.InvariantCulture)}", ct)
+                ?? throw new InvalidOperationException("GET /deny-list answered nothing.");
+            if (!TerminalCrypto.VerifyDenyList(publicKey, sync, since))
+            {
+                Refused++;
+                throw new InvalidOperationException("GET /deny-list answered a list that is not signed with the scheme's deny-list key: not applied.");
+            }
+            if (sync["kind"]!.GetValue<string>() == "snapshot")
+                lock (_denied)
+                    _denied.Clear();
+            foreach (var entry in sync["entries"]!.AsArray().Select(e => e!.AsObject()))
+                Apply(entry["cardUid"]!.GetValue<string>(), entry["denied"]!.GetValue<bool>());
+            Version = sync["version"]!.GetValue<long>();
+            more = sync["more"]?.GetValue<bool>() == true;
+        }
         Resyncs++;
     }
 

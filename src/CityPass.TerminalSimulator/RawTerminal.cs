@@ -18,7 +18,16 @@ public sealed class RawTerminal : IAsyncDisposable
     private readonly IChannel _channel;
     private readonly string _replies;
     private readonly string _brokerHost;
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonObject>> _waiting = new();
+    private readonly ConcurrentDictionary<string, (byte[]? Key, TaskCompletionSource<JsonObject> Reply)> _waiting = new();
+    private int _refused;
+
+    /// <summary>Answers that claimed to answer a request of this terminal but did not verify with its key: ignored.</summary>
+    public int RefusedAnswers => Volatile.Read(ref _refused);
+
+    /// <summary>The reply exchange and queue: <c>citypass-terminal:&lt;terminalId&gt;:&lt;random&gt;</c>, the names its broker user may declare.</summary>
+    public string ReplyQueue => _replies;
+
+    public bool IsOpen => _connection.IsOpen && _channel.IsOpen;
 
     private RawTerminal(IConnection connection, IChannel channel, string replies, string brokerHost)
     {
@@ -29,7 +38,8 @@ public sealed class RawTerminal : IAsyncDisposable
     {
         var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync(ct);
         var channel = await connection.CreateChannelAsync(cancellationToken: ct);
-        var replies = $"terminal-{terminalId}-{Guid.NewGuid():N}";
+        // A terminal id has no ':', so this prefix is its own: its broker user may declare and read these names only.
+        var replies = $"citypass-terminal:{terminalId}:{Guid.NewGuid():N}";
 
         // The reply address: a fanout exchange (what CityPass sends to) bound to the terminal's exclusive queue.
         // "?temporary=true" in the address tells CityPass the exchange is non-durable and auto-deleted, as declared here.
@@ -42,8 +52,16 @@ public sealed class RawTerminal : IAsyncDisposable
         consumer.ReceivedAsync += (_, delivery) =>
         {
             var envelope = JsonNode.Parse(Encoding.UTF8.GetString(delivery.Body.Span))!.AsObject();
-            if (envelope["requestId"]?.GetValue<string>() is { } requestId && terminal._waiting.TryRemove(requestId, out var reply))
-                reply.TrySetResult(envelope);
+            if (envelope["requestId"]?.GetValue<string>() is not { } requestId || !terminal._waiting.TryGetValue(requestId, out var waiting))
+                return Task.CompletedTask;
+            // An answer acts only if it verifies; a fault (CityPass could not decide) is no answer and says so: resend.
+            if (waiting.Key is not null && IsAnswer(envelope) && !TerminalCrypto.VerifyAnswer(waiting.Key, envelope, requestId))
+            {
+                Interlocked.Increment(ref terminal._refused);
+                return Task.CompletedTask;
+            }
+            if (terminal._waiting.TryRemove(requestId, out (byte[]?, TaskCompletionSource<JsonObject>) _))
+                waiting.Reply.TrySetResult(envelope);
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(replies, autoAck: true, consumer, ct);
@@ -60,7 +78,7 @@ public sealed class RawTerminal : IAsyncDisposable
     {
         var (counter, cryptogram) = card.Authenticate(terminalId, sequence);
         var message = TapMessage(terminalKey, terminalId, sequence, cardUid, venueId, terminalTime, counter, cryptogram);
-        return await RequestAsync(tapExchange, "AuthorizeTap", message, timeout, ct);
+        return await RequestAsync(tapExchange, "AuthorizeTap", message, terminalKey, timeout, ct);
     }
 
     /// <summary>The JSON of a signed tap, online or offline.</summary>
@@ -77,8 +95,18 @@ public sealed class RawTerminal : IAsyncDisposable
         ["mac"] = TerminalCrypto.SignTap(terminalKey, terminalId, sequence, cardUid, venueId, terminalTime, counter, cryptogram),
     };
 
-    /// <summary>Sends a request of the given CityPass message type and waits for its answer.</summary>
-    public async Task<JsonObject> RequestAsync(string exchange, string messageType, JsonObject message, TimeSpan timeout, CancellationToken ct = default)
+    /// <summary>Sends a request of the given CityPass message type and waits for its answer, whatever it is (a test's view).</summary>
+    public Task<JsonObject> RequestAsync(string exchange, string messageType, JsonObject message, TimeSpan timeout, CancellationToken ct = default) =>
+        SendRequestAsync(exchange, messageType, message, null, timeout, ct);
+
+    /// <summary>
+    /// Sends a request and waits for an answer signed with <paramref name="terminalKey"/> for it (docs/terminal-protocol.md,
+    /// "Signed answers"); an answer that does not verify is refused (<see cref="RefusedAnswers"/>) and the wait goes on.
+    /// </summary>
+    public Task<JsonObject> RequestAsync(string exchange, string messageType, JsonObject message, byte[] terminalKey, TimeSpan timeout, CancellationToken ct = default) =>
+        SendRequestAsync(exchange, messageType, message, terminalKey, timeout, ct);
+
+    private async Task<JsonObject> SendRequestAsync(string exchange, string messageType, JsonObject message, byte[]? terminalKey, TimeSpan timeout, CancellationToken ct)
     {
         var requestId = Guid.NewGuid().ToString();
         var envelope = new JsonObject
@@ -93,7 +121,7 @@ public sealed class RawTerminal : IAsyncDisposable
             ["message"] = message,
         };
         var reply = new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _waiting[requestId] = reply;
+        _waiting[requestId] = (terminalKey, reply);
         var properties = new BasicProperties
         {
             ContentType = "application/vnd.masstransit+json",
@@ -126,10 +154,12 @@ public sealed class RawTerminal : IAsyncDisposable
         await _channel.BasicPublishAsync(exchange, routingKey: "", mandatory: false, properties, Encoding.UTF8.GetBytes(envelope.ToJsonString()), ct);
     }
 
-    /// <summary>Binds a queue of this terminal's own to the deny-list fanout exchange; each push is handed to <paramref name="onChange"/>.</summary>
+    /// <summary>
+    /// Binds a queue of this terminal's own to the deny-list fanout exchange (CityPass declares it; a terminal's broker user
+    /// may not); each push is handed to <paramref name="onChange"/>.
+    /// </summary>
     public async Task SubscribeDenyListAsync(string exchange, Func<JsonObject, Task> onChange, CancellationToken ct = default)
     {
-        await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
         var queue = (await _channel.QueueDeclareAsync($"{_replies}-deny-list", durable: false, exclusive: true, autoDelete: true, cancellationToken: ct)).QueueName;
         await _channel.QueueBindAsync(queue, exchange, routingKey: "", cancellationToken: ct);
         var consumer = new AsyncEventingBasicConsumer(_channel);
@@ -137,6 +167,11 @@ public sealed class RawTerminal : IAsyncDisposable
             await onChange(JsonNode.Parse(Encoding.UTF8.GetString(delivery.Body.Span))!["message"]!.AsObject());
         await _channel.BasicConsumeAsync(queue, autoAck: true, consumer, ct);
     }
+
+    private static bool IsAnswer(JsonObject envelope) =>
+        envelope["messageType"]?.AsArray().Any(t => t?.GetValue<string>() is { } type
+            && (type.EndsWith(":TapAuthorized", StringComparison.Ordinal) || type.EndsWith(":TapDeclined", StringComparison.Ordinal)
+                || type.EndsWith(":OfflineTapsAccepted", StringComparison.Ordinal))) == true;
 
     public static bool IsAuthorized(JsonObject reply) =>
         reply["messageType"]!.AsArray().Any(t => t!.GetValue<string>().EndsWith(":TapAuthorized", StringComparison.Ordinal));

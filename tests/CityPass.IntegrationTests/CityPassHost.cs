@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using CityPass.Contracts.Terminals;
+using CityPass.Host.Taps;
 using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -88,6 +89,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     public const string CardMasterKey = "EXb8eLYpmHQaI9+Zc7LlMat5QODQXlWJwQQ1GLZF9F4=";
     public const string TerminalMasterKey = "g9jI4vAiCt4BaB0azEbV5JTI2DzbSA6jFO/kzly5nQE=";
 
+    /// <summary>The tests' deny-list signing key (ECDSA P-256, PKCS#8): every host of a test run signs with the same one.</summary>
+    public const string DenyListSigningKey = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgYFgZZGc7u5JWZ0vd+TJnnlTvQo0KCK9XKv3IEqnKoHuhRANCAASHO+D1wgegKinD+F7mKfybO7CTMatuw76Jj+UWxj3WlaZvF+VxAprYGuPOBYPJfLF8PLQsHpZDzeSy/+ySV3iu";
+
     /// <summary>The webhook secret tests sign their Stripe events with, as Stripe would with the dashboard's.</summary>
     public const string WebhookSecret = "whsec_test_citypass_integration";
 
@@ -98,6 +102,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
         builder.UseSetting("Keys:CardMaster", CardMasterKey);
         builder.UseSetting("Keys:TerminalMaster", TerminalMasterKey);
+        builder.UseSetting("Keys:DenyListSigning", DenyListSigningKey);
         if (Broker.OtherNodes.Count > 0)
             builder.UseSetting("RabbitMq:ClusterNodes", string.Join(",", Broker.OtherNodes));
         if (Broker.QuorumQueues)
@@ -204,8 +209,14 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     {
         var response = await TapClient().GetResponse<TapAuthorized, TapDeclined>(tap);
         if (response.Is(out Response<TapAuthorized>? authorized))
-            return authorized!.Message;
-        return response.Is(out Response<TapDeclined>? declined) ? declined!.Message : throw new InvalidOperationException("No reply type matched.");
+        {
+            TestTerminals.RefuseUnverified(tap, authorized!.Message, authorized.RequestId, authorized.Headers.Get<string>(AnswerCanonical.Header));
+            return authorized.Message;
+        }
+        if (!response.Is(out Response<TapDeclined>? declined))
+            throw new InvalidOperationException("No reply type matched.");
+        TestTerminals.RefuseUnverified(tap, declined!.Message, declined.RequestId, declined.Headers.Get<string>(AnswerCanonical.Header));
+        return declined.Message;
     }
 
     public IRequestClient<AuthorizeTap> TapClient() =>

@@ -35,6 +35,7 @@ public static class Processes
         start.Environment["ConnectionStrings__RabbitMq"] = host.Broker.Uri;
         start.Environment["Keys__CardMaster"] = CityPassHost.CardMasterKey;
         start.Environment["Keys__TerminalMaster"] = CityPassHost.TerminalMasterKey;
+        start.Environment["Keys__DenyListSigning"] = CityPassHost.DenyListSigningKey;
         if (host.Broker.OtherNodes.Count > 0)
             start.Environment["RabbitMq__ClusterNodes"] = string.Join(",", host.Broker.OtherNodes);
         if (host.Broker.QuorumQueues)

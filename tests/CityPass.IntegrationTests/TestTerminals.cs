@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using CityPass.Contracts.Terminals;
 using CityPass.Domain;
 using CityPass.Domain.Security;
+using CityPass.Host.Taps;
 using CityPass.Host.Terminals;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,8 +37,31 @@ public sealed class TestTerminals(CityPassHost host)
     public async Task<AuthorizeTap> Resign(AuthorizeTap tap, string? enrolAt = null) =>
         Sign(await KeyAsync(tap.TerminalId, enrolAt ?? tap.VenueId), tap with { Cryptogram = Cryptogram(tap.CardUid, tap.CardCounter, tap.TerminalId, tap.Sequence) });
 
-    public static AuthorizeTap Sign(byte[] terminalKey, AuthorizeTap tap) =>
-        tap with { Mac = TerminalSignature.Compute(terminalKey, TapVerifier.TapLine(tap.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram)) };
+    public static AuthorizeTap Sign(byte[] terminalKey, AuthorizeTap tap)
+    {
+        var signed = tap with { Mac = TerminalSignature.Compute(terminalKey, TapVerifier.TapLine(tap.TerminalId, tap.Sequence, tap.CardUid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram)) };
+        SignedWith[signed.Mac] = terminalKey;
+        return signed;
+    }
+
+    /// <summary>The key each tap was signed with (by its MAC): its answer must be signed with the same one.</summary>
+    private static readonly ConcurrentDictionary<string, byte[]> SignedWith = new();
+
+    /// <summary>
+    /// What a terminal does with an answer: act on it only if CityPass signed it, with the key the tap was signed with, for
+    /// this request (docs/terminal-protocol.md, "Signed answers"). A terminal CityPass does not know, or whose key was
+    /// rotated since, gets an answer it cannot verify: a NotAuthenticated decline, which it may only treat as no answer.
+    /// </summary>
+    public static void RefuseUnverified(AuthorizeTap tap, object answer, Guid? requestId, string? signature)
+    {
+        if (!SignedWith.TryGetValue(tap.Mac, out var key) || key.All(b => b == 0))
+            return; // a stranger's tap: nothing to verify with
+        if (signature is not null && TerminalSignature.Verify(key, AnswerCanonical.For(answer, AnswerCanonical.RequestId(requestId)), signature))
+            return;
+        if (answer is TapDeclined { Reason: TapDeclineReason.NotAuthenticated })
+            return;
+        throw new InvalidOperationException($"The answer to tap {tap.TerminalId}/{tap.Sequence} is not signed with the terminal's key: a terminal refuses it.");
+    }
 
     /// <summary>What the card's chip computes (a UID that does not parse gets a meaningless cryptogram).</summary>
     public string Cryptogram(string cardUid, long counter, string terminalId, long sequence)
@@ -55,9 +79,8 @@ public sealed class TestTerminals(CityPassHost host)
     {
         key ??= await KeyAsync(terminalId, venueId);
         var at = host.Clock.GetCurrentInstant();
-        var line = string.Join('|', "TerminalHeartbeat", terminalId, "1.4.0", denyListVersion.ToString(CultureInfo.InvariantCulture), "0",
-            at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        return new TerminalHeartbeat(terminalId, "1.4.0", denyListVersion, 0, at, TerminalSignature.Compute(key, line));
+        return new TerminalHeartbeat(terminalId, "1.4.0", denyListVersion, 0, at,
+            TerminalSignature.Compute(key, TerminalSignature.ForHeartbeat(terminalId, "1.4.0", denyListVersion, 0, at)));
     }
 
     /// <summary>Sends a signed heartbeat to the heartbeat queue, as the terminal does.</summary>
@@ -77,6 +100,18 @@ public sealed class TestTerminals(CityPassHost host)
         var key = host.Services.GetRequiredService<KeyRing>().CardKey(canonical);
         return Task.FromResult(new CityPass.TerminalSimulator.CardChip(key, canonical, NextCounter() * 1000));
     }
+
+    /// <summary>An HTTP client that signs its calls as terminal <paramref name="terminalId"/> (enrolled at <paramref name="venueId"/> on first use).</summary>
+    public async Task<HttpClient> HttpAsync(string terminalId, string venueId)
+    {
+        var client = host.CreateDefaultClient(new CityPass.TerminalSimulator.TerminalHttpSigner(terminalId, await KeyAsync(terminalId, venueId),
+            clock: () => host.Clock.GetCurrentInstant().ToDateTimeOffset()));
+        client.DefaultRequestHeaders.Authorization = null; // the terminal's signature alone, not the administrator's token
+        return client;
+    }
+
+    /// <summary>The scheme's deny-list public key, as enrolment hands it to terminals.</summary>
+    public string DenyListPublicKey => host.Services.GetRequiredService<DenyListSigner>().PublicKey;
 
     private async Task<byte[]> EnrolAsync(string terminalId, string venueId)
     {

@@ -16,7 +16,8 @@ namespace CityPass.Contracts.Terminals;
 /// <param name="TerminalTime">When the card was presented, by the terminal's clock (ISO-8601 UTC, e.g. "2026-11-25T17:45:00Z"); online taps must be within the allowed clock skew of the server.</param>
 /// <param name="CardCounter">The card's transaction counter for this tap; a counter is never accepted twice for one card.</param>
 /// <param name="Cryptogram">The card's MAC over this tap with its diversified key (16 hex characters), see docs/terminal-protocol.md.</param>
-/// <param name="Mac">The terminal's HMAC-SHA256 over the tap's canonical line with its enrolled key (64 hex characters).</param>
+/// <param name="Mac">The terminal's HMAC-SHA256 over the tap's canonical form with its enrolled key (64 hex characters); protocol 2
+/// fields are length-prefixed (docs/terminal-protocol.md).</param>
 public sealed record AuthorizeTap(
     string TerminalId,
     long Sequence,
@@ -29,6 +30,8 @@ public sealed record AuthorizeTap(
 
 /// <summary>
 /// The entry is granted: open the gate. Sent by the CityPass host in reply to <see cref="AuthorizeTap"/>; consumed by the terminal.
+/// Protocol 2: the envelope's header <c>CityPass-Signature</c> signs it (docs/terminal-protocol.md, "Signed answers"); a
+/// terminal opens the gate only for an answer that verifies.
 /// </summary>
 /// <param name="TerminalId">Echoed from the request.</param>
 /// <param name="Sequence">Echoed from the request.</param>
@@ -81,7 +84,7 @@ public sealed record FareBreakdown(
 
 /// <summary>
 /// The tap is refused: keep the gate shut. Sent by the CityPass host in reply to <see cref="AuthorizeTap"/>; consumed by the terminal.
-/// Nothing was charged.
+/// Nothing was charged. Signed like <see cref="TapAuthorized"/>.
 /// </summary>
 /// <param name="TerminalId">Echoed from the request.</param>
 /// <param name="Sequence">Echoed from the request.</param>

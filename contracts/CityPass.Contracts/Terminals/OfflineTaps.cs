@@ -53,10 +53,14 @@ public sealed record SequenceGap(long From, long To);
 /// sees a version gap, or was away, re-syncs over HTTP: <c>GET /deny-list?since=&lt;its version&gt;</c>.
 /// </summary>
 /// <param name="Version">The deny list's version after these changes.</param>
-public sealed record DenyListChanged(long Version, IReadOnlyList<DenyListEntry> Changes);
+/// <param name="Signature">Protocol 2: ECDSA P-256 / SHA-256 with the scheme's deny-list key over the change's canonical form
+/// (IEEE P1363 r‖s, base64). A terminal applies nothing that does not verify with the public key it got at enrolment.</param>
+public sealed record DenyListChanged(long Version, IReadOnlyList<DenyListEntry> Changes, string? Signature = null);
 
 /// <param name="CardUid">Canonical UID (upper-case hex).</param>
 /// <param name="Denied">True: refuse this card offline. False: it was put back into service.</param>
+/// <param name="Reason">A code, never the desk's words: "lost", "stolen", "fraud", "debt", "damaged" or "other" when denied;
+/// "unblocked" when put back into service.</param>
 /// <param name="Version">The deny-list version this change made.</param>
 public sealed record DenyListEntry(string CardUid, bool Denied, string Reason, long Version);
 
@@ -64,7 +68,8 @@ public sealed record DenyListEntry(string CardUid, bool Denied, string Reason, l
 /// A terminal's sign of life, every minute or so. Sent by a terminal to <see cref="TerminalQueues.Heartbeats"/> (one way);
 /// consumed by the CityPass host, which lists silent and out-of-date terminals at <c>GET /terminals/health</c>.
 /// </summary>
-/// <param name="Mac">HMAC-SHA256 with the terminal's key over "TerminalHeartbeat|terminalId|softwareVersion|denyListVersion|pendingOfflineTaps|terminalTime in Unix ms".</param>
+/// <param name="Mac">HMAC-SHA256 with the terminal's key over the canonical form of ("TerminalHeartbeat", terminalId, softwareVersion,
+/// denyListVersion, pendingOfflineTaps, terminalTime in Unix ms): docs/terminal-protocol.md.</param>
 public sealed record TerminalHeartbeat(
     string TerminalId,
     string SoftwareVersion,

@@ -12,8 +12,7 @@ public sealed record ScreenedTap(
     string TerminalId, long Sequence, string CardUid, string CanonicalUid, string VenueId, Instant TerminalTime, long CardCounter,
     string Cryptogram, string Mac)
 {
-    public string SignedLine =>
-        TerminalSignature.ForTap(TerminalId, Sequence, CardUid, VenueId, TerminalTime.ToUnixTimeMilliseconds(), CardCounter, Cryptogram);
+    public byte[] SignedLine => TerminalSignature.ForTap(TerminalId, Sequence, CardUid, VenueId, TerminalTime, CardCounter, Cryptogram);
 
     public string Id => string.Create(CultureInfo.InvariantCulture, $"{TerminalId}/{Sequence}");
 }
@@ -122,7 +121,7 @@ public static class TapScreening
 
     /// <summary>Whether a terminal may sign, and did sign <paramref name="signedLine"/>: online taps, offline uploads and heartbeats.</summary>
     /// <returns>Why the terminal is not authenticated, or null when it is.</returns>
-    public static string? TerminalProblem(Terminal? terminal, string terminalId, IDeviceKeys keys, string signedLine, string? mac)
+    public static string? TerminalProblem(Terminal? terminal, string terminalId, IDeviceKeys keys, byte[] signedLine, string? mac)
     {
         if (terminal is null)
             return $"Terminal {terminalId} is not in the scheme.";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using NodaTime;
 
 namespace CityPass.Domain.Security;
 
@@ -60,21 +61,32 @@ public static class CardCryptogram
             Encoding.ASCII.GetBytes(cryptogram.ToUpperInvariant()));
 }
 
-/// <summary>A terminal's signature over what it sends: HMAC-SHA256 with its key over a canonical line of the fields.</summary>
+/// <summary>
+/// A terminal's signature over what it sends, and CityPass's over what it answers: HMAC-SHA256 with the terminal's key over
+/// the message's <see cref="Canonical"/> form, upper-case hex.
+/// </summary>
 public static class TerminalSignature
 {
-    public static string Compute(byte[] terminalKey, string canonical) =>
-        Convert.ToHexString(HMACSHA256.HashData(terminalKey, Encoding.UTF8.GetBytes(canonical)));
+    public static string Compute(byte[] terminalKey, byte[] canonical) => Convert.ToHexString(HMACSHA256.HashData(terminalKey, canonical));
 
-    public static bool Verify(byte[] terminalKey, string canonical, string? mac) =>
+    public static bool Verify(byte[] terminalKey, byte[] canonical, string? mac) =>
         mac is { Length: 64 }
         && CryptographicOperations.FixedTimeEquals(
             Encoding.ASCII.GetBytes(Compute(terminalKey, canonical)), Encoding.ASCII.GetBytes(mac.ToUpperInvariant()));
 
+    /// <summary>"AuthorizeTap", terminalId, sequence, cardUid, venueId, terminalTime, cardCounter, cryptogram: the fields exactly as sent (the UID as the reader reported it).</summary>
+    public static byte[] ForTap(string terminalId, long sequence, string cardUid, string venueId, Instant terminalTime, long cardCounter, string cryptogram) =>
+        Canonical.Of("AuthorizeTap").Add(terminalId).Add(sequence).Add(cardUid).Add(venueId).Add(terminalTime).Add(cardCounter).Add(cryptogram).ToArray();
+
+    /// <summary>"TerminalHeartbeat", terminalId, softwareVersion, denyListVersion, pendingOfflineTaps, terminalTime.</summary>
+    public static byte[] ForHeartbeat(string? terminalId, string? softwareVersion, long denyListVersion, int pendingOfflineTaps, Instant terminalTime) =>
+        Canonical.Of("TerminalHeartbeat").Add(terminalId).Add(softwareVersion).Add(denyListVersion).Add(pendingOfflineTaps).Add(terminalTime).ToArray();
+
     /// <summary>
-    /// "AuthorizeTap|terminalId|sequence|cardUid|venueId|terminalTime in Unix milliseconds|cardCounter|cryptogram",
-    /// the fields exactly as sent (the UID as the reader reported it).
+    /// A terminal's HTTP call: "HttpRequest", method, path and query as sent, terminalId, the time of the call, and the
+    /// SHA-256 of the body (lower-case hex; of nothing for a GET).
     /// </summary>
-    public static string ForTap(string terminalId, long sequence, string cardUid, string venueId, long terminalTimeUnixMs, long cardCounter, string cryptogram) =>
-        string.Create(CultureInfo.InvariantCulture, $"AuthorizeTap|{terminalId}|{sequence}|{cardUid}|{venueId}|{terminalTimeUnixMs}|{cardCounter}|{cryptogram}");
+    public static byte[] ForHttpRequest(string method, string pathAndQuery, string terminalId, long unixMilliseconds, byte[] body) =>
+        Canonical.Of("HttpRequest").Add(method.ToUpperInvariant()).Add(pathAndQuery).Add(terminalId).Add(unixMilliseconds)
+            .Add(Convert.ToHexStringLower(SHA256.HashData(body))).ToArray();
 }

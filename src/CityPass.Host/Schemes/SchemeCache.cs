@@ -15,6 +15,9 @@ public sealed class SchemeCache
 
     private Cached? _cached;
 
+    /// <summary>The scheme the last reader saw (null before any): at least the one the taps answered now were decided with.</summary>
+    public Scheme? Latest => Volatile.Read(ref _cached)?.Scheme;
+
     /// <summary>Adds the scheme's version to a batch; pass the result to <see cref="ResolveAsync"/> once it is executed.</summary>
     public Task<StreamState> Version(IBatchedQuery batch) => batch.Events.FetchStreamState(Scheme.StreamId);
 

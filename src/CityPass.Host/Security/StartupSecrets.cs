@@ -13,6 +13,7 @@ public static partial class StartupSecrets
     // The values committed in appsettings.Development.json and docker-compose.yml: fine on a laptop, never in a deployment.
     private const string RepositoryCardMaster = "fnA8rgLj3cTjgqteKYHcY0hBObzDZArpGDCmEZW3G+c=";
     private const string RepositoryTerminalMaster = "AblriMbUEcoY3m6xLhIoFs+sUeMioxc+I1UpqLh+3kU=";
+    private const string RepositoryDenyListSigning = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgj1psZPCSitmYt5geDqLV7hdQzjZeVlPlTCPaAmlutkOhRANCAAQmJX/yVtvuYrSuwQ6gLZP8ZNrb1BwkxNL4TvvgFb2eDEn1o7FdyWkAreNgVGx1F0zYms2FY06nBvfmONA0Z9xZ";
     private const string RepositoryDatabasePassword = "citypass";
     private const string RepositoryBrokerPassword = "guest";
 
@@ -40,6 +41,12 @@ public static partial class StartupSecrets
             problems.Add("Keys:PreviousAcceptedUntil is not an ISO-8601 instant: a previous master key needs the end of its acceptance period (e.g. 2027-03-01T00:00:00Z).");
         if (configuration.GetValue<bool>("Personalisation:AllowIssuedCards"))
             problems.Add("Personalisation:AllowIssuedCards is true: the personalisation account could fetch the key of any issued card from its UID alone (cloning); it is for the Development demo only.");
+        if (string.IsNullOrWhiteSpace(configuration["Keys:DenyListSigning"]))
+            problems.Add("Keys:DenyListSigning is not set: terminals verify deny-list changes with its public key, and a key made up at each start would not verify after a restart (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 | openssl pkcs8 -topk8 -nocrypt -outform DER | base64 -w0).");
+        else if (configuration["Keys:DenyListSigning"]!.Trim() == RepositoryDenyListSigning)
+            problems.Add("Keys:DenyListSigning is the repository's demo key: anyone could sign deny-list changes terminals accept; generate one.");
+        if (string.IsNullOrWhiteSpace(configuration["Terminals:BrokerManagementUri"]))
+            problems.Add("Terminals:BrokerManagementUri is not set: every terminal would share the host's broker login, and could read other terminals' answers (docs/terminal-protocol.md, \"Broker logins\").");
 
         if (string.IsNullOrWhiteSpace(configuration["DataProtection:CertificatePath"]))
             problems.Add("DataProtection:CertificatePath is not set: the token-signing key ring would be stored unencrypted in the database (a backup would be enough to mint administrator tokens).");

@@ -17,6 +17,8 @@ public static class TapsSetup
             bus.AddConsumer<AuthorizeTapConsumer, AuthorizeTapConsumerDefinition>();
             bus.AddConsumer<UploadOfflineTapsConsumer, UploadOfflineTapsConsumerDefinition>();
         });
+        // Every answer to a terminal is signed with its key on the way out, whichever code sends it.
+        services.ConfigureCityPassBus((context, cfg) => cfg.UseSendFilter(typeof(AnswerSigningFilter<>), context));
         // A card counter is accepted once per card; terminal and sequence are columns for gap reports.
         services.ConfigureMarten(o => o.Schema.For<TapRecord>()
             .UniqueIndex(Marten.Schema.UniqueIndexType.Computed, "tap_card_counter", r => r.CardUid, r => r.CardCounter!)

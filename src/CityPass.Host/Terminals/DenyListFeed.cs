@@ -98,28 +98,59 @@ public sealed class DenyListListener(IServiceProvider services) : DocumentSessio
     }
 }
 
-/// <summary>A terminal's re-sync: what changed since its version, or the whole list when it is too far behind.</summary>
-public sealed record DenyListSync(long Version, string Kind, IReadOnlyList<DenyListEntry> Entries);
+/// <summary>A terminal's re-sync: one page of what changed since its version, or of every denied card (a snapshot) from 0.</summary>
+/// <param name="Version">The version the terminal holds once it applied this page: the last entry's when <paramref name="More"/>.</param>
+/// <param name="More">More pages follow: ask again with <c>since</c> = <paramref name="Version"/>.</param>
+/// <param name="Signature">ECDSA P-256 with the scheme's deny-list key (<see cref="DenyListSigner"/>).</param>
+public sealed record DenyListSync(long Version, string Kind, IReadOnlyList<DenyListEntry> Entries, bool More = false, string? Signature = null);
+
+/// <summary>What terminals are told of a block: a code, never the desk's own words (which may name the holder).</summary>
+public static class DenyListReasons
+{
+    public static readonly IReadOnlyList<string> DenyCodes = ["lost", "stolen", "fraud", "debt", "damaged"];
+
+    public const string Other = "other";
+    public const string Unblocked = "unblocked";
+
+    public static string Code(bool denied, string? reason)
+    {
+        if (!denied)
+            return Unblocked;
+        var word = reason?.Trim().ToLowerInvariant();
+        return DenyCodes.FirstOrDefault(c => c == word) ?? Other;
+    }
+
+    public static DenyListEntry Entry(string cardUid, bool denied, string? reason, long version) => new(cardUid, denied, Code(denied, reason), version);
+}
 
 public static class DenyListEndpoints
 {
-    /// <summary>Past this many changes, a full snapshot is smaller than the delta.</summary>
-    public const int MaxDelta = 10_000;
+    public const int DefaultPage = 1_000;
+    public const int MaxPage = 10_000;
 
+    /// <summary>Enrolled terminals (their signature, <see cref="TerminalAuthentication"/>) and administrators.</summary>
     public static void MapDenyList(this IEndpointRouteBuilder app) =>
-        app.MapGet("/deny-list", async (IQuerySession session, CancellationToken ct, long since = 0) =>
+        app.MapGet("/deny-list", async (IQuerySession session, DenyListSigner signer, CancellationToken ct, long since = 0, int limit = DefaultPage) =>
             {
                 var state = await session.Events.FetchStreamStateAsync(DenyList.StreamId, ct);
                 var version = state?.Version ?? 0;
                 if (since < 0 || since > version)
                     return Results.Problem(statusCode: 400, title: "Invalid version", detail: $"since must be between 0 and the current version {version}.");
-                var changed = since > 0 && version - since <= MaxDelta;
-                var rows = changed
-                    ? await session.Query<DenyListRow>().Where(r => r.Version > since).OrderBy(r => r.Version).ToListAsync(ct)
-                    : await session.Query<DenyListRow>().Where(r => r.Denied).OrderBy(r => r.Version).ToListAsync(ct);
-                return Results.Ok(new DenyListSync(version, changed ? "delta" : "snapshot",
-                    rows.Select(r => new DenyListEntry(r.Id, r.Denied, r.Reason, r.Version)).ToList()));
+                if (limit is < 1 or > MaxPage)
+                    return Results.Problem(statusCode: 400, title: "Invalid limit", detail: $"limit is between 1 and {MaxPage}.");
+                // A row holds a card's latest change and only ever moves to a higher version, so paging by version misses
+                // nothing: a card changed while a terminal pages comes again in a later page.
+                var snapshot = since == 0;
+                var query = snapshot
+                    ? session.Query<DenyListRow>().Where(r => r.Denied)
+                    : session.Query<DenyListRow>().Where(r => r.Version > since);
+                var rows = await query.OrderBy(r => r.Version).Take(limit + 1).ToListAsync(ct);
+                var more = rows.Count > limit;
+                var page = rows.Take(limit).Select(r => DenyListReasons.Entry(r.Id, r.Denied, r.Reason, r.Version)).ToList();
+                var sync = new DenyListSync(more ? page[^1].Version : version, snapshot ? "snapshot" : "delta", page, more);
+                return Results.Ok(signer.WithSignature(sync, since));
             })
+            .RequireAuthorization(TerminalAuthentication.Policy)
             .WithTags("Terminals")
-            .WithSummary("Deny-list re-sync: the changes since a version (delta), or every denied card (snapshot) from 0 or when too far behind.");
+            .WithSummary("Deny-list re-sync, for enrolled terminals (signed request) and administrators: the changes since a version (delta), or every denied card (snapshot) from 0, by pages of up to `limit` (1,000; at most 10,000), signed with the scheme's deny-list key.");
 }

@@ -31,7 +31,7 @@ public sealed record DenyListRelayState(string Id, long PublishedVersion, Instan
 /// state the bus's own connection is in while it recovers from a broker restart.
 /// </para>
 /// </summary>
-public sealed class DenyListRelay(IDocumentStore store, IConfiguration configuration, IClock clock, ILogger<DenyListRelay> logger)
+public sealed class DenyListRelay(IDocumentStore store, IConfiguration configuration, IClock clock, DenyListSigner signer, ILogger<DenyListRelay> logger)
     : BackgroundService
 {
     private static readonly JsonSerializerOptions MessageJson = Infrastructure.Json.Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
@@ -124,8 +124,8 @@ public sealed class DenyListRelay(IDocumentStore store, IConfiguration configura
 
         var changes = events.Select(e => e.Data switch
         {
-            CardDenied d => new DenyListEntry(d.Uid, true, d.Reason, e.Version),
-            CardAllowed a => new DenyListEntry(a.Uid, false, a.Reason, e.Version),
+            CardDenied d => DenyListReasons.Entry(d.Uid, true, d.Reason, e.Version),
+            CardAllowed a => DenyListReasons.Entry(a.Uid, false, a.Reason, e.Version),
             var other => throw new InvalidOperationException($"Unexpected event {other.GetType().Name} on the deny-list stream."),
         }).ToList();
         var version = events[^1].Version;
@@ -133,7 +133,7 @@ public sealed class DenyListRelay(IDocumentStore store, IConfiguration configura
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             timeout.CancelAfter(PublishTimeout);
-            await PublishAsync(new DenyListChanged(version, changes), timeout.Token);
+            await PublishAsync(signer.WithSignature(new DenyListChanged(version, changes)), timeout.Token);
         }
 
         session.Store(new DenyListRelayState(DenyListRelayState.DocumentId, version, clock.GetCurrentInstant()));

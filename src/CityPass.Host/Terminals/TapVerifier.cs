@@ -10,7 +10,7 @@ namespace CityPass.Host.Terminals;
 public sealed class TapVerifier(KeyRing keys)
 {
     /// <returns>Why the terminal is not authenticated, or null when it is.</returns>
-    public string? TerminalProblem(Scheme scheme, string terminalId, string canonical, string? mac) =>
+    public string? TerminalProblem(Scheme scheme, string terminalId, byte[] canonical, string? mac) =>
         TapScreening.TerminalProblem(scheme.Terminals.GetValueOrDefault(terminalId), terminalId, keys, canonical, mac);
 
     /// <summary>What is wrong with a tap's fields, online or offline, before anything is read or written; null when nothing.</summary>
@@ -32,6 +32,6 @@ public sealed class TapVerifier(KeyRing keys)
         return Domain.CardUid.TryParse(cardUid, out _, out var uidError) ? null : uidError;
     }
 
-    public static string TapLine(string terminalId, long sequence, string cardUid, string venueId, Instant terminalTime, long counter, string cryptogram) =>
-        TerminalSignature.ForTap(terminalId, sequence, cardUid, venueId, terminalTime.ToUnixTimeMilliseconds(), counter, cryptogram);
+    public static byte[] TapLine(string terminalId, long sequence, string cardUid, string venueId, Instant terminalTime, long counter, string cryptogram) =>
+        TerminalSignature.ForTap(terminalId, sequence, cardUid, venueId, terminalTime, counter, cryptogram);
 }

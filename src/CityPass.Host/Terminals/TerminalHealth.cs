@@ -21,8 +21,7 @@ public sealed class TerminalHeartbeatConsumer(IDocumentStore store, Schemes.Sche
         var now = clock.GetCurrentInstant();
         await using var session = store.LightweightSession();
         var scheme = await schemes.CurrentAsync(session, context.CancellationToken);
-        var line = string.Join('|', "TerminalHeartbeat", beat.TerminalId, beat.SoftwareVersion, beat.DenyListVersion.ToString(CultureInfo.InvariantCulture),
-            beat.PendingOfflineTaps.ToString(CultureInfo.InvariantCulture), beat.TerminalTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        var line = TerminalSignature.ForHeartbeat(beat.TerminalId, beat.SoftwareVersion, beat.DenyListVersion, beat.PendingOfflineTaps, beat.TerminalTime);
         if (verifier.TerminalProblem(scheme, beat.TerminalId ?? "", line, beat.Mac) is { } problem)
         {
             await incidents.ReportAsync(new SecurityIncident(Guid.CreateVersion7(), "heartbeat-not-authenticated", beat.TerminalId, null, null, problem, now),

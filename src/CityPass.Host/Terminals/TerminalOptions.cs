@@ -27,6 +27,16 @@ public sealed class TerminalOptions
     /// </summary>
     public int TapWriters { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>
+    /// RabbitMQ's management API with a login tagged <c>administrator</c> (<c>http://user:password@host:15672/</c>): each
+    /// enrolled terminal gets a broker user of its own (<see cref="BrokerAccounts"/>). Empty: terminals share the host's
+    /// login (Development without the plugin only; a deployment refuses to start, Security/StartupSecrets.cs).
+    /// </summary>
+    public string BrokerManagementUri { get; set; } = "";
+
+    /// <summary>Terminals' broker users are this prefix and the terminal id.</summary>
+    public string BrokerUserPrefix { get; set; } = "terminal.";
+
     /// <summary>How far an online tap's terminal time may be from the server's before it is refused as stale.</summary>
     public int MaxClockSkewSeconds { get; set; } = 120;
 }

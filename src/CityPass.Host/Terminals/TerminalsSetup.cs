@@ -16,6 +16,9 @@ public static class TerminalsSetup
         services.AddSingleton(sp => new KeyRing(configuration.GetSection("Keys").Get<KeyOptions>() ?? new KeyOptions(), sp.GetRequiredService<IClock>()));
         services.Configure<PersonalisationOptions>(configuration.GetSection("Personalisation"));
         services.AddSingleton<TapVerifier>();
+        services.AddSingleton(sp => new DenyListSigner(configuration["Keys:DenyListSigning"]));
+        services.AddTerminalAuthentication();
+        services.AddSingleton<BrokerAccounts>();
         services.AddSingleton<IncidentLog>();
         services.ConfigureMarten(o =>
         {
@@ -38,7 +41,7 @@ public static class TerminalsSetup
         return services;
     }
 
-    /// <summary>Enrolment, keys and terminal health (administrators); the deny list terminals read is open (<see cref="DenyListEndpoints.MapDenyList"/>).</summary>
+    /// <summary>Enrolment, keys and terminal health (administrators); the deny list terminals read needs their signature (<see cref="DenyListEndpoints.MapDenyList"/>).</summary>
     public static void MapTerminals(this IEndpointRouteBuilder app)
     {
         app.MapTerminalEnrolment();

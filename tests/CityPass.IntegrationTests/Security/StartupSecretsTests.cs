@@ -19,7 +19,7 @@ public class StartupSecretsTests
         var result = await Processes.Run(start, TimeSpan.FromSeconds(60));
 
         Assert.NotEqual(0, result.ExitCode);
-        foreach (var secret in new[] { "Keys:CardMaster", "Keys:TerminalMaster", "DataProtection:CertificatePath", "Stripe:SecretKey", "ConnectionStrings:Marten", "ConnectionStrings:RabbitMq" })
+        foreach (var secret in new[] { "Keys:CardMaster", "Keys:TerminalMaster", "Keys:DenyListSigning", "Terminals:BrokerManagementUri", "DataProtection:CertificatePath", "Stripe:SecretKey", "ConnectionStrings:Marten", "ConnectionStrings:RabbitMq" })
             Assert.Contains(secret, result.All);
     }
 
@@ -28,7 +28,7 @@ public class StartupSecretsTests
     {
         var repository = Settings(new());
         var problems = StartupSecrets.Problems(repository);
-        Assert.Equal(6, problems.Count);
+        Assert.Equal(8, problems.Count); // protocol 2 added the deny-list signing key and the broker's management API
         Assert.All(problems, p => Assert.DoesNotContain('\n', p));
 
         var deployed = Settings(new()
@@ -40,6 +40,8 @@ public class StartupSecretsTests
             ["Stripe:WebhookSecret"] = "whsec_x",
             ["ConnectionStrings:Marten"] = "Host=db;Database=citypass;Username=citypass;Password=s3cret-from-the-vault",
             ["ConnectionStrings:RabbitMq"] = "amqp://citypass:s3cret@broker:5672/",
+            ["Keys:DenyListSigning"] = Convert.ToBase64String(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKey()),
+            ["Terminals:BrokerManagementUri"] = "https://citypass-terminals:s3cret@broker:15671/",
         });
         Assert.Empty(StartupSecrets.Problems(deployed));
     }

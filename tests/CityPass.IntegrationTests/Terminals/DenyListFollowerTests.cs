@@ -1,12 +1,18 @@
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using CityPass.Contracts.Terminals;
+using CityPass.Host.Terminals;
 using CityPass.TerminalSimulator;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CityPass.IntegrationTests.Terminals;
 
 /// <summary>
 /// The sample terminal's deny list follows docs/terminal-protocol.md: a duplicate push is ignored, a push after a gap is
-/// re-synced over HTTP, a push that follows on is applied as it is. Pushes are handed over here as the exchange would.
+/// re-synced over HTTP, a push that follows on is applied as it is, and nothing that is not signed with the scheme's
+/// deny-list key is applied. Pushes are handed over here as the exchange would.
 /// </summary>
 [Collection(CityPassCollection.Name)]
 public class DenyListFollowerTests(CityPassHost host)
@@ -20,7 +26,7 @@ public class DenyListFollowerTests(CityPassHost host)
         var b = await _http.IssuedCard();
         var c = await _http.IssuedCard();
         var first = await Block(a.Id, "block");
-        var follower = new DenyListFollower(host.Anonymous());
+        using var follower = new DenyListFollower(await host.Terminals.HttpAsync("follower-1", TestCity.Library), host.Terminals.DenyListPublicKey);
         await follower.ResyncAsync();
         Assert.True(follower.IsDenied(a.Uid));
         Assert.Equal(first, follower.Version);
@@ -51,15 +57,41 @@ public class DenyListFollowerTests(CityPassHost host)
     private async Task<long> Block(Guid card, string action)
     {
         (await _http.PostAsJsonAsync($"/cards/{card}/{action}", new { reason = "lost" })).EnsureSuccessStatusCode();
-        return (await host.Anonymous().GetFromJsonAsync<JsonObject>("/deny-list?since=0"))!["version"]!.GetValue<long>();
+        return (await _http.GetFromJsonAsync<JsonObject>("/deny-list?since=0"))!["version"]!.GetValue<long>();
     }
 
-    private static JsonObject Push(long version, params (string Uid, bool Denied, long Version)[] changes) => new()
+    [Fact]
+    public async Task A_forged_or_unsigned_change_is_refused()
     {
-        ["version"] = version,
-        ["changes"] = new JsonArray(changes.Select(c => (JsonNode)new JsonObject
-        {
-            ["cardUid"] = c.Uid, ["denied"] = c.Denied, ["reason"] = "lost", ["version"] = c.Version,
-        }).ToArray()),
-    };
+        var card = await _http.IssuedCard();
+        using var follower = new DenyListFollower(await host.Terminals.HttpAsync("follower-2", TestCity.Library), host.Terminals.DenyListPublicKey);
+        await follower.ResyncAsync();
+        var version = follower.Version;
+
+        // Whoever holds a broker login publishes "unblock" or "block" on the exchange: signed with a key of their own, or not at all.
+        using var forger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var forged = Push(version + 1, (card.Uid, true, version + 1));
+        forged["signature"] = Convert.ToBase64String(forger.SignData(DenyListSigner.Canonical(Change(forged)), HashAlgorithmName.SHA256));
+        await follower.OnPushAsync(forged);
+        var unsigned = Push(version + 1, (card.Uid, true, version + 1));
+        unsigned.Remove("signature");
+        await follower.OnPushAsync(unsigned);
+
+        Assert.Equal(2, follower.Refused);
+        Assert.False(follower.IsDenied(card.Uid));
+        Assert.Equal(version, follower.Version);
+
+        // The same change signed with the scheme's key is applied: the refusal was the signature's.
+        await follower.OnPushAsync(Push(version + 1, (card.Uid, true, version + 1)));
+        Assert.True(follower.IsDenied(card.Uid));
+    }
+
+    /// <summary>A push as CityPass signs it (the scheme's deny-list key).</summary>
+    private JsonObject Push(long version, params (string Uid, bool Denied, long Version)[] changes)
+    {
+        var change = new DenyListChanged(version, changes.Select(c => new DenyListEntry(c.Uid, c.Denied, c.Denied ? "lost" : "unblocked", c.Version)).ToList());
+        return JsonSerializer.SerializeToNode(host.Services.GetRequiredService<DenyListSigner>().WithSignature(change), Api.Json)!.AsObject();
+    }
+
+    private static DenyListChanged Change(JsonObject push) => push.Deserialize<DenyListChanged>(Api.Json)!;
 }

@@ -46,14 +46,18 @@ public static class OfflineTapEndpoints
     {
         var terminals = app.MapGroup("/terminals").WithTags("Terminals");
         terminals.MapPost("/{id}/offline-taps", async Task<Results<Ok<OfflineTapsAccepted>, ProblemHttpResult>> (
-                string id, UploadOfflineTaps? upload, OfflineTapIngestor ingestor, CancellationToken ct) =>
+                string id, UploadOfflineTaps? upload, System.Security.Claims.ClaimsPrincipal user, OfflineTapIngestor ingestor, CancellationToken ct) =>
             {
+                if (user.SigningTerminal() is { } signer && signer != id)
+                    return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Another terminal",
+                        detail: $"Terminal {signer} signed this request: it uploads its own taps only.");
                 if (upload is null || upload.TerminalId != id)
                     return Problems.BadRequest("Invalid batch", "The body is an UploadOfflineTaps whose terminalId is the one in the path.");
                 var (accepted, problem) = await ingestor.IngestAsync(upload, ct);
                 return accepted is null ? Problems.BadRequest("Invalid batch", problem!) : TypedResults.Ok(accepted);
             })
-            .WithSummary("Upload taps honoured offline (up to 1,000 a batch): each recorded exactly once, whatever the order or repeats.");
+            .RequireAuthorization(TerminalAuthentication.Policy)
+            .WithSummary("The terminal itself (signed request) or an administrator: upload taps honoured offline (up to 1,000 a batch), each recorded exactly once, whatever the order or repeats.");
     }
 
     public static void MapSequenceGaps(this IEndpointRouteBuilder app) =>

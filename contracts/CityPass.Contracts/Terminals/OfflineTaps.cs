@@ -5,7 +5,8 @@ namespace CityPass.Contracts.Terminals;
 /// <summary>
 /// Taps a terminal decided alone while it had no link, uploaded later in batches (up to 1,000).
 /// Sent by a terminal to the queue <see cref="TerminalQueues.OfflineTaps"/> as a request (or POSTed to
-/// <c>/terminals/{terminalId}/offline-taps</c>); consumed by the CityPass host, which answers <see cref="OfflineTapsAccepted"/>.
+/// <c>/terminals/{terminalId}/offline-taps</c>); consumed by the CityPass host, which answers <see cref="OfflineTapsAccepted"/>
+/// (or <see cref="OfflineTapsRefused"/> for a batch it cannot read or record).
 /// Every tap is recorded exactly once by (terminal id, sequence), whatever the order and however often it is uploaded.
 /// </summary>
 /// <param name="BatchId">The terminal's id for this upload; an upload sent again may keep it.</param>
@@ -35,6 +36,23 @@ public sealed record OfflineTapsAccepted(
     int Rejected,
     IReadOnlyList<OfflineTapFlag> Flagged,
     IReadOnlyList<SequenceGap> Gaps);
+
+/// <summary>
+/// The upload is refused whole and nothing was recorded: fix it and upload again (the same taps under the same sequence
+/// numbers). Sent by the CityPass host in reply to <see cref="UploadOfflineTaps"/> instead of <see cref="OfflineTapsAccepted"/>
+/// when the batch cannot be read (not JSON, a field of the wrong type, another message type, too large) or breaks a rule
+/// (more than 1,000 taps, a missing field, one sequence number for two different taps).
+/// </summary>
+/// <param name="TerminalId">Echoed from the request when it could be read (empty otherwise, or when longer than 64 characters).</param>
+/// <param name="BatchId">Echoed from the request when it could be read (all zeros otherwise).</param>
+/// <param name="Reason">A machine-readable code: <see cref="InvalidRequest"/>.</param>
+/// <param name="Message">What is wrong, in words; never a copy of the offending value.</param>
+/// <param name="DecidedAt">When the back end refused it (server clock).</param>
+public sealed record OfflineTapsRefused(string TerminalId, Guid BatchId, string Reason, string Message, Instant DecidedAt)
+{
+    /// <summary>The batch cannot be read or breaks a rule of the upload.</summary>
+    public const string InvalidRequest = "InvalidRequest";
+}
 
 /// <summary>A recorded offline tap that a person should look at, and why.</summary>
 /// <param name="Sequence">The tap's sequence number.</param>

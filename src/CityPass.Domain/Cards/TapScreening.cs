@@ -55,7 +55,7 @@ public abstract record TapVerdict
     public sealed record Refused(DeclineReason Reason, string Message, ScreeningIncident Incident) : TapVerdict;
 
     /// <summary>The card is unknown or fails authentication: the tap is recorded uncharged, and its counter is not kept.</summary>
-    /// <param name="Incident">Reported when the card may be cloned or replayed.</param>
+    /// <param name="Incident">Reported when the card may be cloned or replayed (always, when the card was issued).</param>
     /// <param name="ClockAhead">Offline: the terminal's clock is ahead of the server's by more than the allowed skew.</param>
     public sealed record CardFailed(DeclineReason Reason, string Message, Guid? CardId, ScreeningIncident? Incident, bool ClockAhead) : TapVerdict;
 }
@@ -63,8 +63,9 @@ public abstract record TapVerdict
 /// <summary>
 /// The security and validity checks of a tap, before any fare is priced, the same online and offline. In this order:
 /// offline, a sequence already recorded is a duplicate; the terminal is enrolled and its signature verifies; online,
-/// the terminal's time is within the allowed skew of the server's, and a sequence already recorded is the same tap (a
-/// repeat) or a reused number; the card was issued; its cryptogram verifies; its counter was never used.
+/// a sequence already recorded for the same tap is a repeat (answered as recorded, however old), then the terminal's
+/// time is within the allowed skew of the server's, and a sequence recorded for another tap is a reused number; the card
+/// was issued; its cryptogram verifies; its counter was never used.
 /// An offline tap is honoured whatever its clock: a clock ahead of the server's is flagged, not refused.
 /// </summary>
 public static class TapScreening
@@ -87,28 +88,28 @@ public static class TapScreening
         var clockAhead = tap.TerminalTime > now + maxSkew;
         if (online)
         {
+            // A copy of a tap already decided (a resend, or a copy replayed from an error queue) gets its recorded answer,
+            // however old: it charges nothing, so its age is no threat.
+            if (sequence == SequenceSeen.SameTap)
+                return new TapVerdict.AlreadyDecided();
             if (tap.TerminalTime < now - maxSkew || clockAhead)
             {
                 var stale = $"The terminal's time {tap.TerminalTime} is more than {maxSkew.TotalSeconds} s from the server's {now}: a replayed message, or a clock to set.";
                 return new TapVerdict.Refused(DeclineReason.StaleRequest, stale, new("stale-request", stale));
             }
-            switch (sequence)
+            if (sequence == SequenceSeen.OtherTap)
             {
-                case SequenceSeen.SameTap:
-                    return new TapVerdict.AlreadyDecided();
-                case SequenceSeen.OtherTap:
-                    var reused = $"Sequence {tap.Sequence} of terminal {tap.TerminalId} was already used for another tap; nothing was charged.";
-                    return new TapVerdict.Refused(DeclineReason.SequenceReused, reused, new("sequence-reused", reused));
+                var reused = $"Sequence {tap.Sequence} of terminal {tap.TerminalId} was already used for another tap; nothing was charged.";
+                return new TapVerdict.Refused(DeclineReason.SequenceReused, reused, new("sequence-reused", reused));
             }
         }
 
         if (cardId is not { } card)
             return new TapVerdict.CardFailed(DeclineReason.UnknownCard, $"No card with UID {tap.CanonicalUid} was issued.", null, null, clockAhead);
-        // As the offline path has always done: a failed card on a tap also flagged clock-skew is recorded but not reported.
-        ScreeningIncident? Report(string kind, string onlineDetail) =>
+        // Offline, a failed card is reported whatever the terminal's clock: a clock ahead is one more reason to look.
+        ScreeningIncident Report(string kind, string onlineDetail) =>
             online ? new(kind, onlineDetail)
-            : clockAhead ? null
-            : new(kind, $"Offline tap {tap.Id} was honoured with a card that failed authentication.");
+            : new(kind, $"Offline tap {tap.Id} was honoured with a card that failed authentication{(clockAhead ? " (and the terminal's clock was ahead of the server's)" : "")}.");
         if (!keys.AcceptedCardKeys(tap.CanonicalUid).Any(key => CardCryptogram.Verify(key, tap.CanonicalUid, tap.CardCounter, tap.TerminalId, tap.Sequence, tap.Cryptogram)))
             return new TapVerdict.CardFailed(DeclineReason.CardNotAuthentic, "The card's cryptogram does not verify: a cloned UID or a bad read.", card,
                 Report("card-not-authentic", "Cryptogram does not verify with the card's key."), clockAhead);

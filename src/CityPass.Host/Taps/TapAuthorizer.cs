@@ -33,8 +33,8 @@ public sealed class TapAuthorizer(
         {
             if (Validate(taps[i]) is { } invalid)
             {
-                logger.LogWarning("Invalid tap from terminal {TerminalId} #{Sequence}: {Problem}", taps[i].TerminalId, taps[i].Sequence, invalid);
-                replies[i] = Declined(taps[i], taps[i].CardUid ?? "", TapDeclineReason.InvalidRequest, invalid);
+                logger.LogWarning("Invalid tap from terminal {TerminalId} #{Sequence}: {Problem}", TapReply.Echo(taps[i].TerminalId), taps[i].Sequence, invalid);
+                replies[i] = TapReply.InvalidRequest(taps[i].TerminalId, taps[i].Sequence, taps[i].CardUid, invalid, clock.GetCurrentInstant());
             }
             else
             {
@@ -88,6 +88,10 @@ public sealed class TapAuthorizer(
         var countersTask = batch.Query<TapRecord>()
             .Where(r => r.CardUid.IsOneOf(uids) && r.CardCounter.IsOneOf(counters.Cast<long?>().ToArray()))
             .Select(r => new UsedCounter(r.CardUid, r.CardCounter, r.Id)).ToList();
+        // The highest counters of each card (index scans of the unique counter index), to compare online taps with.
+        var highestTasks = uids.ToDictionary(u => u, u => batch.Query<TapRecord>()
+            .Where(r => r.CardUid == u && r.CardCounter != null).OrderByDescending(r => r.CardCounter).Take(HighestCountersCompared)
+            .Select(r => new SeenRow(r.Id, r.VenueId, r.TerminalTime, r.CardCounter, r.Offline)).ToList());
         var lookupTask = unknownUids.Length > 0
             ? batch.Query<Card>().Where(c => c.Uid.IsOneOf(unknownUids)).Select(c => new CardKey(c.Uid, c.Id)).ToList()
             : null;
@@ -121,6 +125,10 @@ public sealed class TapAuthorizer(
         var usedCounters = (await countersTask).ToDictionary(c => (c.CardUid, c.Counter!.Value), c => c.Id);
         var states = streams.ToDictionary(s => s.Key, s => s.Value.Aggregate!);
         var skew = Duration.FromSeconds(options.Value.MaxClockSkewSeconds);
+        var farApart = Duration.FromSeconds(options.Value.FarApartSeconds);
+        var seenByCard = new Dictionary<string, List<SeenTap>>();
+        foreach (var (cardUid, task) in highestTasks)
+            seenByCard[cardUid] = (await task).Select(r => new SeenTap(r.Id, r.VenueId, r.TerminalTime, r.CardCounter!.Value, r.Offline)).ToList();
         var replies = new TapReply[requests.Count];
         var found = new List<SecurityIncident>();
 
@@ -157,6 +165,10 @@ public sealed class TapAuthorizer(
             {
                 var cardId = ((TapVerdict.Passed)verdict).IssuedCardId;
                 usedCounters[(uid, tap.CardCounter)] = id;
+                var screened = Screened(tap, uid);
+                foreach (var sign in CloneSigns.Of(screened, seenByCard[uid], farApart))
+                    found.Add(SecurityIncident.Of(sign, tap.TerminalId, uid, tap.Sequence, now));
+                seenByCard[uid].Add(new SeenTap(id, tap.VenueId, tap.TerminalTime, tap.CardCounter, Offline: false));
                 var card = states[cardId];
                 switch (TapDecisions.Decide(card, scheme, new Tap(tap.VenueId, tap.TerminalId, tap.Sequence, tap.TerminalTime), now))
                 {
@@ -191,6 +203,11 @@ public sealed class TapAuthorizer(
         new(new(tap.TerminalId ?? "", tap.Sequence, uid, reason, message, null, clock.GetCurrentInstant()));
 
     private sealed record UsedCounter(string CardUid, long? Counter, string Id);
+
+    /// <summary>How many of a card's highest counters an online tap is compared with (<see cref="CloneSigns"/>).</summary>
+    public const int HighestCountersCompared = 4;
+
+    private sealed record SeenRow(string Id, string VenueId, Instant TerminalTime, long? CardCounter, bool Offline);
 
     private sealed record CardKey(string Uid, Guid Id);
 }

@@ -10,6 +10,28 @@ public abstract record TapReply
     public sealed record Authorized(TapAuthorized Message) : TapReply;
 
     public sealed record Declined(TapDeclined Message) : TapReply;
+
+    /// <summary>The longest id, UID or sequence text echoed back in an answer; longer values come back empty.</summary>
+    public const int MaxEcho = 64;
+
+    /// <summary>
+    /// <see cref="TapDeclineReason.InvalidRequest"/>: a tap that is not one CityPass can decide (a missing or wrong field,
+    /// unreadable JSON, another message type, too large). Echoes the terminal id and UID only when short enough to be
+    /// one, so an oversized field never comes back.
+    /// </summary>
+    public static Declined InvalidRequest(string? terminalId, long sequence, string? cardUid, string message, Instant at) =>
+        new(new(Echo(terminalId), sequence, Echo(cardUid), TapDeclineReason.InvalidRequest, message, null, at));
+
+    /// <summary>A value as it may be echoed in an answer or a log line: empty when longer than <see cref="MaxEcho"/>.</summary>
+    public static string Echo(string? value) => value is { Length: <= MaxEcho } ? value : "";
+}
+
+/// <summary>The answers to an <see cref="UploadOfflineTaps"/> that is refused whole.</summary>
+public static class OfflineUploadReplies
+{
+    /// <summary>A batch CityPass cannot read or record (unreadable JSON, a missing or wrong field, too large): nothing recorded.</summary>
+    public static OfflineTapsRefused Refused(string? terminalId, Guid batchId, string message, Instant at) =>
+        new(TapReply.Echo(terminalId), batchId, OfflineTapsRefused.InvalidRequest, message, at);
 }
 
 public static class TapDeclineReasons

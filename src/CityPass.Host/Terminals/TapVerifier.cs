@@ -29,8 +29,20 @@ public sealed class TapVerifier(KeyRing keys)
             return "cardCounter is required (zero or more).";
         if (string.IsNullOrEmpty(cryptogram) || string.IsNullOrEmpty(mac))
             return "cryptogram and mac are required.";
+        // Bounded before anything quotes them: an oversized value is refused, never echoed.
+        if (cryptogram.Length > MaxCryptogram || mac.Length > MaxMac)
+            return $"cryptogram is at most {MaxCryptogram} characters and mac at most {MaxMac}.";
+        if (cardUid is { Length: > MaxCardUid })
+            return $"cardUid is at most {MaxCardUid} characters.";
         return Domain.CardUid.TryParse(cardUid, out _, out var uidError) ? null : uidError;
     }
+
+    /// <summary>A 10-byte UID written with a separator between bytes is 29 characters; this leaves room for any spelling.</summary>
+    public const int MaxCardUid = 64;
+
+    public const int MaxCryptogram = 64;
+
+    public const int MaxMac = 128;
 
     public static byte[] TapLine(string terminalId, long sequence, string cardUid, string venueId, Instant terminalTime, long counter, string cryptogram) =>
         TerminalSignature.ForTap(terminalId, sequence, cardUid, venueId, terminalTime, counter, cryptogram);

@@ -36,11 +36,20 @@ public sealed class TerminalHeartbeatConsumer(IDocumentStore store, Schemes.Sche
 /// <summary>The heartbeat queue (<c>Terminals:HeartbeatQueue</c>).</summary>
 public sealed class TerminalHeartbeatConsumerDefinition : ConsumerDefinition<TerminalHeartbeatConsumer>
 {
+    /// <summary>A heartbeat is about 500 bytes; above 4 KiB it is refused unread.</summary>
+    public const int MaxBytes = 4 * 1024;
+
+    /// <summary>One way: an unreadable heartbeat is recorded and kept in the error (or skipped) queue, never answered.</summary>
+    public static readonly TerminalRequestShape Shape = new("heartbeat", typeof(TerminalHeartbeat), MaxBytes, null);
+
     public TerminalHeartbeatConsumerDefinition(IOptions<TerminalOptions> terminals) => EndpointName = terminals.Value.HeartbeatQueue;
 
     protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<TerminalHeartbeatConsumer> consumer, IRegistrationContext context) =>
+        IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<TerminalHeartbeatConsumer> consumer, IRegistrationContext context)
+    {
+        endpoint.AnswerUnreadableRequests(context, Shape);
         endpoint.PrefetchCount = 16;
+    }
 }
 
 /// <param name="Problems">"silent", "never-seen", "deny-list-behind", "software-out-of-date", "offline-taps-pending".</param>

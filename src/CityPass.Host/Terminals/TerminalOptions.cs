@@ -39,4 +39,10 @@ public sealed class TerminalOptions
 
     /// <summary>How far an online tap's terminal time may be from the server's before it is refused as stale.</summary>
     public int MaxClockSkewSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// Two taps of one card at different venues whose terminal times are closer than this are reported as a clone
+    /// (<c>card-far-apart</c>); 0 turns the check off.
+    /// </summary>
+    public int FarApartSeconds { get; set; } = 60;
 }

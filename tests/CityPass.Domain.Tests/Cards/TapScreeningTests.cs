@@ -147,11 +147,16 @@ public class TapScreeningTests
     }
 
     [Fact]
-    public void Offline_a_failed_card_on_a_tap_whose_clock_is_ahead_is_recorded_but_not_reported()
+    public void Offline_a_failed_card_on_a_tap_whose_clock_is_ahead_is_recorded_and_reported_too()
     {
+        // Issue 14: this was the known gap (recorded, flagged clock-skew, but no incident).
         var failed = Assert.IsType<TapVerdict.CardFailed>(
             Screen(Signed(Now + Duration.FromSeconds(121)), TapChannel.Offline, counterUsedBy: "pool-gate-1/1049"));
-        Assert.Equal((DeclineReason.CardReplayed, true, (ScreeningIncident?)null), (failed.Reason, failed.ClockAhead, failed.Incident));
+        Assert.Equal((DeclineReason.CardReplayed, true, "card-replayed"), (failed.Reason, failed.ClockAhead, failed.Incident!.Kind));
+        Assert.Contains("clock was ahead", failed.Incident.Detail);
+        var forged = Assert.IsType<TapVerdict.CardFailed>(
+            Screen(Signed(Now + Duration.FromSeconds(121), cryptogram: BadCryptogram), TapChannel.Offline));
+        Assert.Equal("card-not-authentic", forged.Incident!.Kind);
     }
 
     // Precedence: each check is reached only when every check before it passes.
@@ -165,11 +170,15 @@ public class TapScreeningTests
     }
 
     [Fact]
-    public void Online_the_clock_is_checked_before_the_sequence_and_the_sequence_before_the_card()
+    public void Online_a_repeat_of_a_decided_tap_comes_first_then_the_clock_then_a_reused_sequence_then_the_card()
     {
+        // Issue 14: a copy of a decided tap replayed late gets the recorded answer, not StaleRequest and an incident.
         var late = Signed(Now - Duration.FromHours(1), cryptogram: BadCryptogram);
+        Assert.IsType<TapVerdict.AlreadyDecided>(Screen(late, TapChannel.Online, cardIssued: false, sequence: SequenceSeen.SameTap));
         Assert.Equal(DeclineReason.StaleRequest, Assert.IsType<TapVerdict.Refused>(
-            Screen(late, TapChannel.Online, cardIssued: false, sequence: SequenceSeen.SameTap)).Reason);
+            Screen(late, TapChannel.Online, cardIssued: false, sequence: SequenceSeen.OtherTap)).Reason);
+        Assert.Equal(DeclineReason.StaleRequest, Assert.IsType<TapVerdict.Refused>(
+            Screen(late, TapChannel.Online, cardIssued: false, sequence: SequenceSeen.New)).Reason);
         Assert.IsType<TapVerdict.AlreadyDecided>(Screen(Signed(cryptogram: BadCryptogram), TapChannel.Online, cardIssued: false, sequence: SequenceSeen.SameTap));
         Assert.Equal(DeclineReason.SequenceReused, Assert.IsType<TapVerdict.Refused>(
             Screen(Signed(cryptogram: BadCryptogram), TapChannel.Online, cardIssued: false, sequence: SequenceSeen.OtherTap)).Reason);

@@ -6,35 +6,42 @@ using Microsoft.Extensions.Options;
 namespace CityPass.Host.Taps.Offline;
 
 /// <summary>Answers a terminal's <see cref="UploadOfflineTaps"/> over RabbitMQ with <see cref="OfflineTapsAccepted"/>.</summary>
-public sealed class UploadOfflineTapsConsumer(OfflineTapIngestor ingestor, ILogger<UploadOfflineTapsConsumer> logger) : IConsumer<UploadOfflineTaps>
+public sealed class UploadOfflineTapsConsumer(OfflineTapIngestor ingestor, IClock clock, ILogger<UploadOfflineTapsConsumer> logger) : IConsumer<UploadOfflineTaps>
 {
     public async Task Consume(ConsumeContext<UploadOfflineTaps> context)
     {
         var (accepted, problem) = await ingestor.IngestAsync(context.Message, context.CancellationToken);
         if (accepted is null)
         {
-            // A malformed batch is not retried: it goes to the error queue with the reason, and the terminal gets a fault.
-            logger.LogWarning("Offline batch {BatchId} from {TerminalId} refused: {Problem}", context.Message.BatchId, context.Message.TerminalId, problem);
-            throw new InvalidOfflineBatchException(problem!);
+            // A malformed batch is answered, not retried: nothing was recorded, the terminal fixes it and uploads again.
+            logger.LogWarning("Offline batch {BatchId} from {TerminalId} refused: {Problem}", context.Message.BatchId, TapReply.Echo(context.Message.TerminalId), problem);
+            await context.RespondAsync(OfflineUploadReplies.Refused(context.Message.TerminalId, context.Message.BatchId, problem!, clock.GetCurrentInstant()));
+            return;
         }
         await context.RespondAsync(accepted);
     }
 }
 
-public sealed class InvalidOfflineBatchException(string message) : Exception(message);
-
 /// <summary>The offline-tap queue (<c>Terminals:OfflineTapQueue</c>): batches of up to 1,000 taps, a few at a time, each in one transaction.</summary>
 public sealed class UploadOfflineTapsConsumerDefinition : ConsumerDefinition<UploadOfflineTapsConsumer>
 {
+    /// <summary>1,000 taps are about 350 KB; an upload above 1 MiB is refused unread (as over HTTP).</summary>
+    public const int MaxBytes = 1024 * 1024;
+
+    public static readonly TerminalRequestShape Shape = new("offline upload", typeof(UploadOfflineTaps), MaxBytes,
+        (raw, problem, at) => OfflineUploadReplies.Refused(raw.TerminalId, raw.BatchId, problem, at));
+
     public UploadOfflineTapsConsumerDefinition(IOptions<TerminalOptions> terminals) => EndpointName = terminals.Value.OfflineTapQueue;
 
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<UploadOfflineTapsConsumer> consumer, IRegistrationContext context)
     {
+        endpoint.AnswerUnreadableRequests(context, Shape);
         endpoint.PrefetchCount = 4;
         endpoint.UseMessageRetry(r =>
         {
-            r.Ignore<InvalidOfflineBatchException>();
+            r.Ignore<System.Text.Json.JsonException>();
+            r.Ignore<System.Runtime.Serialization.SerializationException>();
             r.Intervals(100, 500, 2000);
         });
     }

@@ -112,7 +112,8 @@ public sealed partial class AutoReloadSender(
         await store.WriteAsync(async (session, token) =>
         {
             var stream = await session.Events.FetchForWriting<Reload>(reload.Id, token);
-            if (stream.Aggregate!.PaymentIntentId is null)
+            // The webhook may have told of the PaymentIntent first (the sandbox's does), without its client secret.
+            if (stream.Aggregate! is { ClientSecret: null } current && (current.PaymentIntentId ?? paymentIntentId) == paymentIntentId)
                 stream.AppendOne(new PaymentIntentCreated(reload.Id, paymentIntentId, payment.ClientSecret, clock.GetCurrentInstant()));
             session.Store(new PaymentIntentLink(paymentIntentId, reload.Id));
             return true;

@@ -34,26 +34,28 @@ public sealed record AutoReloadView(
 /// <summary>
 /// The holder's settings of automatic reloading, one card at a time: save a payment method once (a SetupIntent with
 /// usage=off_session on the account's provider customer), then set, pause, resume or remove it. Removing detaches the method
-/// from the customer (unless another of the account's cards reloads with it). Signed-in cardholders, their own cards only.
+/// from the customer (unless another of the account's cards reloads with it). Signed-in cardholders, their own cards only
+/// (another's card answers 404, as one that does not exist).
 /// </summary>
 public static class AutoReloadSettings
 {
     public static void MapAutoReloadSettings(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/me").RequireAuthorization().WithTags("Cardholder");
-        me.MapPost("/payment-methods/setup", Setup).WithName("SetUpMyPaymentMethod")
+        me.MapPost("/payment-methods/setup", Setup).WithName("SetUpMyPaymentMethod").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Start saving a payment method for automatic reloads: a SetupIntent (usage=off_session) to confirm in the client. "
                 + "Requires an Idempotency-Key header.");
         me.MapGet("/cards/{cardId:guid}/auto-reload", Get).WithName("GetMyAutoReload")
             .WithSummary("One of my cards' automatic reloading: status, threshold, amount, why it stopped, what it took. 404 when never set up.");
         me.MapPut("/cards/{cardId:guid}/auto-reload", Put).WithName("SetMyAutoReload")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Turn on (or change) automatic reloading of one of my cards: reload amountCents when a charge takes the balance under "
                 + "thresholdCents, with the method saved by setupIntentId.");
-        me.MapPost("/cards/{cardId:guid}/auto-reload/pause", Pause).WithName("PauseMyAutoReload")
+        me.MapPost("/cards/{cardId:guid}/auto-reload/pause", Pause).WithName("PauseMyAutoReload").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Pause automatic reloading of one of my cards (409 when stopped or removed).");
-        me.MapPost("/cards/{cardId:guid}/auto-reload/resume", Resume).WithName("ResumeMyAutoReload")
+        me.MapPost("/cards/{cardId:guid}/auto-reload/resume", Resume).WithName("ResumeMyAutoReload").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Resume paused automatic reloading (409 when stopped: save a payment method again with PUT).");
-        me.MapDelete("/cards/{cardId:guid}/auto-reload", Remove).WithName("RemoveMyAutoReload")
+        me.MapDelete("/cards/{cardId:guid}/auto-reload", Remove).WithName("RemoveMyAutoReload").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Remove automatic reloading of one of my cards: its saved payment method is detached.");
     }
 

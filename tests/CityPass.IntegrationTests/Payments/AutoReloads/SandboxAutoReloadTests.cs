@@ -7,6 +7,7 @@ using CityPass.Domain.Payments.AutoReloads;
 using CityPass.Host.Payments.AutoReloads;
 using CityPass.Host.Payments.Sandbox;
 using Marten;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
@@ -37,6 +38,28 @@ public class SandboxAutoReloadTests(CityPassHost host)
         Assert.Equal((ReloadStatus.Credited, 20_00L, "sandbox"), (reload.Status, reload.CreditedCents, reload.Provider));
         var auto = await http.AutoReloadWhen(card.Id, a => a.InFlightReloadId is null, "the reload settled");
         Assert.Equal((AutoReloadStatus.Active, 20_00L), (auto.Status, auto.TakenLastDayCents));
+    }
+
+    [Fact]
+    public async Task An_offline_upload_whose_taps_cross_the_threshold_in_one_batch_reloads_once()
+    {
+        var (http, _, card) = await host.CardholderWithCard(6_00);
+        await http.AutoReloadSetUp(card.Id, await host.SavedSandboxCard(http, SandboxSetup.PayingCard), 5_00, 20_00);
+        var terminal = Terminal();
+        var taps = new List<OfflineTap>();
+        for (var s = 1; s <= 3; s++)
+        {
+            var signed = await host.Terminals.Tap(terminal, s, card.Uid, TestCity.Library, host.Clock.GetCurrentInstant() - Duration.FromMinutes(30 - s));
+            taps.Add(new OfflineTap(signed.Sequence, signed.CardUid, signed.VenueId, signed.TerminalTime, signed.CardCounter, signed.Cryptogram, signed.Mac));
+        }
+
+        var accepted = await host.Services.GetRequiredService<IBus>()
+            .CreateRequestClient<UploadOfflineTaps>(new Uri($"queue:{host.OfflineTapQueue}"), RequestTimeout.After(s: 60))
+            .GetResponse<OfflineTapsAccepted>(new UploadOfflineTaps(terminal, Guid.NewGuid(), taps));
+
+        Assert.Equal(3, accepted.Message.Recorded); // 6.00 -> 5.00 -> 4.00 -> 3.00: one crossing
+        await Eventually.ReadAsync(() => http.MyCard(card.Id), c => c.BalanceCents == 23_00, "the automatic reload credited");
+        Assert.Single(await http.Reloads(card.Id));
     }
 
     [Theory]
@@ -104,7 +127,7 @@ public class SandboxAutoReloadTests(CityPassHost host)
     }
 
     [Fact]
-    public async Task The_card_ceiling_counts_the_reload_and_the_daily_limit_holds_until_a_day_has_passed()
+    public async Task The_card_ceiling_counts_reloads_in_flight_and_the_daily_and_monthly_limits_hold()
     {
         // Ceiling, reloads in flight counted: 62.00 -> 58.50 crosses 60.00, but 58.50 + the 50.00 being paid + 90.00 passes 150 €.
         var (http, _, card) = await host.CardholderWithCard(62_00);
@@ -130,6 +153,19 @@ public class SandboxAutoReloadTests(CityPassHost host)
         await Eventually.ReadAsync(() => holder.MyCard(other.Id), c => c.BalanceCents == 80_00, "the next day's automatic reload credited");
         Assert.Equal(2, (await holder.Reloads(other.Id)).Count);
         Assert.Equal(120_00, (await holder.AutoReload(other.Id)).TakenLast30DaysCents);
+
+        // Monthly limit (300 € in 30 days): one crossing a day, the sixth reload in the month is refused.
+        for (var day = 3; day <= 6; day++)
+        {
+            host.Clock.Advance(Duration.FromHours(25));
+            await Purchase(other.Id); // 80 -> 50
+            await Purchase(other.Id); // -> 20: crossed
+            var expected = day <= 5 ? 80_00 : 20_00;
+            await Eventually.ReadAsync(() => holder.MyCard(other.Id), c => c.BalanceCents == expected && c.ReservedCents == 0, $"day {day}'s crossing");
+        }
+        var monthly = await holder.AutoReload(other.Id);
+        Assert.Equal((300_00L, AutoReloadStatus.Active), (monthly.TakenLast30DaysCents, monthly.Status));
+        Assert.Equal(5, (await holder.Reloads(other.Id)).Count);
     }
 
     [Fact]

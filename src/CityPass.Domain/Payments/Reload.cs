@@ -7,8 +7,10 @@ namespace CityPass.Domain.Payments;
 
 /// <summary>A cardholder asked to reload a card; the amount is reserved on the card in the same transaction.</summary>
 /// <param name="Provider">"stripe", or "sandbox" when no Stripe key is configured.</param>
+/// <param name="Automatic">Started by automatic reloading (a charge crossed the card's threshold), paid off-session with the
+/// holder's saved payment method; otherwise the holder pays it.</param>
 public sealed record ReloadRequested(
-    Guid ReloadId, Guid CardId, string AccountId, Money Amount, string Currency, string Provider, Instant RequestedAt);
+    Guid ReloadId, Guid CardId, string AccountId, Money Amount, string Currency, string Provider, Instant RequestedAt, bool Automatic = false);
 
 /// <summary>The payment provider created the PaymentIntent the cardholder pays.</summary>
 /// <param name="ClientSecret">What the payer's browser or app needs to confirm the payment; it can pay this intent and nothing else.</param>
@@ -18,7 +20,8 @@ public sealed record PaymentIntentCreated(Guid ReloadId, string PaymentIntentId,
 public sealed record ReloadAbandoned(Guid ReloadId, string Reason, Instant AbandonedAt);
 
 /// <summary>A payment attempt failed (card declined…). Another attempt on the same intent may still succeed.</summary>
-public sealed record ReloadPaymentFailed(Guid ReloadId, string PaymentIntentId, string Reason, Instant FailedAt);
+/// <param name="Code">The provider's code when it gave one (<c>card_declined</c>, <c>authentication_required</c>…).</param>
+public sealed record ReloadPaymentFailed(Guid ReloadId, string PaymentIntentId, string Reason, Instant FailedAt, string? Code = null);
 
 /// <summary>The PaymentIntent was canceled (by Stripe, by its holder, or left unpaid too long): nothing more can be paid.</summary>
 /// <param name="Reason">Why, when CityPass canceled it ("expired", "canceled by the cardholder"); none when Stripe reported it.</param>
@@ -85,6 +88,11 @@ public sealed record Reload(
     public string? PaymentIntentId { get; init; }
     public string? ClientSecret { get; init; }
     public string? FailureReason { get; init; }
+    public string? FailureCode { get; init; }
+
+    /// <summary>Started by automatic reloading and paid off-session (see <see cref="ReloadRequested.Automatic"/>).</summary>
+    public bool Automatic { get; init; }
+
     public Money? PaidAmount { get; init; }
     public string? PaidCurrency { get; init; }
     public Money Credited { get; init; } = Money.Zero;
@@ -114,7 +122,7 @@ public sealed record Reload(
 
     public static Reload From(ReloadRequested requested) =>
         new(requested.ReloadId, requested.CardId, requested.AccountId, requested.Amount, requested.Currency, requested.Provider,
-            ReloadStatus.Requested, requested.RequestedAt, requested.RequestedAt);
+            ReloadStatus.Requested, requested.RequestedAt, requested.RequestedAt) { Automatic = requested.Automatic };
 
     /// <summary>The events of a Reload's stream: those <see cref="Evolve"/> folds and the one that starts it. Its projection takes
     /// only these (a stream of other events is not a Reload's); keep it beside the switch, a test compares them.</summary>
@@ -136,7 +144,8 @@ public sealed record Reload(
         ReloadAbandoned x => this with { Status = ReloadStatus.Abandoned, FailureReason = x.Reason, LastChangedAt = x.AbandonedAt },
         ReloadPaymentFailed x => this with
         {
-            PaymentIntentId = PaymentIntentId ?? x.PaymentIntentId, Status = ReloadStatus.Failed, FailureReason = x.Reason, LastChangedAt = x.FailedAt,
+            PaymentIntentId = PaymentIntentId ?? x.PaymentIntentId, Status = ReloadStatus.Failed, FailureReason = x.Reason,
+            FailureCode = x.Code, LastChangedAt = x.FailedAt,
         },
         ReloadCanceled x => this with
         {
@@ -146,7 +155,7 @@ public sealed record Reload(
         ReloadPaid x => this with
         {
             PaymentIntentId = PaymentIntentId ?? x.PaymentIntentId, PaidAmount = x.Amount, PaidCurrency = x.Currency,
-            Status = ReloadStatus.Paid, FailureReason = null, LastChangedAt = x.PaidAt,
+            Status = ReloadStatus.Paid, FailureReason = null, FailureCode = null, LastChangedAt = x.PaidAt,
         },
         ReloadCredited x => this with { Credited = x.Amount, Status = ReloadStatus.Credited, LastChangedAt = x.CreditedAt },
         ReloadFlagged x => this with

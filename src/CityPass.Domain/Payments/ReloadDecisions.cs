@@ -9,7 +9,9 @@ public abstract record PaymentFact(string PaymentIntentId, string ProviderEventI
     public sealed record Succeeded(string PaymentIntentId, string ProviderEventId, Money Amount, string Currency)
         : PaymentFact(PaymentIntentId, ProviderEventId);
 
-    public sealed record Failed(string PaymentIntentId, string ProviderEventId, string Reason) : PaymentFact(PaymentIntentId, ProviderEventId);
+    /// <param name="Code">The provider's code (<c>card_declined</c>, <c>authentication_required</c>…) when it gave one.</param>
+    public sealed record Failed(string PaymentIntentId, string ProviderEventId, string Reason, string? Code = null)
+        : PaymentFact(PaymentIntentId, ProviderEventId);
 
     public sealed record Canceled(string PaymentIntentId, string ProviderEventId) : PaymentFact(PaymentIntentId, ProviderEventId);
 
@@ -61,8 +63,9 @@ public static class ReloadDecisions
 
             case PaymentFact.Failed f:
                 return reload.IsPaid || reload.Status == ReloadStatus.Canceled
+                    || (reload.Status == ReloadStatus.Failed && reload.FailureReason == f.Reason && reload.FailureCode == f.Code)
                     ? []
-                    : [new ReloadPaymentFailed(reload.Id, f.PaymentIntentId, f.Reason, now)];
+                    : [new ReloadPaymentFailed(reload.Id, f.PaymentIntentId, f.Reason, now, f.Code)];
 
             case PaymentFact.Canceled c:
                 return reload.IsPaid || reload.Status == ReloadStatus.Canceled ? [] : [new ReloadCanceled(reload.Id, c.PaymentIntentId, now)];

@@ -67,9 +67,15 @@ public static class Writes
 
     private static async Task SaveAsync(IDocumentStore store, IDocumentSession session, CancellationToken ct)
     {
+        await store.BeforeSaveAsync(session, ct);
+        await session.SaveChangesAsync(ct);
+    }
+
+    /// <summary>The features' <see cref="IBeforeSave"/> work, for a path that saves its own session (the taps' batches).</summary>
+    public static async Task BeforeSaveAsync(this IDocumentStore store, IDocumentSession session, CancellationToken ct)
+    {
         foreach (var hook in BeforeSave(store))
             await hook.BeforeSaveAsync(session, ct);
-        await session.SaveChangesAsync(ct);
     }
 
     private static IEnumerable<IBeforeSave> BeforeSave(IDocumentStore store) =>

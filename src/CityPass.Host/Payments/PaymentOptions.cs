@@ -16,6 +16,17 @@ public sealed class PaymentOptions
     /// <summary>How often one host looks for expired reloads.</summary>
     public double ReloadExpiryCheckSeconds { get; set; } = 300;
 
+    /// <summary>What automatic reloading may take per card, in a rolling day and a rolling 30 days.</summary>
+    public long AutoReloadDailyLimitCents { get; set; } = Domain.Payments.AutoReloads.AutoReloadLimits.Default.Daily.Cents;
+
+    public long AutoReloadMonthlyLimitCents { get; set; } = Domain.Payments.AutoReloads.AutoReloadLimits.Default.Monthly.Cents;
+
+    /// <summary>How often each host looks for automatic reloads not yet sent to the provider (it is also woken after each trigger).</summary>
+    public double AutoReloadSendCheckSeconds { get; set; } = 30;
+
+    public Domain.Payments.AutoReloads.AutoReloadLimits AutoReloadLimits =>
+        new(Money.FromCents(AutoReloadDailyLimitCents), Money.FromCents(AutoReloadMonthlyLimitCents));
+
     public string? CheckReload(Money amount) =>
         amount.Cents < MinReloadCents || amount.Cents > MaxReloadCents
             ? $"A reload must be between {Money.FromCents(MinReloadCents)} and {Money.FromCents(MaxReloadCents)} (got {amount.Cents} cents)."

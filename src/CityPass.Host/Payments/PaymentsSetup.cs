@@ -1,4 +1,6 @@
 using CityPass.Domain.Payments;
+using CityPass.Domain.Payments.AutoReloads;
+using CityPass.Host.Payments.AutoReloads;
 using CityPass.Host.Payments.Gateways;
 using CityPass.Host.Payments.Reloading;
 using CityPass.Host.Payments.Sandbox;
@@ -32,6 +34,10 @@ public static class PaymentsSetup
         services.AddSingleton<ReloadCanceller>();
         services.AddSingleton<UnpaidReloadExpiry>();
         services.AddHostedService(sp => sp.GetRequiredService<UnpaidReloadExpiry>());
+        services.AddSingleton<AutoReloadSender>();
+        services.AddHostedService(sp => sp.GetRequiredService<AutoReloadSender>());
+        services.AddSingleton<AutoReloadListener>();
+        services.ConfigureMarten((sp, o) => o.Listeners.Add(sp.GetRequiredService<AutoReloadListener>()));
 
         services.ConfigureMarten(o =>
         {
@@ -43,6 +49,12 @@ public static class PaymentsSetup
             o.Schema.For<StripeEventRecord>().Index(r => r.PaymentIntentId!);
             o.Schema.For<SandboxPaymentIntent>();
             o.Schema.For<UnrequestedPayment>();
+            o.Projections.Add<AutoReloadProjection>(ProjectionLifecycle.Inline);
+            o.Schema.For<AutoReload>().Index(a => a.AccountId);
+            o.Schema.For<AutoReloadNotice>().Index(n => n.AccountId);
+            o.Schema.For<PaymentCustomer>();
+            o.Schema.For<SandboxSetupIntent>();
+            o.Schema.For<SandboxPaymentMethod>();
         });
         return services;
     }
@@ -53,7 +65,11 @@ public static class PaymentsSetup
         app.MapCancelReload();
         app.MapStripeWebhook();
         app.MapFlaggedReloads();
+        app.MapAutoReloadSettings();
         if (app.ServiceProvider.GetRequiredService<IPaymentGateway>() is SandboxGateway)
+        {
             app.MapSandboxCheckout();
+            app.MapSandboxSetup();
+        }
     }
 }

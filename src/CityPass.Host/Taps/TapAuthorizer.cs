@@ -189,6 +189,7 @@ public sealed class TapAuthorizer(
             replies[i] = record.ToReply();
         }
 
+        await store.BeforeSaveAsync(session, ct);
         await session.SaveChangesAsync(ct);
         return (replies, found);
     }

@@ -15,8 +15,9 @@ namespace CityPass.IntegrationTests.Payments;
 
 /// <summary>
 /// A local stand-in for Stripe's API (which cannot be reached here), on 127.0.0.1: it answers
-/// <c>POST /v1/payment_intents</c> and <c>POST /v1/payment_intents/{id}/cancel</c> as Stripe does, refuses a request without
-/// an Idempotency-Key, and returns the same PaymentIntent for the same key. Amounts listed in <see cref="FailingAmounts"/> get
+/// <c>POST /v1/payment_intents</c> (off-session too), <c>POST /v1/payment_intents/{id}/cancel</c>, <c>POST /v1/customers</c>,
+/// <c>POST /v1/setup_intents</c>, <c>GET /v1/setup_intents/{id}</c> and <c>POST /v1/payment_methods/{id}/detach</c> as Stripe
+/// does, refuses a POST without an Idempotency-Key, and returns the same object for the same key. Amounts listed in <see cref="FailingAmounts"/> get
 /// Stripe's error answer; PaymentIntents listed in <see cref="Succeeded"/> cannot be canceled, as Stripe's paid ones.
 /// </summary>
 public sealed class StripeApiStub : IAsyncDisposable
@@ -34,6 +35,14 @@ public sealed class StripeApiStub : IAsyncDisposable
 
     public ConcurrentDictionary<string, bool> Succeeded { get; } = new();
 
+    /// <summary>SetupIntents the holder confirmed (in Stripe.js, which the tests stand in for), with the payment method each saved.</summary>
+    public ConcurrentDictionary<string, string> ConfirmedSetups { get; } = new();
+
+    /// <summary>Saved payment methods whose off-session payments the bank refuses, with Stripe's code (card_declined, authentication_required).</summary>
+    public ConcurrentDictionary<string, string> OffSessionFailures { get; } = new();
+
+    private readonly ConcurrentDictionary<string, string> _setupCustomers = new();
+
     public string BaseUrl { get; }
 
     public StripeApiStub()
@@ -44,6 +53,10 @@ public sealed class StripeApiStub : IAsyncDisposable
         _app = builder.Build();
         _app.MapPost("/v1/payment_intents", CreatePaymentIntent);
         _app.MapPost("/v1/payment_intents/{id}/cancel", CancelPaymentIntent);
+        _app.MapPost("/v1/customers", CreateCustomer);
+        _app.MapPost("/v1/setup_intents", CreateSetupIntent);
+        _app.MapGet("/v1/setup_intents/{id}", GetSetupIntent);
+        _app.MapPost("/v1/payment_methods/{id}/detach", DetachPaymentMethod);
         _app.StartAsync().GetAwaiter().GetResult();
         BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     }
@@ -77,11 +90,75 @@ public sealed class StripeApiStub : IAsyncDisposable
         }
         var id = "pi_stub_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..20];
         var metadata = form.Where(f => f.Key.StartsWith("metadata[", StringComparison.Ordinal)).ToDictionary(f => f.Key[9..^1], f => f.Value);
-        await http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object>
+        var offSession = form.GetValueOrDefault("off_session") == "true" && form.GetValueOrDefault("confirm") == "true";
+        var intent = new Dictionary<string, object>
         {
             ["id"] = id, ["object"] = "payment_intent", ["amount"] = amount, ["amount_received"] = 0, ["currency"] = form["currency"],
             ["client_secret"] = $"{id}_secret_stub", ["status"] = "requires_payment_method", ["livemode"] = false, ["metadata"] = metadata,
-        }));
+        };
+        if (offSession && OffSessionFailures.TryGetValue(form.GetValueOrDefault("payment_method", ""), out var code))
+        {
+            http.Response.StatusCode = 402;
+            await http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["error"] = new Dictionary<string, object>
+                {
+                    ["type"] = "card_error", ["code"] = code, ["decline_code"] = code == "authentication_required" ? code : "generic_decline",
+                    ["message"] = "Your card was declined.", ["payment_intent"] = intent,
+                },
+            }));
+            return;
+        }
+        if (offSession)
+            intent["status"] = "succeeded";
+        await http.Response.WriteAsync(JsonSerializer.Serialize(intent));
+    }
+
+    private async Task CreateCustomer(HttpContext http)
+    {
+        var (_, key) = await ReceiveAsync(http);
+        if (key is null)
+            return;
+        var id = "cus_stub_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..20];
+        await http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object> { ["id"] = id, ["object"] = "customer", ["livemode"] = false }));
+    }
+
+    private async Task CreateSetupIntent(HttpContext http)
+    {
+        var (form, key) = await ReceiveAsync(http);
+        if (key is null)
+            return;
+        var id = "seti_stub_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..20];
+        _setupCustomers[id] = form["customer"];
+        await http.Response.WriteAsync(JsonSerializer.Serialize(SetupIntent(id)));
+    }
+
+    private async Task GetSetupIntent(HttpContext http, string id)
+    {
+        http.Response.ContentType = "application/json";
+        if (!_setupCustomers.ContainsKey(id))
+        {
+            http.Response.StatusCode = 404;
+            await http.Response.WriteAsync("""{"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such setupintent."}}""");
+            return;
+        }
+        await http.Response.WriteAsync(JsonSerializer.Serialize(SetupIntent(id)));
+    }
+
+    private Dictionary<string, object?> SetupIntent(string id) => new()
+    {
+        ["id"] = id, ["object"] = "setup_intent", ["customer"] = _setupCustomers[id], ["usage"] = "off_session", ["livemode"] = false,
+        ["client_secret"] = $"{id}_secret_stub",
+        ["status"] = ConfirmedSetups.ContainsKey(id) ? "succeeded" : "requires_payment_method",
+        ["payment_method"] = ConfirmedSetups.GetValueOrDefault(id),
+    };
+
+    private async Task DetachPaymentMethod(HttpContext http, string id)
+    {
+        var (_, key) = await ReceiveAsync(http);
+        if (key is null)
+            return;
+        await http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?> { ["id"] = id, ["object"] = "payment_method", ["customer"] = null }));
     }
 
     private async Task CancelPaymentIntent(HttpContext http, string id)

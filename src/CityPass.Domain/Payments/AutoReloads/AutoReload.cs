@@ -5,7 +5,7 @@ using NodaTime;
 namespace CityPass.Domain.Payments.AutoReloads;
 
 // Automatic reload of one card: its holder's saved payment method, threshold and amount, and the reloads it started.
-// Pure decisions only; the host's wiring (SetupIntent, the trigger beside the charge, the off-session sender) is to come.
+// Pure decisions; the host wires them in Payments/AutoReloads (settings, the trigger beside the charge, the off-session sender).
 
 /// <summary>
 /// The holder saved a payment method for off-session use (Stripe SetupIntent, usage=off_session) and chose when to reload.
@@ -55,6 +55,9 @@ public sealed record AutoReloadCharge(Guid ReloadId, Money Amount, Instant At);
 public sealed record AutoReload(
     Guid CardId, string AccountId, string PaymentMethodId, Money Threshold, Money Amount, AutoReloadStatus Status, Instant LastChangedAt)
 {
+    /// <summary>The stream's (and its snapshot's) id: one automatic reload per card, <see cref="StreamIdFor"/> its card.</summary>
+    public Guid Id { get; init; }
+
     /// <summary>The reload started and not yet ended: never two in flight for one card.</summary>
     public Guid? InFlight { get; init; }
 
@@ -66,7 +69,10 @@ public sealed record AutoReload(
     public Money Taken(Instant since) => Charges.Where(c => c.At > since).Aggregate(Money.Zero, (sum, c) => sum + c.Amount);
 
     public static AutoReload From(AutoReloadSetUp e) =>
-        new(e.CardId, e.AccountId, e.PaymentMethodId, e.Threshold, e.Amount, AutoReloadStatus.Active, e.SetUpAt);
+        new(e.CardId, e.AccountId, e.PaymentMethodId, e.Threshold, e.Amount, AutoReloadStatus.Active, e.SetUpAt) { Id = StreamIdFor(e.CardId) };
+
+    /// <summary>The id of a card's automatic-reload stream (name-based on the card id: stream ids are shared by every kind of stream).</summary>
+    public static Guid StreamIdFor(Guid cardId) => AutoReloadDecisions.NameBased($"citypass-auto-reload-stream:{cardId}");
 
     public static readonly IReadOnlyList<Type> EventTypes =
     [
@@ -144,10 +150,21 @@ public static class AutoReloadDecisions
             : [new AutoReloadStopped(auto.CardId, reloadId, failureCode, now)];
     }
 
+    /// <summary>
+    /// The triggered reload ended without a payment and without the bank refusing it (canceled by its holder, expired,
+    /// abandoned because the provider could not be reached, set aside for finance): the next crossing may trigger again.
+    /// </summary>
+    public static IReadOnlyList<object> OnReloadClosed(AutoReload auto, Guid reloadId, Instant now) =>
+        auto.InFlight == reloadId ? [new AutoReloadSettled(auto.CardId, reloadId, false, now)] : [];
+
     /// <summary>A deterministic reload id for a crossing: the same card and charge always give the same id (name-based, SHA-256).</summary>
-    public static Guid ReloadIdFor(Guid cardId, long chargeVersion)
+    /// <param name="chargeVersion">What numbers the crossing on the card: the host passes the version the trigger takes on the
+    /// card's automatic-reload stream, which every crossing moves on.</param>
+    public static Guid ReloadIdFor(Guid cardId, long chargeVersion) => NameBased($"citypass-auto-reload:{cardId}:{chargeVersion}");
+
+    internal static Guid NameBased(string text)
     {
-        var name = System.Text.Encoding.UTF8.GetBytes($"citypass-auto-reload:{cardId}:{chargeVersion}");
+        var name = System.Text.Encoding.UTF8.GetBytes(text);
         var bytes = System.Security.Cryptography.SHA256.HashData(name);
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);

@@ -5,6 +5,7 @@ namespace CityPass.Host.Payments.Reloading;
 /// <summary>A reload as its cardholder (and finance) sees it.</summary>
 /// <param name="ClientSecret">While the reload can be paid: what Stripe.js needs to confirm the payment.</param>
 /// <param name="CheckoutUrl">Sandbox only: the page where a test card pays.</param>
+/// <param name="Automatic">Started by automatic reloading and paid off-session with the saved method.</param>
 public sealed record ReloadView(
     Guid Id,
     Guid CardId,
@@ -24,7 +25,8 @@ public sealed record ReloadView(
     IReadOnlyList<ReloadFlag> Flags,
     string? FailureReason,
     Instant RequestedAt,
-    Instant LastChangedAt)
+    Instant LastChangedAt,
+    bool Automatic = false)
 {
     public static ReloadView From(Reload r, string? checkoutUrl = null)
     {
@@ -33,6 +35,6 @@ public sealed record ReloadView(
             payable ? r.ClientSecret : null,
             payable && r.Provider == "sandbox" && r.PaymentIntentId is { } pi ? Sandbox.SandboxCheckout.UrlFor(pi, r.ClientSecret) : checkoutUrl,
             r.PaidAmount?.Cents, r.PaidCurrency, r.Credited.Cents, r.RefundedTotal.Cents, r.TakenBack.Cents,
-            r.Disputes.Values.OrderBy(d => d.Id).ToList(), r.Flags, r.FailureReason, r.RequestedAt, r.LastChangedAt);
+            r.Disputes.Values.OrderBy(d => d.Id).ToList(), r.Flags, r.FailureReason, r.RequestedAt, r.LastChangedAt, r.Automatic);
     }
 }

@@ -140,7 +140,7 @@ public static class SandboxCheckout
             webhooks, clock, stripe.Value, ct));
     }
 
-    private static Task<WebhookResult> Deliver(string json, StripeWebhookProcessor webhooks, IClock clock, StripeOptions stripe, CancellationToken ct) =>
+    internal static Task<WebhookResult> Deliver(string json, StripeWebhookProcessor webhooks, IClock clock, StripeOptions stripe, CancellationToken ct) =>
         webhooks.ReceiveAsync(json, SandboxEvents.Sign(json, stripe.EffectiveWebhookSecret, clock.GetCurrentInstant()), ct);
 
     private static Results<Ok<WebhookReceipt>, ProblemHttpResult> Receipt(WebhookResult result) =>

@@ -9,7 +9,8 @@ namespace CityPass.Host.Payments.Sandbox;
 /// </summary>
 public static class SandboxEvents
 {
-    public static string PaymentIntentEvent(string type, SandboxPaymentIntent pi, Instant created, string? failureMessage = null) =>
+    public static string PaymentIntentEvent(
+        string type, SandboxPaymentIntent pi, Instant created, string? failureMessage = null, string failureCode = "card_declined") =>
         Envelope(type, created, new Dictionary<string, object?>
         {
             ["id"] = pi.Id,
@@ -21,10 +22,13 @@ public static class SandboxEvents
             ["client_secret"] = pi.ClientSecret,
             ["latest_charge"] = pi.ChargeId,
             ["metadata"] = pi.Metadata,
+            ["customer"] = pi.CustomerId,
+            ["payment_method"] = pi.PaymentMethodId,
             ["livemode"] = false,
             ["last_payment_error"] = failureMessage is null ? null : new Dictionary<string, object?>
             {
-                ["type"] = "card_error", ["code"] = "card_declined", ["decline_code"] = "generic_decline", ["message"] = failureMessage,
+                ["type"] = "card_error", ["code"] = failureCode,
+                ["decline_code"] = failureCode == "authentication_required" ? "authentication_required" : "generic_decline", ["message"] = failureMessage,
             },
         });
 

@@ -26,7 +26,8 @@ public static class StripeFacts
         (EventTypes.PaymentIntentSucceeded, PaymentIntent pi) =>
             new(new PaymentFact.Succeeded(pi.Id, e.Id, Money.FromCents(pi.AmountReceived), pi.Currency ?? ""), ReloadIdOf(pi.Metadata), true),
         (EventTypes.PaymentIntentPaymentFailed, PaymentIntent pi) =>
-            new(new PaymentFact.Failed(pi.Id, e.Id, pi.LastPaymentError?.Message ?? "The payment failed."), ReloadIdOf(pi.Metadata), true),
+            new(new PaymentFact.Failed(pi.Id, e.Id, pi.LastPaymentError?.Message ?? "The payment failed.", FailureCode(pi.LastPaymentError)),
+                ReloadIdOf(pi.Metadata), true),
         (EventTypes.PaymentIntentCanceled, PaymentIntent pi) =>
             new(new PaymentFact.Canceled(pi.Id, e.Id), ReloadIdOf(pi.Metadata), true),
         (EventTypes.ChargeRefunded, Charge { PaymentIntentId: { } piId } charge) =>
@@ -37,6 +38,12 @@ public static class StripeFacts
             new(new PaymentFact.DisputeClosed(piId, e.Id, dispute.Id, Money.FromCents(dispute.Amount), dispute.Currency ?? "", dispute.Status ?? ""), null, false),
         _ => null,
     };
+
+    /// <summary>Stripe's code for a refused payment; a decline for want of authentication reads as <c>authentication_required</c>.</summary>
+    public static string? FailureCode(StripeError? error) =>
+        error is null ? null
+        : error.DeclineCode == "authentication_required" ? "authentication_required"
+        : error.Code ?? error.DeclineCode;
 
     private static Guid? ReloadIdOf(IDictionary<string, string>? metadata) =>
         metadata is not null && metadata.TryGetValue(ReloadMetadata.ReloadId, out var raw) && Guid.TryParse(raw, out var id) ? id : null;

@@ -135,7 +135,7 @@ public sealed class OfflineTapIngestor(
             added++;
         }
 
-        await session.TrackDenyListAsync(ct);
+        await store.BeforeSaveAsync(session, ct);
         await session.SaveChangesAsync(ct);
         if (flagged.Count > 0)
             logger.LogWarning("Offline batch {BatchId} of terminal {TerminalId}: {Count} taps flagged for review", upload.BatchId, upload.TerminalId, flagged.Count);

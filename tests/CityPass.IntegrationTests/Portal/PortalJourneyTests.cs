@@ -49,7 +49,7 @@ public class PortalJourneyTests(PortalHost host) : IAsyncLifetime
             .Select(v => $"{where}: {v.Id} ({v.Impact}) {string.Join(" | ", v.Nodes.Select(n => n.Html))}"));
     }
 
-    private async Task Screenshot(string name)
+    private async Task Screenshot(string name, ILocator? part = null)
     {
         if (Environment.GetEnvironmentVariable("CITYPASS_SCREENSHOTS") != "1")
             return;
@@ -58,7 +58,11 @@ public class PortalJourneyTests(PortalHost host) : IAsyncLifetime
             root = root.Parent;
         if (root is null)
             return;
-        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(root.FullName, "docs", "screenshots", $"portal-{name}.png") });
+        var path = Path.Combine(root.FullName, "docs", "screenshots", $"portal-{name}.png");
+        if (part is null)
+            await _page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+        else
+            await part.ScreenshotAsync(new LocatorScreenshotOptions { Path = path });
     }
 
     private async Task FitsTheWidth(int width)
@@ -149,6 +153,7 @@ public class PortalJourneyTests(PortalHost host) : IAsyncLifetime
         await Assertions.Expect(shown.Locator(".reload-line")).ToContainTextAsync("payé et crédité");
         await Axe("fr/cards");
         await Screenshot("cards");
+        await Screenshot("history", shown.Locator("section.part").Filter(new LocatorFilterOptions { Has = shown.Locator("ol.history") }));
 
         // Lost: blocked at once; then the new card, by its printed number, receives what the old one held.
         await shown.Locator(".report-lost").ClickAsync();
@@ -163,7 +168,7 @@ public class PortalJourneyTests(PortalHost host) : IAsyncLifetime
         var replacement = _page.Locator($"article[data-card-id='{spare.Id}']");
         await Assertions.Expect(replacement.Locator(".balance")).ToHaveTextAsync(new Regex("^18,50\\s€$"));
         await Assertions.Expect(replacement.Locator("li.line[data-kind='transfer-in'] .what")).ToHaveTextAsync($"Transfert depuis la carte perdue N° {printed}");
-        await Screenshot("replacement");
+        await Screenshot("replacement", shown);
 
         // Download my data, then close the account: the balance is paid back.
         var download = await _page.RunAndWaitForDownloadAsync(() => _page.ClickAsync("#export"));

@@ -82,6 +82,7 @@ public class PortalJourneyTests(PortalHost host) : IAsyncLifetime
         // "/" is the portal, in French.
         await _page.GotoAsync("/");
         await _page.WaitForURLAsync(new Regex("/portal$"));
+        await Assertions.Expect(_page.Locator("#sign-out")).ToBeHiddenAsync();
         await Assertions.Expect(_page.Locator("html")).ToHaveAttributeAsync("lang", "fr");
         await Assertions.Expect(_page.Locator("h1")).ToHaveTextAsync("Connexion");
         await Axe("fr/sign-in");
@@ -153,7 +154,7 @@ public class PortalJourneyTests(PortalHost host) : IAsyncLifetime
         await Assertions.Expect(shown.Locator(".reload-line")).ToContainTextAsync("payé et crédité");
         await Axe("fr/cards");
         await Screenshot("cards");
-        await Screenshot("history", shown.Locator("section.part").Filter(new LocatorFilterOptions { Has = shown.Locator("ol.history") }));
+        await Screenshot("history", shown.Locator($"section[aria-labelledby='history-{card.Id}']"));
 
         // Lost: blocked at once; then the new card, by its printed number, receives what the old one held.
         await shown.Locator(".report-lost").ClickAsync();
@@ -196,6 +197,9 @@ public class PortalJourneyTests(PortalHost host) : IAsyncLifetime
         await host.CreateClient().Buy(card.Id, "swim-10");
         await host.Tap(card.Uid, TestCity.Pool);
         await host.Tap(card.Uid, TestCity.Museum);
+        for (var i = 0; i < 5; i++)
+            await host.Tap(card.Uid, TestCity.Museum);
+        await host.Tap(card.Uid, TestCity.Library); // 11 lines: more than a page of the portal's history
         _page = await Phone(320, 640);
 
         foreach (var lang in new[] { "fr", "en" })
@@ -225,8 +229,14 @@ public class PortalJourneyTests(PortalHost host) : IAsyncLifetime
             var shown = _page.Locator($"article[data-card-id='{card.Id}']");
             await Assertions.Expect(shown.Locator("li.line[data-kind='entry-pass'] .what")).ToHaveTextAsync(lang == "fr"
                 ? "The pool : entrée avec « 10 swims » (9 restantes)" : "The pool: entry with \"10 swims\" (9 left)");
+            await Assertions.Expect(shown.Locator("li.line")).ToHaveCountAsync(10);
+            await Assertions.Expect(_page.Locator("#sign-out")).ToBeVisibleAsync();
             await Axe($"{lang}/cards");
             await FitsTheWidth(320);
+            await shown.Locator("button.older").ClickAsync();
+            await Assertions.Expect(shown.Locator("li.line")).ToHaveCountAsync(11);
+            await Assertions.Expect(shown.Locator("li.line").Last).ToHaveAttributeAsync("data-kind", "issued");
+            await Assertions.Expect(shown.Locator("button.older")).ToBeHiddenAsync();
             if (lang == "fr")
                 await Screenshot("cards-320");
 

@@ -28,7 +28,7 @@ public sealed record HistoryNames(
 
 /// <summary>A statement line with what it means (<see cref="Words"/>), as the cardholder's portal shows it.</summary>
 public sealed record WordedHistoryLine(
-    Guid Id, Guid CardId, long Version, string Kind, long? AmountCents, long? BalanceCents, string? VenueId, string? ProductId,
+    Guid Id, Guid CardId, long Version, string Kind, long? AmountCents, long? BalanceCents, string? VenueId, string? TerminalId, string? ProductId,
     string? Detail, Instant At, PriceBreakdown? Price, LocalDate? ServiceDate, bool Pseudonymised, HistoryWords Words);
 
 /// <summary>A page of one of my cards' statement, newest first, each line worded; <see cref="NextBefore"/> pages back.</summary>
@@ -98,6 +98,6 @@ public static class HistoryWording
     }
 
     public static WordedHistoryLine Worded(CardHistoryLine l, HistoryNames names) =>
-        new(l.Id, l.CardId, l.Version, l.Kind, l.AmountCents, l.BalanceCents, l.VenueId, l.ProductId, l.Detail, l.At, l.Price, l.ServiceDate,
+        new(l.Id, l.CardId, l.Version, l.Kind, l.AmountCents, l.BalanceCents, l.VenueId, l.TerminalId, l.ProductId, l.Detail, l.At, l.Price, l.ServiceDate,
             l.Pseudonymised, Of(l, names));
 }

@@ -72,8 +72,8 @@ app.UseRateLimiter();
 app.UseRequestSizeLimits(app.Configuration);
 app.UseAuthorization();
 
-// Where Swagger UI is not served (a hardened host), the root leads to the cardholders' portal.
-app.MapGet("/", () => Results.Redirect(hardened ? "/portal" : "/swagger")).ExcludeFromDescription();
+// The root is the cardholders' portal, in every environment (Swagger UI, where served, is at /swagger).
+app.MapGet("/", () => Results.Redirect("/portal")).ExcludeFromDescription();
 app.MapCityPassHealth();
 app.MapAccounts();
 

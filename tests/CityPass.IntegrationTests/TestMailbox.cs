@@ -10,9 +10,14 @@ public sealed class TestMailbox : IEmailSender<CardholderUser>
     private readonly ConcurrentDictionary<string, string> _confirmationLinks = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string> _resetCodes = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The path and query of the last confirmation link sent to <paramref name="email"/>.</summary>
+    /// <summary>
+    /// The path and query of the last confirmation link sent to <paramref name="email"/>, as the e-mail shows it: the portal's
+    /// page (<c>/portal/confirm-email</c>) with Identity's query string unchanged (userId, code[, changedEmail]).
+    /// </summary>
     public string ConfirmationLink(string email) =>
-        _confirmationLinks.TryGetValue(email, out var link) ? new Uri(link).PathAndQuery : throw new InvalidOperationException($"No confirmation link was sent to {email}.");
+        _confirmationLinks.TryGetValue(email, out var link)
+            ? "/portal/confirm-email" + new Uri(link).Query
+            : throw new InvalidOperationException($"No confirmation link was sent to {email}.");
 
     public string? ResetCode(string email) => _resetCodes.GetValueOrDefault(email);
 

@@ -3,7 +3,11 @@ using System.Security.Claims;
 namespace CityPass.Host.Cardholders;
 
 /// <summary>Which account a card belongs to. Its id is the card's id, so a card belongs to one account at most.</summary>
-public sealed record CardOwnership(Guid Id, string AccountId, Instant LinkedAt);
+public sealed record CardOwnership(Guid Id, string AccountId, Instant LinkedAt)
+{
+    /// <summary>The name the holder gave the card in the portal.</summary>
+    public string? Name { get; init; }
+}
 
 public static class Ownership
 {

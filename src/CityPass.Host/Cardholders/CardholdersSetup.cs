@@ -18,6 +18,8 @@ public static class CardholdersSetup
         services.Configure<CardholderOptions>(configuration.GetSection("Cardholders"));
         services.Configure<PrivacyOptions>(configuration.GetSection("Privacy"));
         services.AddSingleton<PrintedNumber>();
+        services.AddHostedService<PrintedNumberBackfill>();
+        services.ConfigureMarten((sp, o) => o.Projections.Add(new PrintedNumberProjection(sp.GetRequiredService<PrintedNumber>()), ProjectionLifecycle.Inline));
         services.AddSingleton<CardReplacementProcess>();
         services.AddSingleton<ReplacementResumer>();
         services.AddHostedService(sp => sp.GetRequiredService<ReplacementResumer>());
@@ -30,6 +32,7 @@ public static class CardholdersSetup
         services.ConfigureMarten(o =>
         {
             o.Schema.For<CardOwnership>().Index(x => x.AccountId);
+            o.Schema.For<PrintedNumberEntry>();
             o.Projections.Add<CardReplacementProjection>(ProjectionLifecycle.Inline);
             o.Schema.For<CardReplacement>().Index(r => r.AccountId!);
             o.Schema.For<SubjectKey>();

@@ -29,6 +29,12 @@ public sealed record CardHistoryLine(
     /// <summary>A visit past its identifiable period: no terminal, the day instead of the moment (see docs/privacy.md).</summary>
     public bool Pseudonymised { get; init; }
 
+    /// <summary>An entry with a multi-entry pass: the entries left after it.</summary>
+    public int? EntriesLeft { get; init; }
+
+    /// <summary>A transfer: the card the value moved from (to a replacement) or to (from a lost card).</summary>
+    public Guid? OtherCardId { get; init; }
+
     /// <summary><see cref="At"/> as a number, for range queries (Marten's LINQ does not compare Instants).</summary>
     public long AtUnixMilliseconds => At.ToUnixTimeMilliseconds();
 }
@@ -45,7 +51,7 @@ public sealed partial class CardHistoryProjection : EventProjection
             FareCharged x => new(e.Id, x.CardId, e.Version, "charged", -x.Amount.Cents, x.BalanceAfter.Cents, x.VenueId, x.TerminalId,
                 x.Price.ProductId, Explain(x), x.ChargedAt) { Price = x.Price, ServiceDate = x.ServiceDate },
             EntryRedeemed x => new(e.Id, x.CardId, e.Version, "entry", null, null, x.VenueId, x.TerminalId, x.ProductId,
-                x.EntriesLeft is { } left ? $"{x.Kind}, {left} left" : x.Kind.ToString(), x.RedeemedAt) { ServiceDate = x.ServiceDate },
+                x.EntriesLeft is { } left ? $"{x.Kind}, {left} left" : x.Kind.ToString(), x.RedeemedAt) { ServiceDate = x.ServiceDate, EntriesLeft = x.EntriesLeft },
             ProductPurchased x => new(e.Id, x.CardId, e.Version, "purchased", -x.Price.Charged.Cents, x.BalanceAfter.Cents, null, null,
                 x.Right.ProductId, $"{x.Right.Name}, valid {x.Right.ValidFrom:yyyy-MM-dd} to {x.Right.ValidTo:yyyy-MM-dd}", x.PurchasedAt) { Price = x.Price },
             ConcessionGranted x => new(e.Id, x.CardId, e.Version, "concession", null, null, null, null, null,
@@ -57,9 +63,10 @@ public sealed partial class CardHistoryProjection : EventProjection
             FareOwed x => new(e.Id, x.CardId, e.Version, "owed", null, null, x.VenueId, x.TerminalId, null, $"offline fare not covered: {x.Amount} owed; debt {x.DebtAfter}", x.RecordedAt),
             DebtSettled x => new(e.Id, x.CardId, e.Version, "debt-settled", -x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, $"debt {x.DebtAfter} left", x.SettledAt),
             ValueTransferredOut x => new(e.Id, x.CardId, e.Version, "transferred-out", -x.Holdings.Balance.Cents, 0, null, null, null,
-                $"to replacement card {x.ToCardId}: {x.Holdings.Rights.Count} rights, {x.Holdings.Concessions.Count} concessions, debt {x.Holdings.Debt}", x.TransferredAt),
+                $"to replacement card {x.ToCardId}: {x.Holdings.Rights.Count} rights, {x.Holdings.Concessions.Count} concessions, debt {x.Holdings.Debt}", x.TransferredAt) { OtherCardId = x.ToCardId },
             ValueTransferredIn x => new(e.Id, x.CardId, e.Version, "transferred-in", x.Holdings.Balance.Cents, x.BalanceAfter.Cents, null, null, null,
-                $"from lost card {x.FromCardId}: {x.Holdings.Rights.Count} rights, {x.Holdings.Concessions.Count} concessions, debt {x.Holdings.Debt}", x.TransferredAt),
+                $"from lost card {x.FromCardId}: {x.Holdings.Rights.Count} rights, {x.Holdings.Concessions.Count} concessions, debt {x.Holdings.Debt}", x.TransferredAt)
+                { OtherCardId = x.FromCardId },
             BalanceRefunded x => new(e.Id, x.CardId, e.Version, "refunded", -x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, $"{x.Method} ({x.Reference})", x.RefundedAt),
             _ => null,
         };

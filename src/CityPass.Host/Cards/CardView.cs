@@ -18,6 +18,12 @@ public sealed record CardView(
     long DebtCents,
     long ReservedCents)
 {
+    /// <summary>The number printed on the card, as its holder knows it (the cardholder's own views only).</summary>
+    public string? PrintedNumber { get; init; }
+
+    /// <summary>The name its holder gave the card ("Léa's card"), if any (the cardholder's own views only).</summary>
+    public string? Name { get; init; }
+
     public static CardView From(Card card) =>
         new(card.Id, card.Uid, card.Balance.Cents, card.Status, card.BlockReason, card.IssuedAt, card.LastChangedAt,
             card.Rights, card.Concessions, card.CapDay, card.SpentOnCapDay.Cents, card.Debt.Cents, card.Reserved.Cents);

@@ -23,6 +23,22 @@ public static class LocalizationSetup
     /// <summary>fr (the default) or en, from a <c>lang</c> value such as the pages send.</summary>
     public static CultureInfo CultureOf(string? lang) => lang is not null && lang.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? English : French;
 
+    /// <summary>
+    /// A server page's language: the page's own <c>lang</c> (query or form, as the portal passes its choice), else the
+    /// first of fr or en in <c>Accept-Language</c>, else French.
+    /// </summary>
+    public static CultureInfo CultureOf(HttpRequest request, string? lang = null)
+    {
+        lang ??= request.Query["lang"].FirstOrDefault();
+        if (lang is { Length: > 0 })
+            return CultureOf(lang);
+        var preferred = request.GetTypedHeaders().AcceptLanguage
+            .OrderByDescending(l => l.Quality ?? 1)
+            .Select(l => l.Value.Value ?? "")
+            .FirstOrDefault(l => l.StartsWith("fr", StringComparison.OrdinalIgnoreCase) || l.StartsWith("en", StringComparison.OrdinalIgnoreCase));
+        return CultureOf(preferred);
+    }
+
     /// <summary>The localized text in a given culture, whatever the request's.</summary>
     public static string In(this IStringLocalizer localizer, CultureInfo culture, string key, params object[] arguments)
     {

@@ -9,6 +9,9 @@ public static class PortalEndpoints
     public static void MapPortal(this IEndpointRouteBuilder app) =>
         app.MapEmbeddedFiles("CityPass.Host.Portal.",
             ("/portal", "index.html", "text/html; charset=utf-8"),
+            // Where the e-mails' links lead: the same page, which calls /account/confirmEmail or /account/resetPassword.
+            ("/portal/confirm-email", "index.html", "text/html; charset=utf-8"),
+            ("/portal/reset-password", "index.html", "text/html; charset=utf-8"),
             ("/portal/app.js", "app.js", "text/javascript; charset=utf-8"),
             ("/portal/app.css", "app.css", "text/css; charset=utf-8"));
 }

@@ -12,6 +12,9 @@ public sealed class RateLimitOptions
 
     /// <summary>Any other write (POST, PUT, PATCH, DELETE) of a client without a token: webhooks, terminals' uploads, the sandbox.</summary>
     public int AnonymousWritesPerMinute { get; set; } = 300;
+
+    /// <summary>Attempts per hour and account to add a card (or name a replacement) by its printed number: against guessing numbers.</summary>
+    public int CardClaimsPerHour { get; set; } = 20;
 }
 
 /// <summary>
@@ -21,6 +24,7 @@ public sealed class RateLimitOptions
 public static class RateLimits
 {
     public const string AccountPolicy = "account";
+    public const string CardClaimPolicy = "card-claim";
 
     public static IServiceCollection AddCityPassRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
@@ -35,6 +39,9 @@ public static class RateLimits
                 return ValueTask.CompletedTask;
             };
             o.AddPolicy(AccountPolicy, http => PerMinute("account:" + Client(http), limits.AccountPerMinute));
+            o.AddPolicy(CardClaimPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                "card-claim:" + (http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? Client(http)),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.CardClaimsPerHour, Window = TimeSpan.FromHours(1), QueueLimit = 0 }));
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method)
                 || http.Request.Headers.Authorization.Count > 0

@@ -30,10 +30,14 @@ public static class Cardholders
         return (await host.SignedIn(email, Password), email);
     }
 
-    /// <summary>Follows the confirmation link the host sent to <paramref name="email"/>, as the cardholder does from their mailbox.</summary>
+    /// <summary>
+    /// Confirms with the link the host sent to <paramref name="email"/>, as the portal's confirmation page does: the link's
+    /// query (userId, code) to /account/confirmEmail.
+    /// </summary>
     public static async Task ConfirmEmail(this CityPassHost host, string email)
     {
-        var confirmed = await host.Anonymous().GetAsync(host.Mailbox.ConfirmationLink(email));
+        var link = new Uri(new Uri("http://portal.test"), host.Mailbox.ConfirmationLink(email));
+        var confirmed = await host.Anonymous().GetAsync("/account/confirmEmail" + link.Query);
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
     }
 

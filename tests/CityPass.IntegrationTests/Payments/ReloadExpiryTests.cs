@@ -39,7 +39,7 @@ public class ReloadExpiryTests(CityPassHost host)
         Assert.Null(expired.ClientSecret);
         Assert.Equal(0, (await http.MyCard(card.Id)).ReservedCents);
         var page = await host.CreateClient().PostAsync($"/sandbox/checkout/{reload.PaymentIntentId}", Pay(reload.ClientSecret));
-        Assert.Contains("canceled", await page.Content.ReadAsStringAsync());
+        Assert.Contains("annulé", await page.Content.ReadAsStringAsync());
         Assert.Equal(0, (await http.MyCard(card.Id)).BalanceCents);
         Assert.Equal(0, await host.ExpireUnpaidReloads());
     }

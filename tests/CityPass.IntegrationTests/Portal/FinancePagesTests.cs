@@ -23,7 +23,7 @@ public class FinancePagesTests(FinancePagesHost host) : IClassFixture<FinancePag
         (_playwright, _browser) = await PortalHost.LaunchChromium();
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = host.BaseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 900 }, AcceptDownloads = true,
+            BaseURL = host.BaseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 900 }, AcceptDownloads = true, Locale = "fr-FR",
         });
         _page = await context.NewPageAsync();
         _page.SetDefaultTimeout(15_000);

@@ -6,7 +6,10 @@ using Microsoft.Playwright;
 
 namespace CityPass.IntegrationTests.Portal;
 
-/// <summary>The cardholder portal in a real headless Chromium, on a phone-sized screen.</summary>
+/// <summary>
+/// The cardholder portal in a real headless Chromium, on a phone-sized screen, for a browser that prefers English (its
+/// Accept-Language): the portal speaks English without being asked. The French journey is <see cref="PortalJourneyTests"/>.
+/// </summary>
 [Collection(PortalCollection.Name)]
 public class PortalTests(PortalHost host) : IAsyncLifetime
 {
@@ -20,6 +23,7 @@ public class PortalTests(PortalHost host) : IAsyncLifetime
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = host.BaseUrl, ViewportSize = new ViewportSize { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true,
+            Locale = "en-GB",
         });
         _page = await context.NewPageAsync();
         _page.SetDefaultTimeout(15_000);
@@ -44,11 +48,12 @@ public class PortalTests(PortalHost host) : IAsyncLifetime
         await _page.ClickAsync("#sign-in");
 
         var shown = _page.Locator($"article[data-card-id='{card.Id}']");
-        await Assertions.Expect(shown.Locator(".balance")).ToHaveTextAsync("8.50 €");
+        await Assertions.Expect(_page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+        await Assertions.Expect(shown.Locator(".balance")).ToHaveTextAsync("€8.50");
         await Assertions.Expect(shown.Locator(".rights")).ToContainTextAsync("10 swims: 10 entries left");
-        var visit = shown.Locator("tr.line-charged").First;
-        await Assertions.Expect(visit.Locator(".venue")).ToHaveTextAsync("The museum");
-        await Assertions.Expect(visit.Locator(".fare")).ToHaveTextAsync("-1.50 €");
+        var visit = shown.Locator("li.line[data-kind='fare']").First;
+        await Assertions.Expect(visit.Locator(".what")).ToHaveTextAsync("The museum: entry at the full fare");
+        await Assertions.Expect(visit.Locator(".amount")).ToHaveTextAsync("Debit −€1.50");
 
         await shown.Locator(".reload-amount").SelectOptionAsync("2000");
         await shown.Locator(".reload").ClickAsync();
@@ -58,12 +63,12 @@ public class PortalTests(PortalHost host) : IAsyncLifetime
         await Assertions.Expect(_page.Locator("h1")).ToHaveTextAsync("Paid");
 
         await _page.GotoAsync("/portal"); // still signed in for this tab
-        await Assertions.Expect(shown.Locator(".balance")).ToHaveTextAsync("28.50 €");
+        await Assertions.Expect(shown.Locator(".balance")).ToHaveTextAsync("€28.50");
         Assert.Equal(28_50, (await http.MyCard(card.Id)).BalanceCents);
 
         await shown.Locator(".report-lost").ClickAsync();
         await shown.Locator(".confirm-lost").ClickAsync();
-        await Assertions.Expect(shown.Locator(".status")).ToHaveTextAsync("Blocked (lost)");
+        await Assertions.Expect(shown.Locator(".status-line")).ToHaveTextAsync("Blocked: reported lost");
         Assert.Equal(CardStatus.Blocked, (await http.MyCard(card.Id)).Status);
         await Assertions.Expect(shown.Locator(".reload")).ToHaveCountAsync(0);
     }
@@ -76,7 +81,7 @@ public class PortalTests(PortalHost host) : IAsyncLifetime
         await _page.FillAsync("#email", email);
         await _page.FillAsync("#password", "not-the-password");
         await _page.ClickAsync("#sign-in");
-        await Assertions.Expect(_page.Locator("#message")).ToHaveTextAsync("Wrong e-mail or password.");
+        await Assertions.Expect(_page.Locator("#sign-in-status")).ToHaveTextAsync("Wrong e-mail or password.");
         await Assertions.Expect(_page.Locator("#cards")).ToBeHiddenAsync();
     }
 }

@@ -24,6 +24,27 @@ public sealed class PrintedNumber(KeyRing keys)
         return $"{digits[..4]} {digits[4..8]} {digits[8..]}";
     }
 
+    /// <summary>The 12 digits of a printed number, whatever the spaces or dashes typed; null when it is not 12 digits.</summary>
+    public static string? Digits(string? printed)
+    {
+        var digits = new string((printed ?? "").Where(char.IsAsciiDigit).ToArray());
+        return digits.Length == 12 && (printed ?? "").All(c => char.IsAsciiDigit(c) || c is ' ' or '-' or '.') ? digits : null;
+    }
+
+    /// <summary>The id of a printed number's <see cref="PrintedNumberEntry"/>: a hash keyed by the card master key, so not reversible from the database.</summary>
+    public string LookupId(string printed) => LookupIdWith(keys.CardKey(LookupKeyName), printed);
+
+    /// <summary>Every id a printed number may be filed under: the current master key's, and the previous one's after a rotation.</summary>
+    public IEnumerable<string> LookupIds(string printed) => keys.PrintedNumberKeys(LookupKeyName).Select(key => LookupIdWith(key, printed));
+
+    private static string LookupIdWith(byte[] key, string printed)
+    {
+        var digits = new string(printed.Where(char.IsAsciiDigit).ToArray());
+        return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(digits)).AsSpan(0, 16));
+    }
+
+    private const string LookupKeyName = "citypass-printed-number-lookup-v1";
+
     /// <summary>Whether <paramref name="printed"/> is the card's number, printed under the current or the previous master key.</summary>
     public bool Matches(string canonicalUid, string? printed)
     {

@@ -6,7 +6,7 @@ using CityPass.Host.Cards.Reading;
 
 namespace CityPass.Host.Cardholders.Replacing;
 
-/// <summary>The replacement card, identified as when it is claimed: its UID and printed number.</summary>
+/// <summary>The replacement card, identified as when it is claimed: its printed number (and UID, optional).</summary>
 public sealed record ReplacementCardRequest(string? Uid, string? PrintedNumber);
 
 /// <param name="Reason">lost, stolen or damaged.</param>
@@ -35,9 +35,9 @@ public static class ReportLost
     public static void MapReportLost(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/me").RequireAuthorization().WithTags("Cardholder");
-        me.MapPost("/cards/{id:guid}/lost", Report).WithName("ReportMyCardLost")
+        me.MapPost("/cards/{id:guid}/lost", Report).WithName("ReportMyCardLost").RequireRateLimiting(Security.RateLimits.CardClaimPolicy)
             .WithSummary("Report one of my cards lost or stolen: it is blocked at once; with a replacement, everything it holds moves there.");
-        me.MapPost("/cards/{id:guid}/replacement", Assign).WithName("NameMyReplacementCard")
+        me.MapPost("/cards/{id:guid}/replacement", Assign).WithName("NameMyReplacementCard").RequireRateLimiting(Security.RateLimits.CardClaimPolicy)
             .WithSummary("Name the replacement of a card reported lost: what the lost card holds moves there.");
         me.MapGet("/cards/{id:guid}/replacement", Get).WithName("GetMyCardReplacement").WithSummary("Where the replacement of a lost card stands.");
         app.MapPost("/admin/cards/{id:guid}/replace", AdminReplace).RequireAuthorization(AccountsSetup.AdministratorPolicy)
@@ -73,7 +73,7 @@ public static class ReportLost
         IClock clock, CancellationToken ct)
     {
         if (request is null)
-            return Problems.BadRequest("Missing card details", "uid and printedNumber of the replacement card are required.");
+            return Problems.BadRequest("Missing card details", "printedNumber of the replacement card is required (uid is optional).");
         var accountId = user.AccountId();
         var replacementId = CardReplacement.IdFor(id);
         // A twin request that names a replacement at the same moment wins the race: show what the process then says.
@@ -137,11 +137,8 @@ public static class ReportLost
     private static async Task<(Card? Card, ProblemHttpResult? Problem)> FindReplacement(
         IQuerySession session, PrintedNumber printed, string accountId, Card lost, ReplacementCardRequest named, CancellationToken ct)
     {
-        var notFound = Problems.NotFound("Replacement card not found", "No card has that UID and printed number.");
-        if (!CardUid.TryParse(named.Uid, out var uid, out _) || !printed.Matches(uid.Value.Value, named.PrintedNumber))
-            return (null, notFound);
-        var canonical = uid.Value.Value;
-        if (await session.Query<Card>().FirstOrDefaultAsync(c => c.Uid == canonical, ct) is not { } card)
+        var notFound = Problems.NotFound("Replacement card not found", "No card has that printed number.");
+        if (await ClaimCard.FindAsync(session, printed, named.Uid, named.PrintedNumber, ct) is not { } card)
             return (null, notFound);
         if (await session.LoadAsync<CardOwnership>(card.Id, ct) is { } owner && owner.AccountId != accountId)
             return (null, Problems.Conflict("Card already linked", "The replacement card belongs to another account."));

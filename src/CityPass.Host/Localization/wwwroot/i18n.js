@@ -1,5 +1,5 @@
 // CityPass languages, shared by every page (served at /i18n/i18n.js): French first, English as a choice remembered in
-// localStorage. A page registers its dictionary ({ fr: {...}, en: {...} }), marks texts with data-i18n (text),
+// localStorage; without a choice, the browser's preferred languages (what it sends as Accept-Language) pick fr or en. A page registers its dictionary ({ fr: {...}, en: {...} }), marks texts with data-i18n (text),
 // data-i18n-label (aria-label), data-i18n-placeholder, and formats amounts and times with money() / dateTime() / day().
 "use strict";
 window.CityPassI18n = (() => {
@@ -8,7 +8,9 @@ window.CityPassI18n = (() => {
   const zone = "Europe/Paris";
   const dictionaries = { fr: {}, en: {} };
   const listeners = [];
-  let current = localStorage.getItem(key) === "en" ? "en" : "fr";
+  const stored = localStorage.getItem(key);
+  const preferred = (navigator.languages || [navigator.language || ""]).map(l => String(l).slice(0, 2).toLowerCase()).find(l => l === "fr" || l === "en");
+  let current = (stored === "en" || stored === "fr" ? stored : preferred) === "en" ? "en" : "fr";
 
   const lang = () => current;
   const locale = () => locales[current];
@@ -48,10 +50,20 @@ window.CityPassI18n = (() => {
   const number = n => new Intl.NumberFormat(locale()).format(n);
   // An instant (ISO text) as Paris time.
   const dateTime = iso => iso ? new Intl.DateTimeFormat(locale(), { timeZone: zone, dateStyle: "short", timeStyle: "short" }).format(new Date(iso)) : "";
+  // An instant as a person reads it: "30 novembre 2026, 18:03" / "30 November 2026, 18:03", Paris time.
+  function longDateTime(iso) {
+    if (!iso) return "";
+    const at = new Date(iso);
+    const date = new Intl.DateTimeFormat(locale(), { timeZone: zone, day: "numeric", month: "long", year: "numeric" }).format(at);
+    const time = new Intl.DateTimeFormat(locale(), { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(at);
+    return `${date}, ${time}`;
+  }
   // A local date (yyyy-MM-dd, no zone) as a date: formatted in UTC so that it never shifts by a day.
   const day = iso => iso ? new Intl.DateTimeFormat(locale(), { timeZone: "UTC", dateStyle: "medium" }).format(new Date(`${iso}T00:00:00Z`)) : "";
+  // The same, with the month in full: "30 novembre 2026".
+  const longDay = iso => iso ? new Intl.DateTimeFormat(locale(), { timeZone: "UTC", dateStyle: "long" }).format(new Date(`${iso}T00:00:00Z`)) : "";
   // Today's calendar date in Paris, yyyy-MM-dd (the form of date inputs).
   const todayInParis = () => new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date());
 
-  return { lang, locale, register, t, apply, setLang, onChange, switcher, money, number, dateTime, day, todayInParis, zone };
+  return { lang, locale, register, t, apply, setLang, onChange, switcher, money, number, dateTime, longDateTime, day, longDay, todayInParis, zone };
 })();

@@ -1,5 +1,6 @@
-using System.Net;
 using CityPass.Host.Accounts;
+using CityPass.Host.Localization;
+using Microsoft.Extensions.Localization;
 using CityPass.Host.Payments.Webhooks;
 using Microsoft.Extensions.Options;
 using Stripe;
@@ -39,46 +40,53 @@ public static class SandboxCheckout
             .RequireAuthorization(AccountsSetup.AdministratorPolicy).WithSummary("Sandbox, administrator: a cardholder's bank disputes a paid reload.");
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Page(
-        string paymentIntentId, string? client_secret, IQuerySession session, CancellationToken ct)
+    private static async Task<ContentHttpResult> Page(
+        string paymentIntentId, string? client_secret, HttpRequest request, IQuerySession session, IStringLocalizer<Texts> texts, CancellationToken ct)
     {
+        var culture = LocalizationSetup.CultureOf(request);
+        string T(string key, params object[] args) => texts.In(culture, key, args);
         if (await Find(session, paymentIntentId, client_secret, ct) is not { } pi)
-            return UnknownPayment(paymentIntentId);
-        var amount = $"{pi.Amount / 100}.{pi.Amount % 100:00} {pi.Currency.ToUpperInvariant()}";
-        var body = pi.Status is "succeeded" or "canceled"
-            ? $"<p>This payment is {(pi.Status == "succeeded" ? "already paid" : "canceled")}.</p>"
-            : $"""
-              <form method="post" action="/sandbox/checkout/{E(pi.Id)}">
-                <input type="hidden" name="client_secret" value="{E(pi.ClientSecret)}">
-                <label>Card number <input name="card_number" value="4242 4242 4242 4242" autocomplete="off"></label>
-                <button type="submit">Pay {E(amount)}</button>
-              </form>
-              <p>Test cards: {PayingCard} pays, {DecliningCard} is declined. No real money moves.</p>
-              """;
-        return TypedResults.Content($"""
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>CityPass sandbox checkout</title></head>
-            <body><h1>CityPass reload: {E(amount)}</h1><p>Sandbox payment {E(pi.Id)}</p>{body}</body></html>
-            """, "text/html; charset=utf-8");
+            return Html(request, culture, texts, StatusCodes.Status404NotFound, T("Checkout.Unknown.Title"), T("Checkout.Unknown"));
+        var amount = Formats.Money(pi.Amount, culture);
+        if (pi.Status is "succeeded")
+            return Html(request, culture, texts, StatusCodes.Status200OK, T("Checkout.AlreadyPaid.Title"), T("Checkout.AlreadyPaid"));
+        if (pi.Status is "canceled")
+            return Html(request, culture, texts, StatusCodes.Status200OK, T("Checkout.Canceled.Title"), T("Checkout.Canceled"));
+        var form = $"""
+            <form method="post" action="/sandbox/checkout/{E(pi.Id)}" class="card">
+              <input type="hidden" name="client_secret" value="{E(pi.ClientSecret)}">
+              <input type="hidden" name="lang" value="{culture.TwoLetterISOLanguageName}">
+              <label for="card_number">{E(T("Checkout.CardNumber"))}</label>
+              <input id="card_number" name="card_number" value="4242 4242 4242 4242" autocomplete="off" inputmode="numeric" required>
+              <div class="actions"><button type="submit">{E(T("Checkout.Pay", amount))}</button></div>
+            </form>
+            <p>{E(T("Checkout.TestCards", Spaced(PayingCard), Spaced(DecliningCard)))}</p>
+            """;
+        return Html(request, culture, texts, StatusCodes.Status200OK, T("Checkout.Heading", amount), T("Checkout.Sandbox"), form);
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Pay(
+    private static async Task<ContentHttpResult> Pay(
         string paymentIntentId, HttpRequest request, IDocumentStore store, StripeWebhookProcessor webhooks, IClock clock,
-        IOptions<StripeOptions> stripe, CancellationToken ct)
+        IOptions<StripeOptions> stripe, IStringLocalizer<Texts> texts, CancellationToken ct)
     {
-        if (!request.HasFormContentType)
-            return Problems.BadRequest("Not a form", "Post the checkout form (client_secret, card_number).");
-        var form = await request.ReadFormAsync(ct);
+        var form = request.HasFormContentType ? await request.ReadFormAsync(ct) : null;
+        var culture = LocalizationSetup.CultureOf(request, form?["lang"].FirstOrDefault());
+        string T(string key, params object[] args) => texts.In(culture, key, args);
+        ContentHttpResult Say(int status, string key, params object[] args) =>
+            Html(request, culture, texts, status, T(key + ".Title"), T(key, args));
+        if (form is null)
+            return Say(StatusCodes.Status400BadRequest, "Checkout.UnknownCard", Spaced(PayingCard), Spaced(DecliningCard));
         var cardNumber = new string(form["card_number"].ToString().Where(char.IsDigit).ToArray());
         await using var session = store.LightweightSession();
         if (await Find(session, paymentIntentId, form["client_secret"], ct) is not { } pi)
-            return UnknownPayment(paymentIntentId);
+            return Html(request, culture, texts, StatusCodes.Status404NotFound, T("Checkout.Unknown.Title"), T("Checkout.Unknown"));
         if (pi.Status == "succeeded")
-            return Html("Already paid", "This payment was already paid.");
+            return Say(StatusCodes.Status200OK, "Checkout.AlreadyPaid");
         if (pi.Status == "canceled")
-            return Html("Canceled", "This payment was canceled; nothing can be paid. Start a new reload.");
+            return Say(StatusCodes.Status200OK, "Checkout.Canceled");
         if (cardNumber is not (PayingCard or DecliningCard))
-            return Problems.BadRequest("Unknown test card", $"Use {PayingCard} (pays) or {DecliningCard} (declined).");
+            return Html(request, culture, texts, StatusCodes.Status400BadRequest, T("Checkout.UnknownCard.Title"),
+                T("Checkout.UnknownCard", Spaced(PayingCard), Spaced(DecliningCard)), retryOf: CheckoutLink(pi, culture));
 
         var now = clock.GetCurrentInstant();
         string json;
@@ -97,10 +105,10 @@ public static class SandboxCheckout
 
         var result = await Deliver(json, webhooks, clock, stripe.Value, ct);
         if (result.Receipt is null)
-            return Problems.BadRequest(result.RefusalTitle!, result.RefusalDetail!);
+            return Html(request, culture, texts, StatusCodes.Status400BadRequest, T("Checkout.Failed.Title"), T("Checkout.Failed"));
         return cardNumber == PayingCard
-            ? Html("Paid", "Thank you: the reload is paid and your card is credited.")
-            : Html("Declined", "Your card was declined. Nothing was charged; try another card.");
+            ? Html(request, culture, texts, StatusCodes.Status200OK, T("Checkout.Paid.Title"), T("Checkout.Paid", Formats.Money(pi.Amount, culture)))
+            : Html(request, culture, texts, StatusCodes.Status200OK, T("Checkout.Declined.Title"), T("Checkout.Declined"), retryOf: CheckoutLink(pi, culture));
     }
 
     private static async Task<Results<Ok<WebhookReceipt>, ProblemHttpResult>> Refund(
@@ -152,11 +160,34 @@ public static class SandboxCheckout
     private static ProblemHttpResult UnknownPayment(string id) =>
         Problems.NotFound("Unknown payment", $"No sandbox payment {id} with that client secret.");
 
-    private static ContentHttpResult Html(string title, string message) =>
-        TypedResults.Content($"""
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>{E(title)}</title></head><body><h1>{E(title)}</h1><p>{E(message)}</p></body></html>
-            """, "text/html; charset=utf-8");
+    private static string CheckoutLink(SandboxPaymentIntent pi, System.Globalization.CultureInfo culture) =>
+        UrlFor(pi.Id, pi.ClientSecret) + "&lang=" + culture.TwoLetterISOLanguageName;
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    private static string Spaced(string card) => string.Join(' ', card.Chunk(4).Select(c => new string(c)));
+
+    /// <summary>
+    /// The checkout's pages: French first (or the portal's language), a phone's width (the portal's style sheet), what
+    /// happened in words, and the way back to the portal; never the API's JSON.
+    /// </summary>
+    private static ContentHttpResult Html(HttpRequest request, System.Globalization.CultureInfo culture, IStringLocalizer<Texts> texts, int status,
+        string title, string message, string? form = null, string? retryOf = null)
+    {
+        Infrastructure.EmbeddedPages.SecurityHeaders(request.HttpContext.Response);
+        var lang = culture.TwoLetterISOLanguageName;
+        var retry = retryOf is { Length: > 0 } && retryOf.StartsWith('/') ? $"""<a class="button secondary" href="{E(retryOf)}">{E(texts.In(culture, "Checkout.TryAgain"))}</a> """ : "";
+        var role = status >= 400 ? "alert" : "status";
+        return TypedResults.Content($"""
+            <!doctype html>
+            <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{E(title)} — CityPass</title><link rel="stylesheet" href="/portal/app.css"></head>
+            <body><header><p class="brand">CityPass</p></header>
+            <main id="checkout"><h1>{E(title)}</h1><p role="{role}" class="message">{E(message)}</p>{form}
+            <p class="actions">{retry}<a class="button" href="/portal">{E(texts.In(culture, "Checkout.Back"))}</a></p></main></body></html>
+            """, "text/html; charset=utf-8", System.Text.Encoding.UTF8, status);
+    }
+
+    /// <summary>HTML-escapes the five special characters only, so that French letters stay as they are.</summary>
+    private static string E(string? text) =>
+        (text ?? "").Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
+            .Replace(">", "&gt;", StringComparison.Ordinal).Replace("\"", "&quot;", StringComparison.Ordinal).Replace("'", "&#39;", StringComparison.Ordinal);
 }

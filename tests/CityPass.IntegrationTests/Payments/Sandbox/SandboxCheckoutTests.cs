@@ -23,7 +23,7 @@ public class SandboxCheckoutTests(CityPassHost host)
 
         var page = await browser.GetAsync(reload.CheckoutUrl);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("20.00 EUR", await page.Content.ReadAsStringAsync());
+        Assert.Matches("20,00[\u00a0\u202f ]€", await page.Content.ReadAsStringAsync()); // French first (issue 15)
 
         var paid = await browser.PostAsync($"/sandbox/checkout/{reload.PaymentIntentId}", Form(reload.ClientSecret, "4242 4242 4242 4242"));
         Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
@@ -34,7 +34,7 @@ public class SandboxCheckoutTests(CityPassHost host)
         Assert.Null(after.ClientSecret);
 
         var again = await browser.PostAsync($"/sandbox/checkout/{reload.PaymentIntentId}", Form(reload.ClientSecret, "4242424242424242"));
-        Assert.Contains("already", await again.Content.ReadAsStringAsync());
+        Assert.Contains("déjà payé", await again.Content.ReadAsStringAsync());
         Assert.Equal(25_00, (await http.MyCard(card.Id)).BalanceCents);
     }
 

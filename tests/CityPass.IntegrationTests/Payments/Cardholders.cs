@@ -30,10 +30,15 @@ public static class Cardholders
         return (await host.SignedIn(email, Password), email);
     }
 
-    /// <summary>Follows the confirmation link the host sent to <paramref name="email"/>, as the cardholder does from their mailbox.</summary>
+    /// <summary>
+    /// Follows the confirmation link the host mailed to <paramref name="email"/>, as the cardholder does from their mailbox:
+    /// the link opens the portal's page, which confirms with Identity's query string unchanged.
+    /// </summary>
     public static async Task ConfirmEmail(this CityPassHost host, string email)
     {
-        var confirmed = await host.Anonymous().GetAsync(host.Mailbox.ConfirmationLink(email));
+        var link = new Uri(new Uri("https://citypass.test"), host.Mailbox.ConfirmationLink(email));
+        Assert.Equal("/portal/confirm-email", link.AbsolutePath);
+        var confirmed = await host.Anonymous().GetAsync("/account/confirmEmail" + link.Query);
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
     }
 

@@ -99,6 +99,7 @@ public static class PersonalData
         PersonalDataVault.Shred(session, [Subjects.Account(accountId), .. cardIds.Select(Subjects.Card)]);
         session.Delete<PersonalRecord>(accountId);
         session.Delete<CardholderUser>(accountId);
+        session.DeleteWhere<Mail.OutgoingMail>(m => m.AccountId == accountId); // the address and what it was told, sent or not
         session.Store(new ErasureRecord(accountId, cardIds.Count, now));
         await session.SaveChangesAsync(ct);
     }

@@ -165,6 +165,24 @@ public partial class MailTests(CityPassHost host)
     }
 
     [Fact]
+    public async Task Erasing_an_account_deletes_its_mails_from_the_outbox()
+    {
+        var (http, email, _) = await host.CardholderWithCard(10_00);
+        await host.Mailbox.WaitForAsync(email);
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        async Task<int> Mails()
+        {
+            await using var session = store.QuerySession();
+            return await session.Query<OutgoingMail>().CountAsync(m => m.To == email);
+        }
+        Assert.NotEqual(0, await Mails());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsync("/me/erasure", null)).StatusCode);
+
+        Assert.Equal(0, await Mails());
+    }
+
+    [Fact]
     public async Task With_the_mail_server_down_a_reload_is_credited_and_its_receipt_is_delivered_once_the_server_is_back()
     {
         var (http, email, card) = await host.CardholderWithCard(5_00);

@@ -45,6 +45,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         Broker = shareWith?.Broker ?? broker ?? TestBroker.Shared;
         Clock = shareWith?.Clock ?? new FakeClock(Start - Duration.FromDays(2), Duration.FromMilliseconds(1));
         Postgres = shareWith?.Postgres ?? postgres ?? PostgresConnection;
+        Mailbox = shareWith?.Mailbox ?? new TestMailbox();
     }
 
     /// <summary>This host's PostgreSQL connection string: <see cref="PostgresConnection"/> unless a subclass gave another.</summary>
@@ -61,8 +62,8 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string Schema => $"test_{_run}";
 
-    /// <summary>What the host sent by e-mail: registrations' confirmation links.</summary>
-    public TestMailbox Mailbox { get; } = new();
+    /// <summary>The SMTP server the host sends its mail to (a second instance sends to the first one's).</summary>
+    public TestMailbox Mailbox { get; }
 
     /// <summary>The RabbitMQ node(s) this host uses, and whether its queues are quorum queues.</summary>
     public TestBroker Broker { get; }
@@ -123,13 +124,20 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Finance:CommissionBasisPoints:city", "1000");
         builder.UseSetting("Stripe:WebhookSecret", WebhookSecret);
         builder.UseSetting("Monitoring:PollSeconds", "1");
+        builder.UseSetting("Mail:Host", "127.0.0.1");
+        builder.UseSetting("Mail:Port", Mailbox.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Mail:Security", "None");
+        builder.UseSetting("Mail:From", "CityPass <no-reply@citypass.test>");
+        builder.UseSetting("Mail:PortalBaseUrl", "https://citypass.test");
+        builder.UseSetting("Mail:PollSeconds", "1");
+        builder.UseSetting("Mail:RetryMinSeconds", "1");
+        builder.UseSetting("Mail:RetryMaxSeconds", "2");
         // The suite signs in and posts anonymously far more often than a person: Security/RateLimitTests checks the limits.
         builder.UseSetting("RateLimits:AccountPerMinute", "1000000");
         builder.UseSetting("RateLimits:AnonymousWritesPerMinute", "1000000");
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<IClock>(Clock);
-            services.AddSingleton<Microsoft.AspNetCore.Identity.IEmailSender<CityPass.Host.Accounts.CardholderUser>>(Mailbox);
         });
         ConfigureMore(builder);
     }
@@ -226,7 +234,8 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await base.DisposeAsync();
         if (_sharing)
-            return; // the schema and the queues belong to the first host
+            return; // the schema, the queues and the mailbox belong to the first host
+        await Mailbox.DisposeAsync();
         await using (var connection = new NpgsqlConnection(Postgres))
         {
             await connection.OpenAsync();

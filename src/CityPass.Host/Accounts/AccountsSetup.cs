@@ -48,7 +48,10 @@ public static class AccountsSetup
             })
             .AddUserStore<MartenUserStore>()
             .AddSignInManager<SerializedSignInManager>();
-        services.AddSingleton<IEmailSender<CardholderUser>, LoggedEmailSender>();
+        // Identity's mails go through the mail outbox (Mail/), like every other mail.
+        services.AddHttpContextAccessor();
+        services.AddSingleton<OutboxEmailSender>();
+        services.AddSingleton<IEmailSender<CardholderUser>>(sp => sp.GetRequiredService<OutboxEmailSender>());
         services.AddAuthorizationBuilder()
             .AddPolicy(AdministratorPolicy, p => p.RequireRole(AdministratorRole))
             .AddPolicy(FinancePolicy, p => p.RequireRole(FinanceRole))
@@ -82,7 +85,9 @@ public static class AccountsSetup
             : http.Request.Path.StartsWithSegments("/account/login") && (http.Request.Query.ContainsKey("useCookies") || http.Request.Query.ContainsKey("useSessionCookies"))
                 ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Cookies are not offered", detail: "Sign in for a bearer token, without useCookies.").ExecuteAsync(http)
             : next(http));
+        app.UseRegistrationPrivacy();
         app.MapGroup("/account").WithTags("Account").RequireRateLimiting(Security.RateLimits.AccountPolicy).MapIdentityApi<CardholderUser>();
+        app.MapAccountLanguage();
     }
 }
 

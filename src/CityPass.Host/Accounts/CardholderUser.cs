@@ -9,6 +9,9 @@ namespace CityPass.Host.Accounts;
 public sealed class CardholderUser : IdentityUser
 {
     public List<StoredClaim> Claims { get; set; } = [];
+
+    /// <summary>The language the account's e-mails are written in: "fr" (the default, also when unset) or "en".</summary>
+    public string? Language { get; set; }
 }
 
 public sealed record StoredClaim(string Type, string Value);

@@ -99,6 +99,7 @@ public static class PersonalData
         PersonalDataVault.Shred(session, [Subjects.Account(accountId), .. cardIds.Select(Subjects.Card)]);
         session.Delete<PersonalRecord>(accountId);
         session.Delete<CardholderUser>(accountId);
+        session.DeleteWhere<Mail.OutgoingMail>(m => m.AccountId == accountId); // the address and what it was told, sent or not
         session.Store(new ErasureRecord(accountId, cardIds.Count, now));
         session.Store(new ErasureLogEntry(accountId, now)); // outside the backed-up schema: a restore re-applies it (ErasureReplay)
         await session.SaveChangesAsync(ct);

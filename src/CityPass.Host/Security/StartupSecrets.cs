@@ -84,12 +84,16 @@ public static partial class StartupSecrets
         }
     }
 
-    /// <summary>Throws, naming each problem on its own line, when this environment must bring its own secrets and does not.</summary>
+    /// <summary>
+    /// Throws, naming each problem on its own line, when this environment must bring its own secrets and does not, or has no
+    /// working mail relay settings (<see cref="Mail.MailOptions.Problems"/>).
+    /// </summary>
     public static void Require(IHostEnvironment environment, IConfiguration configuration)
     {
         if (MayUseRepositoryValues(environment))
             return;
-        var problems = Problems(configuration);
+        // The mail relay is no secret but the same rule holds: without it nobody could confirm an address (Mail/MailOptions).
+        var problems = Problems(configuration).Concat(Mail.MailOptions.Problems(configuration)).ToList();
         if (problems.Count > 0)
             throw new InvalidOperationException(
                 $"CityPass refuses to start in {environment.EnvironmentName} with missing or repository secrets (docs/security.md):"

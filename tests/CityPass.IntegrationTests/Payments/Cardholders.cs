@@ -31,12 +31,13 @@ public static class Cardholders
     }
 
     /// <summary>
-    /// Confirms with the link the host sent to <paramref name="email"/>, as the portal's confirmation page does: the link's
-    /// query (userId, code) to /account/confirmEmail.
+    /// Follows the confirmation link the host mailed to <paramref name="email"/>, as the cardholder does from their mailbox:
+    /// the link opens the portal's page, which confirms with Identity's query string unchanged.
     /// </summary>
     public static async Task ConfirmEmail(this CityPassHost host, string email)
     {
-        var link = new Uri(new Uri("http://portal.test"), host.Mailbox.ConfirmationLink(email));
+        var link = new Uri(new Uri("https://citypass.test"), host.Mailbox.ConfirmationLink(email));
+        Assert.Equal("/portal/confirm-email", link.AbsolutePath);
         var confirmed = await host.Anonymous().GetAsync("/account/confirmEmail" + link.Query);
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
     }

@@ -47,7 +47,7 @@ public static class SandboxCheckout
         string T(string key, params object[] args) => texts.In(culture, key, args);
         if (await Find(session, paymentIntentId, client_secret, ct) is not { } pi)
             return Html(request, culture, texts, StatusCodes.Status404NotFound, T("Checkout.Unknown.Title"), T("Checkout.Unknown"));
-        var amount = Formats.Money(pi.Amount, culture);
+        var amount = Formats.Amount(pi.Amount, culture);
         if (pi.Status is "succeeded")
             return Html(request, culture, texts, StatusCodes.Status200OK, T("Checkout.AlreadyPaid.Title"), T("Checkout.AlreadyPaid"));
         if (pi.Status is "canceled")
@@ -107,7 +107,7 @@ public static class SandboxCheckout
         if (result.Receipt is null)
             return Html(request, culture, texts, StatusCodes.Status400BadRequest, T("Checkout.Failed.Title"), T("Checkout.Failed"));
         return cardNumber == PayingCard
-            ? Html(request, culture, texts, StatusCodes.Status200OK, T("Checkout.Paid.Title"), T("Checkout.Paid", Formats.Money(pi.Amount, culture)))
+            ? Html(request, culture, texts, StatusCodes.Status200OK, T("Checkout.Paid.Title"), T("Checkout.Paid", Formats.Amount(pi.Amount, culture)))
             : Html(request, culture, texts, StatusCodes.Status200OK, T("Checkout.Declined.Title"), T("Checkout.Declined"), retryOf: CheckoutLink(pi, culture));
     }
 

@@ -129,43 +129,51 @@ public class SandboxAutoReloadTests(CityPassHost host)
     [Fact]
     public async Task The_card_ceiling_counts_reloads_in_flight_and_the_daily_and_monthly_limits_hold()
     {
-        // Ceiling, reloads in flight counted: 62.00 -> 58.50 crosses 60.00, but 58.50 + the 50.00 being paid + 90.00 passes 150 €.
-        var (http, _, card) = await host.CardholderWithCard(62_00);
-        await http.AutoReloadSetUp(card.Id, await host.SavedSandboxCard(http, SandboxSetup.PayingCard), 60_00, 90_00);
-        var manual = await http.StartedReload(card.Id, 50_00);
-        Assert.IsType<TapAuthorized>(await host.PoolTap(Terminal(), 1, card.Uid));
-        Assert.Equal(manual.Id, Assert.Single(await http.Reloads(card.Id)).Id);
-        Assert.Equal((58_50L, 50_00L), ((await http.MyCard(card.Id)).BalanceCents, (await http.MyCard(card.Id)).ReservedCents));
-
-        // Daily limit (100 €): a purchase crosses 40.00 and reloads 60.00; the next crossing the same day would take 120.00.
-        var (holder, _, other) = await host.CardholderWithCard(50_00);
-        await holder.AutoReloadSetUp(other.Id, await host.SavedSandboxCard(holder, SandboxSetup.PayingCard), 40_00, 60_00);
-        await Purchase(other.Id); // 50 -> 20: crossed
-        await Eventually.ReadAsync(() => holder.MyCard(other.Id), c => c.BalanceCents == 80_00, "the first automatic reload credited");
-        await Purchase(other.Id);
-        await Purchase(other.Id); // 80 -> 50 -> 20: crossed again, over the daily limit
-        Assert.Single(await holder.Reloads(other.Id));
-        Assert.Equal((20_00L, 0L), ((await holder.MyCard(other.Id)).BalanceCents, (await holder.MyCard(other.Id)).ReservedCents));
-
-        host.Clock.Advance(Duration.FromHours(25));
-        await host.CreateClient().Load(other.Id, 30_00, Guid.NewGuid().ToString()); // 50.00
-        await Purchase(other.Id); // -> 20: a day later, within the limits again
-        await Eventually.ReadAsync(() => holder.MyCard(other.Id), c => c.BalanceCents == 80_00, "the next day's automatic reload credited");
-        Assert.Equal(2, (await holder.Reloads(other.Id)).Count);
-        Assert.Equal(120_00, (await holder.AutoReload(other.Id)).TakenLast30DaysCents);
-
-        // Monthly limit (300 € in 30 days): one crossing a day, the sixth reload in the month is refused.
-        for (var day = 3; day <= 6; day++)
+        var was = host.Clock.GetCurrentInstant();
+        try
         {
+            // Ceiling, reloads in flight counted: 62.00 -> 58.50 crosses 60.00, but 58.50 + the 50.00 being paid + 90.00 passes 150 €.
+            var (http, _, card) = await host.CardholderWithCard(62_00);
+            await http.AutoReloadSetUp(card.Id, await host.SavedSandboxCard(http, SandboxSetup.PayingCard), 60_00, 90_00);
+            var manual = await http.StartedReload(card.Id, 50_00);
+            Assert.IsType<TapAuthorized>(await host.PoolTap(Terminal(), 1, card.Uid));
+            Assert.Equal(manual.Id, Assert.Single(await http.Reloads(card.Id)).Id);
+            Assert.Equal((58_50L, 50_00L), ((await http.MyCard(card.Id)).BalanceCents, (await http.MyCard(card.Id)).ReservedCents));
+
+            // Daily limit (100 €): a purchase crosses 40.00 and reloads 60.00; the next crossing the same day would take 120.00.
+            var (holder, _, other) = await host.CardholderWithCard(50_00);
+            await holder.AutoReloadSetUp(other.Id, await host.SavedSandboxCard(holder, SandboxSetup.PayingCard), 40_00, 60_00);
+            await Purchase(other.Id); // 50 -> 20: crossed
+            await Eventually.ReadAsync(() => holder.MyCard(other.Id), c => c.BalanceCents == 80_00, "the first automatic reload credited");
+            await Purchase(other.Id);
+            await Purchase(other.Id); // 80 -> 50 -> 20: crossed again, over the daily limit
+            Assert.Single(await holder.Reloads(other.Id));
+            Assert.Equal((20_00L, 0L), ((await holder.MyCard(other.Id)).BalanceCents, (await holder.MyCard(other.Id)).ReservedCents));
+
             host.Clock.Advance(Duration.FromHours(25));
-            await Purchase(other.Id); // 80 -> 50
-            await Purchase(other.Id); // -> 20: crossed
-            var expected = day <= 5 ? 80_00 : 20_00;
-            await Eventually.ReadAsync(() => holder.MyCard(other.Id), c => c.BalanceCents == expected && c.ReservedCents == 0, $"day {day}'s crossing");
+            await host.CreateClient().Load(other.Id, 30_00, Guid.NewGuid().ToString()); // 50.00
+            await Purchase(other.Id); // -> 20: a day later, within the limits again
+            await Eventually.ReadAsync(() => holder.MyCard(other.Id), c => c.BalanceCents == 80_00, "the next day's automatic reload credited");
+            Assert.Equal(2, (await holder.Reloads(other.Id)).Count);
+            Assert.Equal(120_00, (await holder.AutoReload(other.Id)).TakenLast30DaysCents);
+
+            // Monthly limit (300 € in 30 days): one crossing a day, the sixth reload in the month is refused.
+            for (var day = 3; day <= 6; day++)
+            {
+                host.Clock.Advance(Duration.FromHours(25));
+                await Purchase(other.Id); // 80 -> 50
+                await Purchase(other.Id); // -> 20: crossed
+                var expected = day <= 5 ? 80_00 : 20_00;
+                await Eventually.ReadAsync(() => holder.MyCard(other.Id), c => c.BalanceCents == expected && c.ReservedCents == 0, $"day {day}'s crossing");
+            }
+            var monthly = await holder.AutoReload(other.Id);
+            Assert.Equal((300_00L, AutoReloadStatus.Active), (monthly.TakenLast30DaysCents, monthly.Status));
+            Assert.Equal(5, (await holder.Reloads(other.Id)).Count);
         }
-        var monthly = await holder.AutoReload(other.Id);
-        Assert.Equal((300_00L, AutoReloadStatus.Active), (monthly.TakenLast30DaysCents, monthly.Status));
-        Assert.Equal(5, (await holder.Reloads(other.Id)).Count);
+        finally
+        {
+            host.Clock.Reset(was); // the other tests of the collection share the clock (shows tonight and tomorrow)
+        }
     }
 
     [Fact]

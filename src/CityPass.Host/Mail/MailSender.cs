@@ -19,6 +19,9 @@ public sealed partial class MailSender(
     IDocumentStore store, MailOutbox outbox, IOptions<MailOptions> options, IConfiguration configuration, TimeProvider time,
     ILogger<MailSender> logger) : BackgroundService
 {
+    /// <summary>The next attempt of a mail that is done (sent or given up): never, so the index on it leads to pending mail only.</summary>
+    public const long Done = long.MaxValue;
+
     private MailOptions Options => options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -53,6 +56,14 @@ public sealed partial class MailSender(
     /// </summary>
     public async Task<TimeSpan?> RunOnceAsync(CancellationToken ct)
     {
+        // Most passes find nothing due: ask on a pooled session first, and take the lock (a connection of its own) only for work.
+        await using (var query = store.QuerySession())
+        {
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (!await query.Query<OutgoingMail>().AnyAsync(m => m.Pending && m.NextAttemptUnixMilliseconds <= now, ct))
+                return await NextDueAsync(query, ct);
+        }
+
         // Not pooled: a pooled connection keeps its session (and the lock) until it is reused.
         var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Marten")) { Pooling = false }.ConnectionString;
         await using var connection = new NpgsqlConnection(connectionString);
@@ -65,18 +76,21 @@ public sealed partial class MailSender(
         }
 
         await using var session = store.LightweightSession();
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var batch = Math.Max(1, Options.BatchSize);
+        var dueBy = time.GetUtcNow().ToUnixTimeMilliseconds();
         var due = await session.Query<OutgoingMail>()
-            .Where(m => m.Pending && m.NextAttemptUnixMilliseconds <= now)
+            .Where(m => m.Pending && m.NextAttemptUnixMilliseconds <= dueBy)
             .OrderBy(m => m.NextAttemptUnixMilliseconds)
             .Take(batch)
             .ToListAsync(ct);
         if (due.Count > 0)
             await SendAsync(session, due, ct);
-        if (due.Count == batch)
-            return TimeSpan.Zero;
+        return due.Count == batch ? TimeSpan.Zero : await NextDueAsync(session, ct);
+    }
 
+    /// <summary>How long until the next pending mail is due; null when none is pending.</summary>
+    private async Task<TimeSpan?> NextDueAsync(IQuerySession session, CancellationToken ct)
+    {
         var next = await session.Query<OutgoingMail>().Where(m => m.Pending)
             .OrderBy(m => m.NextAttemptUnixMilliseconds).Select(m => m.NextAttemptUnixMilliseconds).Take(1).ToListAsync(ct);
         return next.Count == 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, next[0] - time.GetUtcNow().ToUnixTimeMilliseconds()));
@@ -109,7 +123,7 @@ public sealed partial class MailSender(
                 try
                 {
                     await smtp.SendAsync(Message(mail), ct);
-                    after = mail with { Pending = false, SentAt = time.GetUtcNow(), Attempts = mail.Attempts + 1, LastError = null };
+                    after = mail with { Pending = false, SentAt = time.GetUtcNow(), Attempts = mail.Attempts + 1, LastError = null, NextAttemptUnixMilliseconds = Done };
                     LogSent(mail.Id, mail.Kind, mail.AccountId);
                 }
                 catch (Exception e) when (e is ParseException or ArgumentException)
@@ -153,7 +167,7 @@ public sealed partial class MailSender(
         if (permanent || now - mail.QueuedAtReal > TimeSpan.FromHours(Options.GiveUpAfterHours))
         {
             LogGaveUp(mail.Id, mail.Kind, mail.AccountId, attempts, e.Message);
-            return mail with { Pending = false, GaveUpAt = now, Attempts = attempts, LastError = e.Message };
+            return mail with { Pending = false, GaveUpAt = now, Attempts = attempts, LastError = e.Message, NextAttemptUnixMilliseconds = Done };
         }
         var wait = TimeSpan.FromSeconds(Math.Min(Math.Max(1, Options.RetryMaxSeconds),
             Math.Max(1, Options.RetryMinSeconds) * Math.Pow(2, Math.Min(attempts - 1, 20))));

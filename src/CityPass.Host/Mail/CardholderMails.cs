@@ -79,6 +79,17 @@ public sealed class CardholderMails(MailOutbox outbox, MailTexts texts, PrintedN
             completed.CompletedAt);
     }
 
+    /// <summary>
+    /// "Automatic reloading stopped", queued by the automatic reloading's own hook in the transaction that stops it (it runs
+    /// after this one's pass over the events, so it calls in).
+    /// </summary>
+    public async Task AutoReloadStoppedAsync(IDocumentSession session, string accountId, Guid cardId, string reason, Instant at, CancellationToken ct)
+    {
+        if (await RecipientAsync(session, accountId, ct) is not { } user || await PrintedAsync(session, cardId, ct) is not { } number)
+            return;
+        Queue(session, MailKinds.AutoReloadStopped, user, texts.AutoReloadStopped(MailTexts.CultureOf(user.Language), number, reason, at), at);
+    }
+
     /// <summary>The account to write to: one that exists, has an address and confirmed it (an erased account has none).</summary>
     private static async Task<CardholderUser?> RecipientAsync(IDocumentSession session, string? accountId, CancellationToken ct) =>
         accountId is null ? null

@@ -40,6 +40,12 @@ public sealed class MailTexts(IStringLocalizer<Texts> texts, IOptions<MailOption
         Compose(culture, "Mail.Replaced.Subject", "Mail.Replaced.Body",
             newPrinted, oldPrinted, Formats.Time(at, culture), Formats.Amount(balance, culture), rights.ToString(culture), Portal);
 
+    /// <param name="reason">The bank's answer: <c>authentication_required</c>, or a decline.</param>
+    public MailText AutoReloadStopped(CultureInfo culture, string printedNumber, string reason, Instant at) =>
+        Compose(culture, "Mail.AutoReloadStopped.Subject",
+            reason == "authentication_required" ? "Mail.AutoReloadStopped.Authentication" : "Mail.AutoReloadStopped.Declined",
+            printedNumber, Formats.Time(at, culture), Portal);
+
     /// <summary>Greeting, the body, signature; the subject prefixed with the service's name. Arguments are shared by both.</summary>
     private MailText Compose(CultureInfo culture, string subjectKey, string bodyKey, params object[] arguments)
     {

@@ -40,4 +40,5 @@ public static class MailKinds
     public const string ReloadReceipt = "reload-receipt";
     public const string CardBlocked = "card-blocked";
     public const string ReplacementReady = "replacement-ready";
+    public const string AutoReloadStopped = "auto-reload-stopped";
 }

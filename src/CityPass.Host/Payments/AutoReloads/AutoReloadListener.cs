@@ -121,7 +121,8 @@ public sealed partial class AutoReloadListener(IServiceProvider services, ILogge
             autoStream.AppendMany(decided.ToArray());
             foreach (var stopped in decided.OfType<AutoReloadStopped>())
             {
-                session.Store(AutoReloadNotice.Stopped(auto, stopped));
+                session.Store(AutoReloadNotice.Stopped(auto, stopped) with { MailedAt = now });
+                await services.GetRequiredService<Mail.CardholderMails>().AutoReloadStoppedAsync(session, auto.AccountId, auto.CardId, stopped.Reason, now, ct);
                 LogStopped(auto.CardId, reload.Id, stopped.Reason);
             }
         }

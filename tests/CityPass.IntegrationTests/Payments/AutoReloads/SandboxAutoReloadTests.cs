@@ -68,7 +68,7 @@ public class SandboxAutoReloadTests(CityPassHost host)
     public async Task A_declined_or_unauthenticated_payment_stops_automatic_reloading_tells_the_holder_and_leaves_the_card_working(
         string savedCard, string code)
     {
-        var (http, _, card) = await host.CardholderWithCard(6_00);
+        var (http, email, card) = await host.CardholderWithCard(6_00);
         await http.AutoReloadSetUp(card.Id, await host.SavedSandboxCard(http, savedCard), 5_00, 20_00);
         var terminal = Terminal();
 
@@ -79,7 +79,11 @@ public class SandboxAutoReloadTests(CityPassHost host)
         Assert.NotNull(stopped.Notice);
         Assert.Null(stopped.InFlightReloadId);
         var notice = Assert.Single(await host.Notices(card.Id));
-        Assert.Equal((AutoReloadNotice.StoppedKind, code, (Instant?)null), (notice.Kind, notice.Reason, notice.MailedAt));
+        Assert.Equal((AutoReloadNotice.StoppedKind, code), (notice.Kind, notice.Reason));
+        Assert.NotNull(notice.MailedAt); // queued in the transaction that stopped it
+        var mail = await host.Mailbox.WaitForAsync(email, m => m.Subject.Contains("rechargement automatique", StringComparison.Ordinal));
+        Assert.Contains(code == "authentication_required" ? "confirmiez vous-même" : "a refusé", mail.Body, StringComparison.Ordinal);
+        Assert.Contains("votre carte fonctionne toujours", mail.Body, StringComparison.Ordinal);
         var reload = Assert.Single(await http.Reloads(card.Id));
         Assert.Equal(ReloadStatus.Failed, reload.Status);
         Assert.NotNull(reload.ClientSecret); // the holder may still pay it themselves, authenticating on-session

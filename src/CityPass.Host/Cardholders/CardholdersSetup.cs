@@ -20,10 +20,10 @@ public static class CardholdersSetup
         services.AddSingleton<PrintedNumber>();
         services.AddSingleton<CardReplacementProcess>();
         services.AddSingleton<ReplacementResumer>();
-        services.AddHostedService(sp => sp.GetRequiredService<ReplacementResumer>());
+        services.AddHostedServiceFor(HostRole.Background, sp => sp.GetRequiredService<ReplacementResumer>());
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<VisitPseudonymiser>();
-        services.AddHostedService(sp => sp.GetRequiredService<VisitPseudonymiser>());
+        services.AddHostedServiceFor(HostRole.Background, sp => sp.GetRequiredService<VisitPseudonymiser>());
 
         services.ConfigureMarten(o =>
         {

@@ -31,7 +31,7 @@ public static class PaymentsSetup
         services.AddSingleton<StripeWebhookProcessor>();
         services.AddSingleton<ReloadCanceller>();
         services.AddSingleton<UnpaidReloadExpiry>();
-        services.AddHostedService(sp => sp.GetRequiredService<UnpaidReloadExpiry>());
+        services.AddHostedServiceFor(HostRole.Background, sp => sp.GetRequiredService<UnpaidReloadExpiry>());
 
         services.ConfigureMarten(o =>
         {

@@ -35,6 +35,7 @@ public static class CardholdersSetup
             o.Schema.For<ErasureRecord>();
             o.Schema.For<RefundOrder>().Index(r => r.AccountId);
             o.Schema.For<CardHistoryLine>().Index(l => l.AtUnixMilliseconds);
+            o.Schema.For<VisitSweep>();
         });
         return services;
     }

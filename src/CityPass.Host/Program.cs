@@ -24,6 +24,9 @@ var configuration = builder.Configuration;
 configuration.AddKeyPerFile(configuration["SecretsDirectory"] ?? "/run/secrets", optional: true);
 StartupSecrets.Require(builder.Environment, configuration);
 
+// What this instance does (Roles=taps,api,background; all by default): features consult it as they register.
+var roles = builder.Services.AddCityPassRoles(configuration);
+
 // Plumbing: the clock, HTTP's JSON and problems, OpenAPI, the event store's core.
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions).Converters.Add(new NoControlCharacters()));
@@ -62,7 +65,7 @@ app.UseStatusCodePages();
 app.UseNoControlCharactersInUrls();
 var openApi = app.MapOpenApi();
 var hardened = HttpHardening.Hardened(app.Environment, app.Configuration);
-if (!hardened)
+if (!hardened && roles.Has(HostRole.Api))
     app.UseSwaggerUI(o =>
     {
         o.SwaggerEndpoint("/openapi/v1.json", "CityPass v1");
@@ -74,30 +77,37 @@ app.UseRateLimiter();
 app.UseRequestSizeLimits(app.Configuration);
 app.UseAuthorization();
 
-// The root is the cardholders' portal, in every environment (Swagger UI, where served, is at /swagger).
-app.MapGet("/", () => Results.Redirect("/portal")).ExcludeFromDescription();
 app.MapCityPassHealth();
-app.MapAccounts();
-
-// The scheme's administrators: cards at the desk, the scheme, terminals and keys.
-var administration = app.MapGroup("").RequireAuthorization(AccountsSetup.AdministratorPolicy);
-administration.MapCards();
-administration.MapSchemes();
-administration.MapTerminals();
-administration.MapSequenceGaps();
-app.MapCardPersonalisation(); // the personalisation machine's own role, not administrators
 
 // Terminals: what they send is signed message by message (docs/terminal-protocol.md), not by an HTTP login.
-app.MapDenyList();
-app.MapOfflineTaps();
-app.MapPublicVenues();
+if (roles.Has(HostRole.Taps))
+{
+    app.MapDenyList();
+    app.MapOfflineTaps();
+}
 
-app.MapPayments();
-app.MapCardholders();
-app.MapLocalization(); // the pages' shared texts and formats, French first
-app.MapFinance();
-app.MapFailedMessages();
-app.MapAdminConsole();
+if (roles.Has(HostRole.Api))
+{
+    // The root is the cardholders' portal, in every environment (Swagger UI, where served, is at /swagger).
+    app.MapGet("/", () => Results.Redirect("/portal")).ExcludeFromDescription();
+    app.MapAccounts();
+
+    // The scheme's administrators: cards at the desk, the scheme, terminals and keys.
+    var administration = app.MapGroup("").RequireAuthorization(AccountsSetup.AdministratorPolicy);
+    administration.MapCards();
+    administration.MapSchemes();
+    administration.MapTerminals();
+    administration.MapSequenceGaps();
+    app.MapCardPersonalisation(); // the personalisation machine's own role, not administrators
+    app.MapPublicVenues();
+
+    app.MapPayments();
+    app.MapCardholders();
+    app.MapLocalization(); // the pages' shared texts and formats, French first
+    app.MapFinance();
+    app.MapFailedMessages();
+    app.MapAdminConsole();
+}
 app.ProtectOperationalEndpoints(openApi, app.MapCityPassMetrics());
 
 if (HostCommands.Run(app.Services, args) is { } command)

@@ -19,8 +19,17 @@ using Npgsql;
 namespace CityPass.Benchmarks;
 
 /// <summary>The host as production runs it (default concurrency), in this process, on the real servers.</summary>
-public sealed class BenchHost : CityPassHost
+public class BenchHost : CityPassHost
 {
+    public BenchHost()
+    {
+    }
+
+    /// <summary>A host on a schema and queues named after <paramref name="run"/> (the city bench's, restored from its dump).</summary>
+    protected BenchHost(string run) : base(null, run: run)
+    {
+    }
+
     protected override void ConfigureMore(IWebHostBuilder builder)
     {
         // The tests take few taps at once (16, quick to drain); the bench measures what production runs.
@@ -207,7 +216,7 @@ public sealed class Bench : IAsyncDisposable
         return response.Message;
     }
 
-    private static async Task<Run> Measure(int concurrency, int requests, Func<int, Task> request)
+    internal static async Task<Run> Measure(int concurrency, int requests, Func<int, Task> request)
     {
         var latencies = new ConcurrentBag<double>();
         var next = 0;
@@ -380,23 +389,27 @@ public sealed class Bench : IAsyncDisposable
         return (ok, $"{cardIds.Count} cards: {mismatched} balances off; {authorized} authorized taps, {charges.Count} charges, {doubled} doubled");
     }
 
-    private async Task Analyze()
+    private Task Analyze() => Analyze(_host.Schema);
+
+    internal static async Task Analyze(string schema)
     {
         await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
         await connection.OpenAsync();
         await using var tables = new NpgsqlCommand("select tablename from pg_tables where schemaname = @schema", connection);
-        tables.Parameters.AddWithValue("schema", _host.Schema);
+        tables.Parameters.AddWithValue("schema", schema);
         var names = new List<string>();
         await using (var reader = await tables.ExecuteReaderAsync())
             while (await reader.ReadAsync())
                 names.Add(reader.GetString(0));
         foreach (var name in names)
-            await new NpgsqlCommand($"ANALYZE {_host.Schema}.{name}", connection).ExecuteNonQueryAsync();
+            await new NpgsqlCommand($"ANALYZE {schema}.{name}", connection).ExecuteNonQueryAsync();
     }
 
-    private async Task<double> NpgsqlInsertRate(int connections, TimeSpan duration)
+    private Task<double> NpgsqlInsertRate(int connections, TimeSpan duration) => NpgsqlInsertRate(_host.Schema, connections, duration);
+
+    internal static async Task<double> NpgsqlInsertRate(string schema, int connections, TimeSpan duration)
     {
-        var table = $"{_host.Schema}.bench_insert";
+        var table = $"{schema}.bench_insert";
         await using (var setup = new NpgsqlConnection(CityPassHost.PostgresConnection))
         {
             await setup.OpenAsync();

@@ -2,8 +2,12 @@ using System.Diagnostics;
 using System.Text.Json;
 using CityPass.Benchmarks;
 
-// ./bench.sh [--quick] [--only taps,history,offline,webhook,denylist]: measures CityPass against this machine's own limits and writes artifacts/bench/latest.json.
+// ./bench.sh [--quick] [--only taps,history,offline,webhook,denylist] | --city [--quick] [sizes]: measures CityPass against this machine's own limits and writes artifacts/bench/latest.json.
 var quick = args.Contains("--quick");
+// The host's content root, which WebApplicationFactory finds by itself only from a test project.
+Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_CITYPASS_HOST", Path.Combine(CityPass.IntegrationTests.Processes.Root, "src", "CityPass.Host"));
+if (args.Contains("--city"))
+    return await CityRun.RunAsync(args, quick);
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 if (only?.Except(Bench.Sections).FirstOrDefault() is { } unknown)
 {
@@ -11,8 +15,6 @@ if (only?.Except(Bench.Sections).FirstOrDefault() is { } unknown)
     return 2;
 }
 var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? (only is null ? "artifacts/bench/latest.json" : "artifacts/bench/partial.json");
-// The host's content root, which WebApplicationFactory finds by itself only from a test project.
-Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_CITYPASS_HOST", Path.Combine(CityPass.IntegrationTests.Processes.Root, "src", "CityPass.Host"));
 var clock = Stopwatch.StartNew();
 await using var bench = await Bench.StartAsync(quick, only);
 var results = await bench.RunAsync();

@@ -38,9 +38,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     /// servers. <paramref name="broker"/> points a host of its own at other RabbitMQ nodes (default: the shared node),
     /// <paramref name="postgres"/> at another PostgreSQL (default: the shared one).
     /// </summary>
-    protected CityPassHost(CityPassHost? shareWith, TestBroker? broker = null, string? postgres = null)
+    protected CityPassHost(CityPassHost? shareWith, TestBroker? broker = null, string? postgres = null, string? run = null)
     {
-        _run = shareWith?._run ?? Guid.NewGuid().ToString("N")[..10];
+        _run = shareWith?._run ?? run ?? Guid.NewGuid().ToString("N")[..10];
         _sharing = shareWith is not null;
         Broker = shareWith?.Broker ?? broker ?? TestBroker.Shared;
         Clock = shareWith?.Clock ?? new FakeClock(Start - Duration.FromDays(2), Duration.FromMilliseconds(1));
@@ -193,6 +193,9 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
     {
     }
 
+    /// <summary>Defines the test city; a host started on a restored schema (the bench's city) finds it defined already.</summary>
+    protected virtual Task DefineCityAsync(HttpClient http) => TestCity.DefineAsync(http, Start);
+
     public async Task InitializeAsync()
     {
         var postgres = new NpgsqlConnectionStringBuilder(Postgres);
@@ -208,7 +211,7 @@ public class CityPassHost : WebApplicationFactory<Program>, IAsyncLifetime
         StartServer(); // starts the host (TestServer, or Kestrel for the browser tests): Marten schema, bus, receive endpoints
         await Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
         _administratorToken = await AdministratorTokenAsync();
-        await TestCity.DefineAsync(CreateClient(), Start);
+        await DefineCityAsync(CreateClient());
         Clock.Reset(Start);
     }
 

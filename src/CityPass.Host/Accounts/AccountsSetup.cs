@@ -72,7 +72,7 @@ public static class AccountsSetup
                 System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(certificate, configuration["DataProtection:CertificatePassword"]));
         services.AddOptions<KeyManagementOptions>().Configure<IDocumentStore>((o, store) => o.XmlRepository = new MartenXmlRepository(store));
 
-        services.AddHostedService<AdministratorSeeder>();
+        services.AddHostedServiceFor<AdministratorSeeder>(HostRole.Api);
         return services;
     }
 

@@ -18,14 +18,15 @@ public static class CardholdersSetup
         services.Configure<CardholderOptions>(configuration.GetSection("Cardholders"));
         services.Configure<PrivacyOptions>(configuration.GetSection("Privacy"));
         services.AddSingleton<PrintedNumber>();
-        services.AddHostedService<PrintedNumberBackfill>();
+        services.AddHostedServiceFor<PrintedNumberBackfill>(HostRole.Background);
         services.ConfigureMarten((sp, o) => o.Projections.Add(new PrintedNumberProjection(sp.GetRequiredService<PrintedNumber>()), ProjectionLifecycle.Inline));
         services.AddSingleton<CardReplacementProcess>();
         services.AddSingleton<ReplacementResumer>();
-        services.AddHostedService(sp => sp.GetRequiredService<ReplacementResumer>());
+        services.AddHostedServiceFor(HostRole.Background, sp => sp.GetRequiredService<ReplacementResumer>());
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<VisitPseudonymiser>();
-        services.AddHostedService(sp => sp.GetRequiredService<VisitPseudonymiser>());
+        services.AddHostedServiceFor(HostRole.Background, sp => sp.GetRequiredService<VisitPseudonymiser>());
+        // Every host, at its start: erasures re-applied before anyone reads a restored database.
         services.AddSingleton<ErasureReplay>();
         services.AddHostedService(sp => sp.GetRequiredService<ErasureReplay>());
 
@@ -41,6 +42,7 @@ public static class CardholdersSetup
             o.Schema.For<ErasureLogEntry>().DatabaseSchemaName(ErasureReplay.SchemaFor(o.DatabaseSchemaName));
             o.Schema.For<RefundOrder>().Index(r => r.AccountId);
             o.Schema.For<CardHistoryLine>().Index(l => l.AtUnixMilliseconds);
+            o.Schema.For<VisitSweep>();
         });
         return services;
     }

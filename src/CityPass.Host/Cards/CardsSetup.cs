@@ -20,7 +20,8 @@ public static class CardsSetup
             o.Projections.Add<CardProjection>(ProjectionLifecycle.Inline);
             o.Schema.For<Card>().UniqueIndex(c => c.Uid);
             o.Projections.Add<CardHistoryProjection>(ProjectionLifecycle.Inline);
-            o.Schema.For<CardHistoryLine>().Index(l => l.CardId);
+            // A page of a card's statement is one backward range scan of (card, version), whatever the card's history.
+            o.Schema.For<CardHistoryLine>().Index([l => l.CardId, l => l.Version]);
             o.Schema.For<IdempotencyRecord>();
         });
         return services;

@@ -17,6 +17,7 @@ public static class MartenSetup
             ?? throw new InvalidOperationException("ConnectionStrings:Marten is not configured."));
         var schema = configuration.GetSection("Marten").Get<MartenSettings>()?.Schema ?? new MartenSettings().Schema;
 
+        var daemon = services.Roles().Has(HostRole.Background) ? DaemonMode.HotCold : DaemonMode.Disabled;
         services.AddMarten(options =>
             {
                 options.Connection(connectionString);
@@ -27,8 +28,8 @@ public static class MartenSetup
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
-            // Async projections run in one elected instance at a time; the others stand by.
-            .AddAsyncDaemon(DaemonMode.HotCold);
+            // Async projections run in one elected instance at a time among those with the background role; the others stand by.
+            .AddAsyncDaemon(daemon);
         return services;
     }
 

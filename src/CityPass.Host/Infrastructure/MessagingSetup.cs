@@ -16,6 +16,10 @@ public static class MessagingSetup
     public static IServiceCollection AddCityPassConsumers(this IServiceCollection services, Action<IBusRegistrationConfigurator> register) =>
         services.AddBusPart(new BusPart(register, null));
 
+    /// <summary>Consumers of instances with <paramref name="role"/> (<see cref="HostRoles"/>): other instances do not consume their queues.</summary>
+    public static IServiceCollection AddCityPassConsumers(this IServiceCollection services, HostRole role, Action<IBusRegistrationConfigurator> register) =>
+        services.Roles().Has(role) ? services.AddCityPassConsumers(register) : services;
+
     public static IServiceCollection ConfigureCityPassBus(
         this IServiceCollection services, Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator> configure) =>
         services.AddBusPart(new BusPart(null, configure));

@@ -33,7 +33,8 @@ public static class PaymentsSetup
         services.AddSingleton<StripeWebhookProcessor>();
         services.AddSingleton<ReloadCanceller>();
         services.AddSingleton<UnpaidReloadExpiry>();
-        services.AddHostedService(sp => sp.GetRequiredService<UnpaidReloadExpiry>());
+        services.AddHostedServiceFor(HostRole.Background, sp => sp.GetRequiredService<UnpaidReloadExpiry>());
+        // On every host: woken by the charge that crossed a threshold, wherever it was written (taps, API, uploads).
         services.AddSingleton<AutoReloadSender>();
         services.AddHostedService(sp => sp.GetRequiredService<AutoReloadSender>());
         services.AddSingleton<AutoReloadListener>();

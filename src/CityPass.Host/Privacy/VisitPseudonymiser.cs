@@ -31,20 +31,40 @@ public sealed class VisitPseudonymiser(IDocumentStore store, IClock clock, IOpti
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>Pseudonymises every visit older than the identifiable period; returns how many.</summary>
+    /// <summary>
+    /// How far before the previous pass's cutoff a pass looks again. A line's time is its write time (the decision's), so
+    /// no line older than a past cutoff appears after that pass but for a clock set back: an hour of them is read again.
+    /// </summary>
+    public static readonly Duration Overlap = Duration.FromHours(1);
+
+    /// <summary>
+    /// Pseudonymises every visit older than the identifiable period; returns how many. A pass reads only the lines since
+    /// the previous pass's cutoff (<see cref="VisitSweep"/>), by the time index: its cost follows the visits of the period
+    /// since, not the years of statements before it (docs/performance.md, City scale).
+    /// </summary>
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var cutoff = (clock.GetCurrentInstant() - Duration.FromHours(options.Value.IdentifiableVisitHours)).ToUnixTimeMilliseconds();
+        long from;
+        await using (var query = store.QuerySession())
+            from = (await query.LoadAsync<VisitSweep>(VisitSweep.TheId, ct))?.DoneBeforeUnixMilliseconds - (long)Overlap.TotalMilliseconds ?? long.MinValue;
         var total = 0;
         while (true)
         {
             await using var session = store.LightweightSession();
             var lines = await session.Query<CardHistoryLine>()
-                .Where(l => !l.Pseudonymised && l.AtUnixMilliseconds < cutoff && (l.Kind == "charged" || l.Kind == "entry"))
+                .Where(l => l.AtUnixMilliseconds >= from && l.AtUnixMilliseconds < cutoff && !l.Pseudonymised && (l.Kind == "charged" || l.Kind == "entry"))
                 .Take(BatchSize)
                 .ToListAsync(ct);
             if (lines.Count == 0)
+            {
+                if (from < cutoff - (long)Overlap.TotalMilliseconds)
+                {
+                    session.Store(new VisitSweep(VisitSweep.TheId, cutoff));
+                    await session.SaveChangesAsync(ct);
+                }
                 return total;
+            }
             foreach (var line in lines)
                 session.Store(Pseudonymise(line));
             await session.SaveChangesAsync(ct);
@@ -63,4 +83,10 @@ public sealed class VisitPseudonymiser(IDocumentStore store, IClock clock, IOpti
             Pseudonymised = true,
         };
     }
+}
+
+/// <summary>Every visit before <see cref="DoneBeforeUnixMilliseconds"/> was pseudonymised by a pass (one document).</summary>
+public sealed record VisitSweep(string Id, long DoneBeforeUnixMilliseconds)
+{
+    public const string TheId = "visits";
 }

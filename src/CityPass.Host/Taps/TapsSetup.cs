@@ -10,9 +10,9 @@ public static class TapsSetup
     {
         services.AddSingleton<TapAuthorizer>();
         services.AddSingleton<TapBatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<TapBatcher>());
+        services.AddHostedServiceFor(HostRole.Taps, sp => sp.GetRequiredService<TapBatcher>());
         services.AddSingleton<OfflineTapIngestor>();
-        services.AddCityPassConsumers(bus =>
+        services.AddCityPassConsumers(HostRole.Taps, bus =>
         {
             bus.AddConsumer<AuthorizeTapConsumer, AuthorizeTapConsumerDefinition>();
             bus.AddConsumer<UploadOfflineTapsConsumer, UploadOfflineTapsConsumerDefinition>();

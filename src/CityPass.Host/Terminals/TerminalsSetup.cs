@@ -31,10 +31,10 @@ public static class TerminalsSetup
         });
         services.AddSingleton<DenyListListener>();
         services.AddSingleton<DenyListRelay>();
-        services.AddHostedService(sp => sp.GetRequiredService<DenyListRelay>());
+        services.AddHostedServiceFor(HostRole.Background, sp => sp.GetRequiredService<DenyListRelay>());
         services.ConfigureMarten((sp, o) => o.Listeners.Add(sp.GetRequiredService<DenyListListener>()));
 
-        services.AddCityPassConsumers(bus => bus.AddConsumer<TerminalHeartbeatConsumer, TerminalHeartbeatConsumerDefinition>());
+        services.AddCityPassConsumers(HostRole.Taps, bus => bus.AddConsumer<TerminalHeartbeatConsumer, TerminalHeartbeatConsumerDefinition>());
         // Terminals bind their own queue to this fanout exchange (docs/terminal-protocol.md); DenyListRelay publishes on it
         // with a channel of its own, this names it should anything publish it through the bus.
         services.ConfigureCityPassBus((_, cfg) => cfg.Message<DenyListChanged>(m => m.SetEntityName(TerminalQueues.DenyList)));

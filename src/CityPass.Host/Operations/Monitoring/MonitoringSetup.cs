@@ -9,8 +9,8 @@ public static class MonitoringSetup
     {
         services.Configure<MonitoringOptions>(configuration.GetSection("Monitoring"));
         var interval = (configuration.GetSection("Monitoring").Get<MonitoringOptions>() ?? new MonitoringOptions()).PollInterval;
-        services.AddHostedService<QueueDepthPoller>();
-        services.AddHostedService<ProjectionLagPoller>();
+        services.AddHostedServiceFor<QueueDepthPoller>(HostRole.Background);
+        services.AddHostedServiceFor<ProjectionLagPoller>(HostRole.Background);
         services.AddSingleton<IHealthCheckPublisher, DependencyHealthPublisher>();
         services.Configure<HealthCheckPublisherOptions>(o =>
         {

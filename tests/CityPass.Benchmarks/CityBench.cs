@@ -1,0 +1,587 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CityPass.Contracts.Terminals;
+using CityPass.Domain.Cards;
+using CityPass.IntegrationTests;
+using CityPass.IntegrationTests.Finance;
+using Marten;
+using Marten.Events;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using Npgsql;
+
+namespace CityPass.Benchmarks;
+
+/// <summary>
+/// The sizes of <c>./bench.sh --city</c>: <c>--cards</c>, <c>--taps</c> (history), <c>--days</c> (service days the history
+/// spreads over), <c>--busy-day</c> (the taps of the day closed and settled on both databases), <c>--ledger-seconds</c>
+/// (the sustained-taps phase the finance ledger must keep up with), <c>--rebuild</c> (ignore the cached city).
+/// </summary>
+public sealed record CityOptions(int Cards, int Taps, int Days, int BusyDayTaps, int LedgerSeconds, bool Quick, bool Rebuild)
+{
+    /// <summary>Changed when the city's content or the schema it is built with changes: older dumps are not reused.</summary>
+    private const int Format = 1;
+
+    public static CityOptions Parse(string[] args, bool quick)
+    {
+        int Option(string name, int value) =>
+            args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } text ? int.Parse(text.Replace("_", ""), CultureInfo.InvariantCulture) : value;
+        return new CityOptions(
+            Option("--cards", quick ? 20_000 : 600_000),
+            Option("--taps", quick ? 100_000 : 5_000_000),
+            Option("--days", quick ? 10 : 60),
+            Option("--busy-day", quick ? 10_000 : 200_000),
+            Option("--ledger-seconds", quick ? 20 : 600),
+            quick,
+            args.Contains("--rebuild"));
+    }
+
+    public string Key => $"c{Cards}-t{Taps}-d{Days}-f{Format}";
+}
+
+/// <summary>What a cached city is: its schema's run id and the service days its history covers.</summary>
+public sealed record CityManifest(string Run, int Cards, int Taps, int Days, string FirstDay, string LastDay, double BuildSeconds, double BuildOfflineTapsPerS, int HttpWrites);
+
+/// <summary>The bench host on the city's schema; restored from a dump, the test city is already defined in it.</summary>
+public sealed class CityHost(string run, bool restored) : BenchHost(run)
+{
+    protected override Task DefineCityAsync(HttpClient http) => restored ? Task.CompletedTask : base.DefineCityAsync(http);
+}
+
+/// <summary>
+/// <c>./bench.sh --city</c>: a city's history in the event store (built once through the write paths, then cached with
+/// scripts/backup.sh and restored with scripts/restore.sh), measured against a small database in the same run.
+/// </summary>
+public sealed class CityBench
+{
+    private static readonly DateTimeZone Paris = DateTimeZoneProviders.Tzdb["Europe/Paris"];
+    private static readonly string[] Venues = [TestCity.Pool, TestCity.Library, TestCity.Parking, TestCity.Museum];
+
+    /// <summary>Card counters and terminal sequences above any a previous run (whose city may be restored) used.</summary>
+    private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000;
+
+    private static long _sequence = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000;
+
+    private readonly CityOptions _o;
+    private readonly Dictionary<string, object> _r = new();
+    private IBusControl _client = null!;
+
+    public CityBench(CityOptions options) => _o = options;
+
+    /// <summary>The figures measured so far.</summary>
+    public Dictionary<string, object> Results => _r;
+
+    private static void Step(string what) => Console.WriteLine($"[city {DateTime.UtcNow:HH:mm:ss}] {what}");
+
+    public async Task<Dictionary<string, object>> RunAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        _client = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(new Uri(CityPassHost.RabbitMqUri));
+            cfg.ConfigureJsonSerializerOptions(CityPass.Host.Infrastructure.Json.Configure);
+        });
+        await _client.StartAsync();
+        try
+        {
+            var (city, manifest) = await CityAsync();
+            await using (city)
+            {
+                _r["city_cards"] = manifest.Cards;
+                _r["city_taps"] = manifest.Taps;
+                _r["city_days"] = manifest.Days;
+                _r["city_http_writes"] = manifest.HttpWrites;
+                _r["city_build_s"] = manifest.BuildSeconds;
+                _r["city_build_offline_taps_per_s"] = manifest.BuildOfflineTapsPerS;
+
+                Step("baseline: one-row INSERT commits (Npgsql, 8 connections)");
+                var commits = Math.Round(await Bench.NpgsqlInsertRate(city.Schema, 8, TimeSpan.FromSeconds(_o.Quick ? 3 : 8)));
+                _r["npgsql_insert_tx_per_s"] = commits;
+
+                await BytesAsync(city);
+
+                Step("backup of the city (scripts/backup.sh)");
+                var dump = Path.Combine(Path.GetTempPath(), $"citypass-bench-{city.Schema}.dump");
+                var watch = Stopwatch.StartNew();
+                await Script("backup.sh", "--schema", city.Schema, "--database", Database, "-o", dump);
+                _r["city_backup_s"] = Round(watch.Elapsed.TotalSeconds);
+                _r["city_backup_mb"] = Round(new FileInfo(dump).Length / 1e6);
+                File.Delete(dump);
+
+                var cityCards = await ActiveCardsAsync(city);
+                var cityFigures = await MeasureAsync(city, "city", Sample(cityCards, 2_000), Sample(cityCards, BusyDayCards));
+
+                await using (var small = new BenchHost())
+                {
+                    Step("small database: a fresh schema");
+                    await small.InitializeAsync();
+                    var smallCards = await CardsWithBalance(small, 2_000, 100_00);
+                    var smallFigures = await MeasureAsync(small, "small", smallCards, await CardsWithBalance(small, BusyDayCards, 100_00));
+                    foreach (var (name, (smallValue, cityValue)) in smallFigures.Keys.ToDictionary(k => k, k => (smallFigures[k], cityFigures[k])))
+                    {
+                        _r[$"small_{name}"] = Round(smallValue);
+                        _r[$"city_{name}"] = Round(cityValue);
+                    }
+                    _r["city_tap_p99_ratio_c8"] = Ratio(cityFigures["tap_p99_ms_c8"], smallFigures["tap_p99_ms_c8"]);
+                    _r["city_tap_p99_ratio_c64"] = Ratio(cityFigures["tap_p99_ms_c64"], smallFigures["tap_p99_ms_c64"]);
+                    _r["city_tap_p50_ratio_c64"] = Ratio(cityFigures["tap_p50_ms_c64"], smallFigures["tap_p50_ms_c64"]);
+                    _r["city_history_p99_ratio"] = Ratio(cityFigures["history_p99_ms"], smallFigures["history_p99_ms"]);
+                    _r["city_daily_close_ratio"] = Ratio(cityFigures["daily_close_ms"], smallFigures["daily_close_ms"]);
+                    _r["city_settlement_ratio"] = Ratio(cityFigures["settlement_ms"], smallFigures["settlement_ms"]);
+                    _r["city_pseudonymisation_ratio"] = Ratio(cityFigures["pseudonymisation_ms"], smallFigures["pseudonymisation_ms"]);
+                    _r["offline_to_commit_ratio"] = Ratio(cityFigures["offline_taps_per_s"], commits);
+                    _r["small_offline_to_commit_ratio"] = Ratio(smallFigures["offline_taps_per_s"], commits);
+                }
+
+                await LedgerPhaseAsync(city, cityCards);
+                await RebuildCardsAsync(city);
+            }
+        }
+        finally
+        {
+            await _client.StopAsync();
+        }
+        _r["seconds"] = Round(clock.Elapsed.TotalSeconds);
+        return _r;
+    }
+
+    private static double Round(double value) => Math.Round(value, value < 10 ? 2 : 1);
+
+    private static double Ratio(double a, double b) => b == 0 ? 0 : Math.Round(a / b, 2);
+
+    private static string Database => new NpgsqlConnectionStringBuilder(CityPassHost.PostgresConnection).Database!;
+
+    private string CachePath(string extension) => Path.Combine(Processes.Root, "artifacts", "bench", "city", $"city-{_o.Key}.{extension}");
+
+    /// <summary>The city: restored from its dump when one of these sizes exists, else built and dumped.</summary>
+    private async Task<(CityHost, CityManifest)> CityAsync()
+    {
+        if (!_o.Rebuild && File.Exists(CachePath("dump")) && File.Exists(CachePath("json")))
+        {
+            var manifest = JsonSerializer.Deserialize<CityManifest>(await File.ReadAllTextAsync(CachePath("json")))!;
+            Step($"restoring the city {_o.Key} (scripts/restore.sh)");
+            var watch = Stopwatch.StartNew();
+            await Script("restore.sh", CachePath("dump"), "--database", Database, "--replace");
+            _r["city_restore_s"] = Round(watch.Elapsed.TotalSeconds);
+            var host = new CityHost(manifest.Run, restored: true);
+            await host.InitializeAsync();
+            host.Clock.Reset(Evening(LocalDate.FromDateTime(DateTime.Parse(manifest.LastDay, CultureInfo.InvariantCulture)).PlusDays(1), 12));
+            return (host, manifest);
+        }
+        var run = "city" + Guid.NewGuid().ToString("N")[..8];
+        var built = new CityHost(run, restored: false);
+        await built.InitializeAsync();
+        var made = await BuildAsync(built, run);
+        Step("dumping the city for the next runs (scripts/backup.sh)");
+        Directory.CreateDirectory(Path.GetDirectoryName(CachePath("dump"))!);
+        foreach (var old in Directory.GetFiles(Path.GetDirectoryName(CachePath("dump"))!, $"city-{_o.Key}.*"))
+            File.Delete(old);
+        await Script("backup.sh", "--schema", built.Schema, "--database", Database, "-o", CachePath("dump"));
+        await File.WriteAllTextAsync(CachePath("json"), JsonSerializer.Serialize(made, CityRun.Indented));
+        return (built, made);
+    }
+
+    private static Instant Evening(LocalDate day, int hour) => day.At(new LocalTime(hour, 0)).InZoneLeniently(Paris).ToInstant();
+
+    private static async Task Script(string name, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(Processes.Root, "scripts", name));
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        var result = await Processes.Run(start, TimeSpan.FromHours(2));
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"{Processes.Describe(start)} failed ({result.ExitCode}): {result.All}");
+    }
+
+    /// <summary>
+    /// Issues the cards (issue and first load in batches through Marten, the same events as the desk's), grants
+    /// concessions and sells passes through the desk's HTTP endpoints, then day by day: reloads and lost cards through
+    /// HTTP, the day's taps as offline uploads (1,000 a batch, 4 at a time), and the close of the day before.
+    /// </summary>
+    private async Task<CityManifest> BuildAsync(CityHost host, string run)
+    {
+        var watch = Stopwatch.StartNew();
+        var first = host.Clock.GetCurrentInstant().InZone(Paris).Date.PlusDays(1);
+        host.Clock.Reset(Evening(first, 6));
+        Step($"building the city: {_o.Cards:N0} cards");
+        var cards = await CardsWithBalance(host, _o.Cards, 100_00);
+        var admin = host.CreateClient();
+        var finance = await host.Finance();
+        var random = new Random(18);
+        var httpWrites = 0;
+
+        Step("concession profiles and passes at the desk (HTTP)");
+        var concessions = Sample(cards, _o.Cards / 20, random);
+        await ForEach(concessions, 8, c => Post(admin, $"/cards/{c.Id}/concessions",
+            new { profileId = Random.Shared.Next(2) == 0 ? "sortir-85" : "capped", validFrom = first, validTo = first.PlusDays(365), evidence = "bench" }));
+        var passes = Sample(cards, _o.Cards / 30, random);
+        await ForEach(passes, 8, c => Post(admin, $"/cards/{c.Id}/purchases",
+            new { productId = Random.Shared.Next(2) == 0 ? "swim-10" : "library-membership" }, mustSucceed: false));
+        httpWrites += concessions.Count + passes.Count;
+
+        var terminals = Venues.SelectMany(v => Enumerable.Range(0, 4).Select(i => (Id: $"city-{v}-{i}", Venue: v))).ToArray();
+        foreach (var (id, venue) in terminals)
+            await host.Terminals.KeyAsync(id, venue);
+
+        var offline = host.Services.GetRequiredService<IBus>().CreateRequestClient<UploadOfflineTaps>(new Uri($"queue:{host.OfflineTapQueue}"), RequestTimeout.After(s: 300));
+        var uploadSeconds = 0.0;
+        long recorded = 0;
+        for (var d = 0; d < _o.Days; d++)
+        {
+            var day = first.PlusDays(d);
+            host.Clock.Reset(Evening(day, 21));
+            var reloads = Sample(cards, Math.Max(1, _o.Cards / 200), random);
+            await ForEach(reloads, 8, c => Post(admin, $"/cards/{c.Id}/loads", new { amountCents = 20_00 }, mustSucceed: false));
+            var lost = Sample(cards, Math.Max(1, _o.Cards / 2_000), random);
+            await ForEach(lost, 8, c => Post(admin, $"/cards/{c.Id}/block", new { reason = "lost" }, mustSucceed: false));
+            httpWrites += reloads.Count + lost.Count;
+
+            var taps = _o.Taps / _o.Days + (d == _o.Days - 1 ? _o.Taps % _o.Days : 0);
+            var uploads = await Uploads(host, cards, terminals, day, taps, random);
+            var upload = Stopwatch.StartNew();
+            recorded += await Upload(offline, uploads);
+            uploadSeconds += upload.Elapsed.TotalSeconds;
+
+            host.Clock.Reset(Evening(day.PlusDays(1), 5));
+            (await finance.PostAsync($"/finance/days/{day:yyyy-MM-dd}/close", null)).EnsureSuccessStatusCode();
+            Step($"day {d + 1}/{_o.Days} {day:yyyy-MM-dd}: {recorded:N0} taps recorded, {recorded / uploadSeconds:N0}/s while uploading");
+        }
+        if (recorded != _o.Taps)
+            throw new InvalidOperationException($"The city recorded {recorded} of {_o.Taps} taps.");
+        await host.LedgerCaughtUp();
+        await Bench.Analyze(host.Schema);
+        var last = first.PlusDays(_o.Days - 1);
+        host.Clock.Reset(Evening(last.PlusDays(1), 12));
+        return new CityManifest(run, _o.Cards, _o.Taps, _o.Days, first.ToString("yyyy-MM-dd", null), last.ToString("yyyy-MM-dd", null),
+            Round(watch.Elapsed.TotalSeconds), Math.Round(recorded / uploadSeconds), httpWrites);
+    }
+
+    private static async Task<List<UploadOfflineTaps>> Uploads(CityPassHost host, IReadOnlyList<Card> cards, (string Id, string Venue)[] terminals, LocalDate day, int taps, Random random)
+    {
+        var opening = Evening(day, 8);
+        var uploads = new List<UploadOfflineTaps>();
+        // The uploads in flight at once (4) draw on disjoint quarters of the cards, as terminals of different venues
+        // mostly see different cardholders: otherwise a small city makes every 100-card transaction of an upload race
+        // another upload's and retry (the ingestor decides a part again when one of its cards was written meanwhile).
+        var quarters = Enumerable.Range(0, 4).Select(q => cards.Where((_, i) => i % 4 == q).ToList()).ToArray();
+        for (var made = 0; made < taps;)
+        {
+            var quarter = quarters[uploads.Count % 4];
+            var (terminal, venue) = terminals[random.Next(terminals.Length)];
+            var count = Math.Min(1_000, taps - made);
+            var times = Enumerable.Range(0, count).Select(_ => opening + Duration.FromSeconds(random.Next(11 * 3600))).Order().ToList();
+            var batch = new List<OfflineTap>(count);
+            foreach (var time in times)
+            {
+                var card = quarter[random.Next(quarter.Count)];
+                var signed = await host.Terminals.Tap(terminal, Interlocked.Increment(ref _sequence), card.Uid, venue, time, Interlocked.Increment(ref _counter));
+                batch.Add(new OfflineTap(signed.Sequence, signed.CardUid, signed.VenueId, signed.TerminalTime, signed.CardCounter, signed.Cryptogram, signed.Mac));
+            }
+            uploads.Add(new UploadOfflineTaps(terminal, Guid.NewGuid(), batch));
+            made += count;
+        }
+        return uploads;
+    }
+
+    private static async Task<long> Upload(IRequestClient<UploadOfflineTaps> client, List<UploadOfflineTaps> uploads)
+    {
+        long recorded = 0;
+        await ForEach(uploads, 4, async upload => Interlocked.Add(ref recorded, (await client.GetResponse<OfflineTapsAccepted>(upload)).Message.Recorded));
+        return recorded;
+    }
+
+    /// <summary>
+    /// The figures compared between the two databases: online taps at 8 and 64 terminals, reading a card and a page of
+    /// its history, a busy day's offline uploads, its close and its settlement.
+    /// </summary>
+    /// <summary>The cards of the busy day: two taps each on average.</summary>
+    private int BusyDayCards => Math.Max(2_000, _o.BusyDayTaps / 2);
+
+    private async Task<Dictionary<string, double>> MeasureAsync(CityPassHost host, string name, IReadOnlyList<Card> cards, IReadOnlyList<Card> busyCards)
+    {
+        var f = new Dictionary<string, double>();
+        var gates = Enumerable.Range(0, 64).Select(i => $"bench-gate-{i}").ToArray();
+        foreach (var gate in gates)
+            await host.Terminals.KeyAsync(gate, TestCity.Library);
+        var client = _client.CreateRequestClient<AuthorizeTap>(new Uri($"queue:{host.TapQueue}"), RequestTimeout.After(s: 30));
+        async Task Tap(int worker)
+        {
+            var card = cards[Random.Shared.Next(cards.Count)];
+            var signed = await host.Terminals.Tap(gates[worker], Interlocked.Increment(ref _sequence), card.Uid, TestCity.Library, host.Clock.GetCurrentInstant(), Interlocked.Increment(ref _counter));
+            await client.GetResponse<TapAuthorized, TapDeclined>(signed);
+        }
+
+        Step($"{name}: warm-up taps, then ANALYZE");
+        await Bench.Measure(8, _o.Quick ? 300 : 2_000, Tap);
+        await Bench.Analyze(host.Schema);
+        foreach (var concurrency in new[] { 8, 64 })
+        {
+            Step($"{name}: online taps, {concurrency} terminals");
+            var run = await Bench.Measure(concurrency, _o.Quick ? (concurrency == 8 ? 800 : 1_600) : 10_000, Tap);
+            f[$"tap_rps_c{concurrency}"] = run.Rps;
+            f[$"tap_p50_ms_c{concurrency}"] = run.P(0.5);
+            f[$"tap_p99_ms_c{concurrency}"] = run.P(0.99);
+        }
+
+        Step($"{name}: reading a card and a page of its history");
+        var http = host.CreateClient();
+        var history = await Bench.Measure(4, _o.Quick ? 400 : 2_000, async _ =>
+        {
+            var card = cards[Random.Shared.Next(cards.Count)];
+            (await http.GetAsync($"/cards/{card.Id}")).EnsureSuccessStatusCode();
+            (await http.GetAsync($"/cards/{card.Id}/history?limit=20")).EnsureSuccessStatusCode();
+        });
+        f["history_p50_ms"] = history.P(0.5);
+        f["history_p99_ms"] = history.P(0.99);
+
+        // The busy day: the day after today, uploaded once it is over; today closed first (not measured) so that both
+        // databases close exactly the busy day.
+        var today = host.Clock.GetCurrentInstant().InZone(Paris).Date;
+        var busy = today.PlusDays(1);
+        host.Clock.Reset(Evening(busy.PlusDays(1), 5));
+        var finance = await host.Finance();
+        (await finance.PostAsync($"/finance/days/{today:yyyy-MM-dd}/close", null)).EnsureSuccessStatusCode();
+        // Visits before today pseudonymised, as the job every 15 minutes leaves them (not measured: a city restored
+        // from an older dump catches up here once).
+        var pseudonymiser = host.Services.GetRequiredService<CityPass.Host.Privacy.VisitPseudonymiser>();
+        await pseudonymiser.RunAsync(CancellationToken.None);
+        Step($"{name}: a busy day of {_o.BusyDayTaps:N0} taps uploaded offline");
+        var terminals = Venues.SelectMany(v => Enumerable.Range(0, 4).Select(i => (Id: $"busy-{v}-{i}", Venue: v))).ToArray();
+        foreach (var (id, venue) in terminals)
+            await host.Terminals.KeyAsync(id, venue);
+        var uploads = await Uploads(host, busyCards, terminals, busy, _o.BusyDayTaps, new Random(25));
+        var offline = _client.CreateRequestClient<UploadOfflineTaps>(new Uri($"queue:{host.OfflineTapQueue}"), RequestTimeout.After(s: 300));
+        var watch = Stopwatch.StartNew();
+        var recorded = await Upload(offline, uploads);
+        f["offline_taps_per_s"] = recorded / watch.Elapsed.TotalSeconds;
+        await host.LedgerCaughtUp();
+        await Bench.Analyze(host.Schema);
+
+        Step($"{name}: closing the busy day and settling it");
+        watch.Restart();
+        (await finance.PostAsync($"/finance/days/{busy:yyyy-MM-dd}/close", null)).EnsureSuccessStatusCode();
+        f["daily_close_ms"] = watch.Elapsed.TotalMilliseconds;
+        var settle = await Bench.Measure(1, 20, async _ =>
+            (await finance.GetAsync($"/finance/settlements/city?from={busy:yyyy-MM-dd}&to={busy:yyyy-MM-dd}")).EnsureSuccessStatusCode());
+        f["settlement_ms"] = settle.P(0.5);
+
+        // Two days later the busy day's visits (and today's) leave their identifiable period: one pass.
+        Step($"{name}: pseudonymising the busy day's visits");
+        host.Clock.Reset(Evening(busy.PlusDays(3), 12));
+        watch.Restart();
+        f["pseudonymised_visits"] = await pseudonymiser.RunAsync(CancellationToken.None);
+        f["pseudonymisation_ms"] = watch.Elapsed.TotalMilliseconds;
+        host.Clock.Reset(Evening(busy.PlusDays(3), 13));
+        return f;
+    }
+
+    /// <summary>
+    /// Online taps at the machine's maximum rate (64 terminals) for the phase's duration, on the city's cards: what the
+    /// finance ledger's async projection posted meanwhile, and how far behind it was when the taps stopped.
+    /// </summary>
+    private async Task LedgerPhaseAsync(CityPassHost host, IReadOnlyList<Card> cards)
+    {
+        Step($"ledger: {_o.LedgerSeconds} s of online taps at 64 terminals");
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        await host.LedgerCaughtUp();
+        var entriesBefore = await LedgerEntries(host);
+        var (eventsBefore, _) = await Progress(host);
+        var client = _client.CreateRequestClient<AuthorizeTap>(new Uri($"queue:{host.TapQueue}"), RequestTimeout.After(s: 30));
+        var gates = Enumerable.Range(0, 64).Select(i => $"bench-gate-{i}").ToArray();
+        var until = Stopwatch.StartNew();
+        var taps = 0L;
+        var lags = new ConcurrentBag<long>();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                var (high, ledger) = await Progress(host);
+                lags.Add(high - ledger);
+                await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+            }
+        });
+        await Task.WhenAll(gates.Select(async gate =>
+        {
+            while (until.Elapsed.TotalSeconds < _o.LedgerSeconds)
+            {
+                var card = cards[Random.Shared.Next(cards.Count)];
+                var signed = await host.Terminals.Tap(gate, Interlocked.Increment(ref _sequence), card.Uid, TestCity.Library, host.Clock.GetCurrentInstant(), Interlocked.Increment(ref _counter));
+                await client.GetResponse<TapAuthorized, TapDeclined>(signed);
+                Interlocked.Increment(ref taps);
+            }
+        }));
+        var seconds = until.Elapsed.TotalSeconds;
+        await sampling.CancelAsync();
+        await sampler;
+        var (eventsAtEnd, ledgerAtEnd) = await Progress(host);
+        var entriesAtEnd = await LedgerEntries(host);
+        var caughtUp = Stopwatch.StartNew();
+        var lagSeconds = await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10)).ContinueWith(t => t.IsCompletedSuccessfully)
+            ? caughtUp.Elapsed.TotalSeconds : -1;
+        _r["ledger_phase_s"] = Round(seconds);
+        _r["ledger_phase_taps_per_s"] = Math.Round(taps / seconds);
+        _r["ledger_phase_events_per_s"] = Math.Round((eventsAtEnd - eventsBefore) / seconds);
+        _r["ledger_entries_per_s"] = Math.Round((entriesAtEnd - entriesBefore) / seconds);
+        _r["ledger_events_behind_at_end"] = eventsAtEnd - ledgerAtEnd;
+        _r["ledger_events_behind_max"] = lags.IsEmpty ? 0 : lags.Max();
+        _r["ledger_projection_lag_s"] = Round(lagSeconds);
+    }
+
+    /// <summary>The event store's highest sequence and the ledger projection's progress.</summary>
+    private static async Task<(long High, long Ledger)> Progress(CityPassHost host)
+    {
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"select (select coalesce(max(seq_id), 0) from {host.Schema}.mt_events), " +
+            $"(select coalesce(max(last_seq_id), 0) from {host.Schema}.mt_event_progression where name like '%LedgerProjection%')", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private static async Task<long> LedgerEntries(CityPassHost host)
+    {
+        await using var query = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        return await query.Query<CityPass.Domain.Finance.LedgerEntry>().LongCountAsync();
+    }
+
+    /// <summary>Bytes on disk per tap, all the schema's tables and indexes, and the largest tables' share.</summary>
+    private async Task BytesAsync(CityPassHost host)
+    {
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "select c.relname, pg_total_relation_size(c.oid) from pg_class c join pg_namespace n on n.oid = c.relnamespace " +
+            "where n.nspname = @schema and c.relkind in ('r', 'p') order by 2 desc", connection);
+        command.Parameters.AddWithValue("schema", host.Schema);
+        var sizes = new List<(string Table, long Bytes)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                sizes.Add((reader.GetString(0), reader.GetInt64(1)));
+        var total = sizes.Sum(s => s.Bytes);
+        _r["city_bytes"] = total;
+        _r["bytes_per_tap"] = Math.Round((double)total / _o.Taps);
+        foreach (var (table, bytes) in sizes.Take(6))
+            _r[$"bytes_per_tap_{table}"] = Math.Round((double)bytes / _o.Taps);
+    }
+
+    /// <summary>Rebuilding the card snapshots from the events: the time a schema change of <c>Card</c> costs a city.</summary>
+    private async Task RebuildCardsAsync(CityPassHost host)
+    {
+        if (_o.Quick is false && _o.Cards > 100_000)
+            return; // tens of minutes at full size: measured with --cards; docs/performance.md extrapolates
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        var name = CityPass.Host.Operations.Projections.ProjectionRebuild.Names(store)
+            .First(n => n.Contains("Card", StringComparison.Ordinal) && !n.Contains("History", StringComparison.Ordinal));
+        Step($"rebuilding the card projection ({name}, as the host command rebuild-projections does)");
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var daemon = await store.BuildProjectionDaemonAsync();
+            await daemon.RebuildProjectionAsync(name, TimeSpan.FromMinutes(30), CancellationToken.None);
+            _r["city_card_rebuild_s"] = Round(watch.Elapsed.TotalSeconds);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"rebuilding {name} failed: {e.Message}");
+            _r["city_card_rebuild_s"] = -1;
+        }
+    }
+
+    private static async Task<List<Card>> ActiveCardsAsync(CityPassHost host)
+    {
+        await using var query = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        return (await query.Query<Card>().Where(c => c.Status == CardStatus.Active).ToListAsync()).ToList();
+    }
+
+    private static List<Card> Sample(IReadOnlyList<Card> cards, int count, Random? random = null) =>
+        cards.OrderBy(_ => (random ?? Random.Shared).Next()).Take(count).ToList();
+
+    private static async Task<List<Card>> CardsWithBalance(CityPassHost host, int count, long cents)
+    {
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        var now = host.Clock.GetCurrentInstant();
+        var cards = new ConcurrentBag<Card>();
+        await ForEach(Enumerable.Range(0, count).Chunk(1_000).ToList(), 2, async chunk =>
+        {
+            await using var session = store.LightweightSession();
+            foreach (var _ in chunk)
+            {
+                var id = Guid.CreateVersion7();
+                var issued = new CardIssued(id, Given.NewUid(), now);
+                var loaded = new ValueLoaded(id, Domain.Money.FromCents(cents), new LoadSource("desk"), $"bench/{id}", Domain.Money.FromCents(cents), now);
+                session.Events.StartStream<Card>(id, issued, loaded);
+                cards.Add(Card.From(issued).Evolve(loaded));
+            }
+            await session.SaveChangesAsync();
+        });
+        return cards.ToList();
+    }
+
+    private static async Task Post(HttpClient http, string path, object body, bool mustSucceed = true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Api.Json) };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+        using var response = await http.SendAsync(request);
+        if (mustSucceed && !response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static Task ForEach<T>(IEnumerable<T> items, int parallel, Func<T, Task> body) =>
+        Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (item, _) => await body(item));
+}
+
+/// <summary><c>./bench.sh --city</c>: runs the city bench, writes artifacts/bench/city.json and prints the table.</summary>
+public static class CityRun
+{
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>The figures measured on both databases, printed side by side.</summary>
+    private static readonly string[] Paired =
+    [
+        "tap_rps_c8", "tap_p50_ms_c8", "tap_p99_ms_c8", "tap_rps_c64", "tap_p50_ms_c64", "tap_p99_ms_c64",
+        "history_p50_ms", "history_p99_ms", "offline_taps_per_s", "daily_close_ms", "settlement_ms", "pseudonymised_visits", "pseudonymisation_ms",
+    ];
+
+    public static async Task<int> RunAsync(string[] args, bool quick)
+    {
+        var options = CityOptions.Parse(args, quick);
+        var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? "artifacts/bench/city.json";
+        var bench = new CityBench(options);
+        Dictionary<string, object> results;
+        var exit = 0;
+        try
+        {
+            results = await bench.RunAsync();
+        }
+        catch (Exception e)
+        {
+            // What was measured before the failure is still written, with the failure.
+            Console.Error.WriteLine(e);
+            results = bench.Results;
+            results["error"] = e.Message;
+            exit = 1;
+        }
+        results["cores"] = Environment.ProcessorCount;
+        results["quick"] = quick;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        await File.WriteAllTextAsync(output, JsonSerializer.Serialize(results, Indented));
+
+        Console.WriteLine();
+        Console.WriteLine($"{"figure",-30} {"small",12} {"city",12} {"ratio",8}");
+        foreach (var name in Paired)
+            if (results.TryGetValue($"small_{name}", out var small) && results.TryGetValue($"city_{name}", out var city))
+                Console.WriteLine($"{name,-30} {small,12} {city,12} {Math.Round(Convert.ToDouble(city, CultureInfo.InvariantCulture) / Math.Max(1e-9, Convert.ToDouble(small, CultureInfo.InvariantCulture)), 2),8}");
+        Console.WriteLine();
+        foreach (var (key, value) in results.Where(r => !Paired.Any(p => r.Key == $"small_{p}" || r.Key == $"city_{p}")))
+            Console.WriteLine($"{key,-40} {value,14}");
+        Console.WriteLine($"written to {output}");
+        return exit;
+    }
+}

@@ -43,6 +43,22 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>
+    /// Terminals heard from lately (a heartbeat within Terminals:SilentAfterSeconds): running somewhere, so never to be
+    /// re-keyed by someone else.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> RunningTerminalsAsync()
+    {
+        await SignInAsync();
+        var response = await _http.GetAsync("/terminals/health?all=true");
+        await Expect(response, "reading the terminals' health");
+        var report = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return report.GetProperty("needAttention").EnumerateArray().Concat(report.GetProperty("healthy").EnumerateArray())
+            .Where(t => !t.GetProperty("problems").EnumerateArray().Any(p => p.GetString() is "silent" or "never-seen"))
+            .Select(t => t.GetProperty("terminalId").GetString()!)
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>Attaches a terminal to its venue (when given) and enrols it: a new key, which locks out whoever held the previous one.</summary>
     public async Task<TerminalEnrolment> EnrolAsync(string terminalId, string? venueId = null)
     {

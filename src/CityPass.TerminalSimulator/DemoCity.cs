@@ -10,8 +10,8 @@ namespace CityPass.TerminalSimulator;
 /// Brings the demo city to life: every terminal of the scheme taps demo cards online, now and then loses its link,
 /// keeps tapping offline and uploads its taps when the link is back, sends heartbeats and follows the deny list. It
 /// reconnects by itself after a broker restart (taps in between are kept offline and uploaded). It never re-keys a
-/// terminal enrolled elsewhere: it enrols terminals never enrolled, and runs those whose key it holds (--keys), unless told
-/// to take one over. A live line shows what happens. Usage: see <see cref="Usage"/>.
+/// terminal running elsewhere (heard from lately): it runs those whose key it holds (--keys), and enrols those never
+/// enrolled or silent, unless told to take one over. A live line shows what happens. Usage: see <see cref="Usage"/>.
 /// </summary>
 public static class DemoCity
 {
@@ -25,7 +25,8 @@ public static class DemoCity
           --seconds N          run for N seconds (default 60; Ctrl+C stops earlier)
           --cards UID,UID      the demo cards to tap (default ./run.sh's)
           --keys FILE          where the keys of terminals this demo enrolled are kept (default .citypass-terminal-keys.json);
-                               a terminal enrolled elsewhere is not re-keyed, which would lock out whoever runs it
+                               a terminal running elsewhere (a heartbeat within 5 minutes) is not re-keyed, which would
+                               lock it out
           --take-over ID,ID    re-key these terminals even so, and run them here
         """;
 
@@ -46,6 +47,7 @@ public static class DemoCity
         using var api = new CityPassApi(apiUri);
         var scheme = await api.SchemeAsync();
         var running = new List<(string Id, string Venue, TerminalEnrolment Enrolment)>();
+        var elsewhere = await api.RunningTerminalsAsync();
         foreach (var t in scheme.GetProperty("terminals").EnumerateObject())
         {
             if (running.Count >= int.Parse(Option("terminals", "8"), CultureInfo.InvariantCulture))
@@ -57,14 +59,14 @@ public static class DemoCity
                 Console.WriteLine($"{t.Name}: decommissioned, not run.");
             else if (held is not null && held.KeyVersion == keyVersion)
                 running.Add((t.Name, venue, held));
-            else if (keyVersion == 0 || takeOver.Contains(t.Name))
+            else if (keyVersion == 0 || !elsewhere.Contains(t.Name) || takeOver.Contains(t.Name))
                 running.Add((t.Name, venue, keys.Put(await api.EnrolAsync(t.Name))));
             else
-                Console.WriteLine($"{t.Name}: enrolled elsewhere (key version {keyVersion}); not re-keyed, which would lock it out. --take-over {t.Name} to run it here.");
+                Console.WriteLine($"{t.Name}: running elsewhere (key version {keyVersion}, heard from lately); not re-keyed, which would lock it out. --take-over {t.Name} to run it here.");
         }
         if (running.Count == 0)
         {
-            Console.Error.WriteLine("No terminal to run: every terminal of the scheme is enrolled elsewhere (see above).");
+            Console.Error.WriteLine("No terminal to run: every terminal of the scheme runs elsewhere (see above).");
             return 2;
         }
         var cards = new List<CardChip>();

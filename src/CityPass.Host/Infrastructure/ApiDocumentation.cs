@@ -13,6 +13,9 @@ public static class ApiDocumentation
 {
     public const string Bearer = "bearer";
 
+    /// <summary>A terminal's signed HTTP call (docs/terminal-protocol.md, "HTTP calls"), the alternative to a bearer token where allowed.</summary>
+    public const string Terminal = "terminal";
+
     public static OpenApiOptions AddCityPassConventions(this OpenApiOptions options) =>
         options.AddOperationTransformer(ClientErrors).AddDocumentTransformer(SecurityAndExamples);
 
@@ -42,9 +45,12 @@ public static class ApiDocumentation
         // A POST or PUT reads its body even when the endpoint takes the raw request (a webhook's signed payload).
         if (description.ParameterDescriptions.Count > 0 || operation.RequestBody is not null || description.HttpMethod is "POST" or "PUT" or "PATCH")
             Add("400", "The request is invalid: a problem whose detail says which value and why.");
+        var terminals = authorize.Any(a => a.Policy == Terminals.TerminalAuthentication.Policy);
         if (authorize.Count > 0 && !anonymous)
         {
-            Add("401", "No valid bearer token (sign in with POST /account/login).");
+            Add("401", terminals
+                ? "Neither an enrolled terminal's valid signature (CityPass-Terminal, CityPass-Time, CityPass-Signature) nor an administrator's bearer token."
+                : "No valid bearer token (sign in with POST /account/login).");
             if (authorize.Any(a => a.Policy is not null || a.Roles is not null))
                 Add("403", "Signed in, without the role this needs.");
         }
@@ -52,6 +58,12 @@ public static class ApiDocumentation
             Add("404", "Nothing has the id the path names.");
         if (anonymous || authorize.Count == 0)
             operation.Security = [];
+        else if (terminals && context.Document is { } document)
+            operation.Security =
+            [
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Terminal, document)] = [] },
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Bearer, document)] = [] },
+            ];
         return Task.CompletedTask;
     }
 
@@ -65,6 +77,15 @@ public static class ApiDocumentation
             Scheme = "bearer",
             BearerFormat = "JWT",
             Description = "The access token from POST /account/login.",
+        };
+        document.Components.SecuritySchemes[Terminal] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = Terminals.TerminalAuthentication.SignatureHeader,
+            Description = "An enrolled terminal's call: headers CityPass-Terminal (its id), CityPass-Time (Unix milliseconds, within 120 s of "
+                + "CityPass's clock) and CityPass-Signature, HMAC-SHA256 with the terminal's key over the canonical form of (\"HttpRequest\", method, "
+                + "path and query, terminal id, time, SHA-256 of the body in lower-case hex): docs/terminal-protocol.md, \"HTTP calls\".",
         };
         document.Security ??= [];
         document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Bearer, document)] = [] });

@@ -21,7 +21,8 @@ public sealed record BrokerCredentials(string Username, string Password, string 
 /// changes the password and closes the old login's connections; decommissioning deletes the user and closes them.
 /// Without a management URI (a laptop without the plugin) terminals share the host's login, as in protocol 1.
 /// </summary>
-public sealed partial class BrokerAccounts(IOptions<TerminalOptions> options, IConfiguration configuration, KeyRing keys, ILogger<BrokerAccounts> logger)
+public sealed partial class BrokerAccounts(
+    IOptions<TerminalOptions> options, IConfiguration configuration, KeyRing keys, IHostEnvironment environment, ILogger<BrokerAccounts> logger)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -45,7 +46,16 @@ public sealed partial class BrokerAccounts(IOptions<TerminalOptions> options, IC
             return null;
         var user = Username(terminalId);
         var password = Password(keys.TerminalKey(terminalId, keyVersion));
-        await CallAsync(HttpMethod.Put, $"users/{Escape(user)}", new { password, tags = "" }, ct);
+        try
+        {
+            await CallAsync(HttpMethod.Put, $"users/{Escape(user)}", new { password, tags = "" }, ct);
+        }
+        catch (BrokerAccountException e) when (e.InnerException is HttpRequestException && environment.IsDevelopment())
+        {
+            // ./run.sh on a machine whose RabbitMQ has no management plugin: the terminal shares the host's login.
+            NoManagementApi(logger, terminalId, e.Message);
+            return null;
+        }
         var terminals = options.Value;
         var own = Regex.Escape(ReplyQueuePrefix(terminalId)) + "[^:]*";
         await CallAsync(HttpMethod.Put, $"permissions/{Escape(VirtualHost)}/{Escape(user)}", new
@@ -140,6 +150,9 @@ public sealed partial class BrokerAccounts(IOptions<TerminalOptions> options, IC
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Broker user {User} provisioned (earlier connections closed)")]
     private static partial void Provisioned(ILogger logger, string user);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Terminal {TerminalId} gets no broker login of its own (Development): {Reason}")]
+    private static partial void NoManagementApi(ILogger logger, string terminalId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Broker user {User}: its earlier connections could not be listed or closed: {Reason}")]
     private static partial void SweepFailed(ILogger logger, string user, string reason);

@@ -67,4 +67,19 @@ public class HealthAndDocsTests(CityPassHost host)
         Assert.True(missingExamples.Count == 0, "no request example: " + string.Join(", ", missingExamples));
         Assert.True(missingErrors.Count == 0, "no 4xx documented: " + string.Join(", ", missingErrors));
     }
+
+    [Fact]
+    public async Task Terminal_calls_declare_the_terminal_signature_or_a_bearer_token()
+    {
+        var document = await _http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var terminal = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("terminal");
+        Assert.Equal(("apiKey", "header", "CityPass-Signature"),
+            (terminal.GetProperty("type").GetString(), terminal.GetProperty("in").GetString(), terminal.GetProperty("name").GetString()));
+        foreach (var (path, method) in new[] { ("/deny-list", "get"), ("/terminals/{id}/offline-taps", "post") })
+        {
+            var security = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("security");
+            var schemes = security.EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name)).ToList();
+            Assert.Equal(["terminal", "bearer"], schemes);
+        }
+    }
 }

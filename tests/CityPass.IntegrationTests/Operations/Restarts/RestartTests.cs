@@ -127,6 +127,14 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
         Say($"taps: {answers.Count} answered, {authorized.Count} authorized, {terminals.Sum(t => t.Resends)} resends, {terminals.Sum(t => t.Reconnects)} reconnections, {terminals.Sum(t => t.Faults)} faults; " +
                          $"webhooks: {reloads.Count} events, {stripe.Deliveries} deliveries, {stripe.Refused} not 2xx");
         Assert.True(stripe.Refused > 0, "No webhook delivery met the PostgreSQL outage.");
+        // Issue 14: a database outage holds taps within their lifetime; it does not fill the tap queue's error queue.
+        await using (var broker = await Host.Broker.ConnectAsync())
+        await using (var channel = await broker.CreateChannelAsync())
+        {
+            var failed = await channel.QueueDeclarePassiveAsync(Host.TapQueue + "_error").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.MessageCount : 0u);
+            Say($"{failed} taps in {Host.TapQueue}_error");
+            Assert.Equal(0u, failed);
+        }
         Assert.True(terminals.Sum(t => t.Resends) > 0, "No tap needed a resend: the load did not cross the outages.");
         Assert.True(authorized.Count > 20, $"Only {authorized.Count} taps were authorized: too little load to mean anything.");
 

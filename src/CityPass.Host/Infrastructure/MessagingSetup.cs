@@ -67,6 +67,7 @@ public static class MessagingSetup
                                 c.Node(port is null ? host : $"{host}:{port}");
                         });
                 });
+                BrokerReconnect.Apply(cfg);
                 cfg.ConfigureJsonSerializerOptions(Json.Configure);
                 foreach (var part in parts)
                     part.Configure?.Invoke(context, cfg);

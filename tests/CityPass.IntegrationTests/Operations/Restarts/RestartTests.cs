@@ -48,6 +48,9 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
         var terminals = Enumerable.Range(0, 4).Select(i => new LoadTerminal($"restart-{run}-{i}", cards)).ToList();
         foreach (var terminal in terminals)
             await Host.Terminals.KeyAsync(terminal.Id, TestCity.Library); // enrolled before the outages
+        // A probe that measures when taps are served again; at a venue with no fare, so it charges nothing.
+        var probeId = $"restart-{run}-probe";
+        await Host.Terminals.KeyAsync(probeId, TestCity.Nowhere);
 
         // Eight cardholders reloading 20.00 online: Stripe will confirm each by a webhook during the run.
         var reloads = new List<(HttpClient Http, CardView Card, CityPass.Host.Payments.Reloading.ReloadView Reload)>();
@@ -85,9 +88,16 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
             StripeConfirms(2);
             await Task.Delay(1000);
             await servers.RabbitMq.StartAgainAsync();
-            Say($"{load.Elapsed.TotalSeconds:F1} s: RabbitMQ started again");
-            var reconnected = await servers.ReadyBecomes(HttpStatusCode.OK, TimeSpan.FromSeconds(45));
+            Say($"{load.Elapsed.TotalSeconds:F1} s: RabbitMQ started again (accepting connections)");
+            var readyTask = servers.ReadyBecomes(HttpStatusCode.OK, TimeSpan.FromSeconds(45));
+            var firstAnswer = await FirstTapAnswered(probeId, cards[0].Uid, TimeSpan.FromSeconds(60));
+            Say($"  first tap answered {firstAnswer.TotalSeconds:F1} s after the broker accepted connections");
+            var reconnected = await readyTask;
             Say($"  /health/ready 200 after {reconnected.TotalSeconds:F1} s");
+            // Issue 14: taps answered within 2 s of the broker accepting connections (MessagingSetup's reconnect policy).
+            Assert.True(firstAnswer < TimeSpan.FromSeconds(RabbitMqBackWithin), $"The first tap was answered {firstAnswer.TotalSeconds:F1} s after the broker came back.");
+            Assert.True((reconnected - firstAnswer).Duration() < TimeSpan.FromSeconds(RabbitMqBackWithin),
+                $"/health/ready said 200 {reconnected.TotalSeconds:F1} s after the broker came back, the first tap was answered after {firstAnswer.TotalSeconds:F1} s.");
             await Task.Delay(1500);
 
             // PostgreSQL: stopped hard (no checkpoint), unhealthy, started again (crash recovery), healthy again.
@@ -117,6 +127,14 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
         Say($"taps: {answers.Count} answered, {authorized.Count} authorized, {terminals.Sum(t => t.Resends)} resends, {terminals.Sum(t => t.Reconnects)} reconnections, {terminals.Sum(t => t.Faults)} faults; " +
                          $"webhooks: {reloads.Count} events, {stripe.Deliveries} deliveries, {stripe.Refused} not 2xx");
         Assert.True(stripe.Refused > 0, "No webhook delivery met the PostgreSQL outage.");
+        // Issue 14: a database outage holds taps within their lifetime; it does not fill the tap queue's error queue.
+        await using (var broker = await Host.Broker.ConnectAsync())
+        await using (var channel = await broker.CreateChannelAsync())
+        {
+            var failed = await channel.QueueDeclarePassiveAsync(Host.TapQueue + "_error").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.MessageCount : 0u);
+            Say($"{failed} taps in {Host.TapQueue}_error");
+            Assert.Equal(0u, failed);
+        }
         Assert.True(terminals.Sum(t => t.Resends) > 0, "No tap needed a resend: the load did not cross the outages.");
         Assert.True(authorized.Count > 20, $"Only {authorized.Count} taps were authorized: too little load to mean anything.");
 
@@ -234,6 +252,42 @@ public class RestartTests(PrivateServersFixture servers, ITestOutputHelper outpu
         pushes.AddRange(await Drain(terminal, queue));
         Assert.Single(pushes, p => Mentions(p, card.Uid, version));
         Say($"deny-list relay across a RabbitMQ kill: {wall.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>The target of issue 14 is 2 s; the assertion leaves room for a machine shared with other builds.</summary>
+    private const int RabbitMqBackWithin = 4;
+
+    /// <summary>How long until a terminal that reconnects and resends as often as it can gets an answer to one tap.</summary>
+    private async Task<TimeSpan> FirstTapAnswered(string terminalId, string cardUid, TimeSpan giveUp)
+    {
+        var waited = Stopwatch.StartNew();
+        var tap = await Host.Terminals.Tap(terminalId, 1, cardUid, TestCity.Nowhere, Host.Clock.GetCurrentInstant());
+        var message = System.Text.Json.JsonSerializer.SerializeToNode(tap, Api.Json)!.AsObject();
+        while (waited.Elapsed < giveUp)
+        {
+            try
+            {
+                await using var link = await RawTerminal.ConnectAsync(new Uri(Host.Broker.Uri), terminalId);
+                while (waited.Elapsed < giveUp)
+                {
+                    try
+                    {
+                        var reply = await link.RequestAsync(Host.TapQueue, "AuthorizeTap", message.DeepClone().AsObject(), TimeSpan.FromMilliseconds(250));
+                        if (reply["messageType"]!.ToJsonString().Contains(":Tap", StringComparison.Ordinal))
+                            return waited.Elapsed;
+                    }
+                    catch (TimeoutException)
+                    {
+                        // not served yet: the same tap again
+                    }
+                }
+            }
+            catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or System.Net.Sockets.SocketException or IOException)
+            {
+                await Task.Delay(50);
+            }
+        }
+        throw new TimeoutException($"No tap answered within {giveUp.TotalSeconds} s of the broker coming back.");
     }
 
     /// <summary>Progress, in the test's output and (as it happens) in a file, for a run that hangs.</summary>

@@ -64,16 +64,9 @@ public sealed partial class MailSender(
                 return await NextDueAsync(query, ct);
         }
 
-        // Not pooled: a pooled connection keeps its session (and the lock) until it is reused.
-        var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Marten")) { Pooling = false }.ConnectionString;
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection))
-        {
-            tryLock.Parameters.AddWithValue(LockId(store.Options.DatabaseSchemaName));
-            if (await tryLock.ExecuteScalarAsync(ct) is not true)
-                return null;
-        }
+        await using var held = await AdvisoryLocks.TryTakeAsync(configuration.GetConnectionString("Marten")!, "citypass-mail-sender", store.Options.DatabaseSchemaName, ct);
+        if (held is null)
+            return null;
 
         await using var session = store.LightweightSession();
         var batch = Math.Max(1, Options.BatchSize);
@@ -207,14 +200,6 @@ public sealed partial class MailSender(
         e is SocketException or IOException or TimeoutException or ProtocolException or CommandException or AuthenticationException
             or SslHandshakeException or InvalidOperationException or NotSupportedException
         || (e is OperationCanceledException && !ct.IsCancellationRequested);
-
-    private static long LockId(string schema)
-    {
-        var hash = 17L;
-        foreach (var c in "citypass-mail-sender:" + schema)
-            hash = unchecked(hash * 31 + c);
-        return hash;
-    }
 
     [LoggerMessage(LogLevel.Error, "Sending mail failed; will try again")]
     private partial void LogPassFailed(Exception e);

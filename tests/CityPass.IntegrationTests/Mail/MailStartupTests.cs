@@ -17,6 +17,8 @@ public class MailStartupTests
         ["Stripe:WebhookSecret"] = "whsec_x",
         ["ConnectionStrings:Marten"] = "Host=db;Database=citypass;Username=citypass;Password=s3cret-from-the-vault",
         ["ConnectionStrings:RabbitMq"] = "amqp://citypass:s3cret@broker:5672/",
+        ["Keys:DenyListSigning"] = Convert.ToBase64String(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKey()),
+        ["Terminals:BrokerManagementUri"] = "https://citypass-terminals:s3cret@broker:15671/",
     };
 
     private static readonly Dictionary<string, string?> Relay = new()

@@ -70,8 +70,11 @@ public class HostRolesTests(CityPassHost host)
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
             foreach (var page in new[] { "/", "/portal", "/finance", "/admin", "/swagger", $"/cards/{card.Id}", "/scheme", "/venues", "/account/login" })
                 Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(page)).StatusCode);
-            // The terminals' own HTTP stays: the deny list.
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/deny-list?since=0")).StatusCode);
+            // The terminals' own HTTP stays: the deny list, for a terminal's signed call (anonymous: 401, not 404).
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/deny-list?since=0")).StatusCode);
+            var signer = new CityPass.TerminalSimulator.TerminalHttpSigner("taps-only-gate", await host.Terminals.KeyAsync("taps-only-gate", TestCity.Library),
+                clock: () => host.Clock.GetCurrentInstant().ToDateTimeOffset());
+            Assert.Equal(HttpStatusCode.OK, (await taps.CreateDefaultClient(signer).GetAsync("/deny-list?since=0")).StatusCode);
 
             var work = taps.Services.GetServices<IHostedService>().Select(s => s.GetType()).ToList();
             Assert.Contains(typeof(TapBatcher), work);

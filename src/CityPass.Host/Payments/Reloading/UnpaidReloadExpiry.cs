@@ -24,17 +24,9 @@ public sealed partial class UnpaidReloadExpiry(
     /// <summary>One pass: the reloads it canceled, or null when another host holds the lock (and runs the pass).</summary>
     public async Task<int?> RunOnceAsync(CancellationToken ct)
     {
-        // Not pooled: a pooled connection keeps its session (and the lock) until it is reused.
-        var connectionString =
-            new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Marten")) { Pooling = false }.ConnectionString;
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection))
-        {
-            tryLock.Parameters.AddWithValue(LockId(store.Options.DatabaseSchemaName));
-            if (await tryLock.ExecuteScalarAsync(ct) is not true)
-                return null;
-        }
+        await using var held = await AdvisoryLocks.TryTakeAsync(configuration.GetConnectionString("Marten")!, "citypass-reload-expiry", store.Options.DatabaseSchemaName, ct);
+        if (held is null)
+            return null;
         return await ExpireAsync(ct); // closing the connection ends its session, and the lock with it
     }
 
@@ -64,14 +56,6 @@ public sealed partial class UnpaidReloadExpiry(
         if (expired > 0)
             LogExpired(expired);
         return expired;
-    }
-
-    private static long LockId(string schema)
-    {
-        var hash = 17L;
-        foreach (var c in "citypass-reload-expiry:" + schema)
-            hash = unchecked(hash * 31 + c);
-        return hash;
     }
 
     [LoggerMessage(LogLevel.Error, "Expiring unpaid reloads failed; will try again")]

@@ -33,7 +33,8 @@ public static class CloseAccount
     }
 
     private static async Task<Results<Ok<AccountClosed>, ProblemHttpResult>> Close(
-        CloseAccountRequest? request, ClaimsPrincipal user, IDocumentStore store, PersonalDataVault vault, IClock clock, CancellationToken ct)
+        CloseAccountRequest? request, ClaimsPrincipal user, IDocumentStore store, PersonalDataVault vault, Payments.Gateways.IPaymentGateway gateway,
+        IClock clock, CancellationToken ct)
     {
         var iban = new string((request?.Iban ?? "").Where(char.IsAsciiLetterOrDigit).ToArray()).ToUpperInvariant();
         if (!IsValidIban(iban))
@@ -52,6 +53,17 @@ public static class CloseAccount
             return Problems.Unprocessable("Debt to settle", $"Card {indebted.Id} owes {indebted.Debt}: reload it to settle the debt, then close the account.");
         if (cards.FirstOrDefault(c => c.Reserved > Money.Zero) is { } pending)
             return Problems.Unprocessable("Reload in progress", $"Card {pending.Id} has a reload in progress; close the account once it is paid or canceled.");
+
+        try
+        {
+            // Saved bank cards detached and automatic reloading removed before anything else: a closed account is never charged.
+            await Payments.AutoReloads.AutoReloadSettings.RemoveAllOfAccountAsync(store, gateway, clock, accountId, ct);
+        }
+        catch (Payments.Gateways.PaymentGatewayException e)
+        {
+            return TypedResults.Problem(detail: $"{e.Message} The account is not closed; try again.", statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Payment provider unavailable");
+        }
 
         var bankDetails = await vault.SealAsync($"refund:{accountId}", $"{request.AccountHolder.Trim()} {iban}", ct);
         var orders = new List<RefundOrder>();

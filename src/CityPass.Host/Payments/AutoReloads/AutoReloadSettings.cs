@@ -252,6 +252,27 @@ public static class AutoReloadSettings
             AutoReloadView.From(auto!, payments.Value.AutoReloadLimits, clock.GetCurrentInstant()));
     }
 
+    /// <summary>
+    /// Closing an account: every automatic reloading of its cards removed and each saved payment method detached at the
+    /// provider first (throws <see cref="PaymentGatewayException"/> before anything is recorded when the provider fails).
+    /// </summary>
+    public static async Task RemoveAllOfAccountAsync(IDocumentStore store, IPaymentGateway gateway, IClock clock, string accountId, CancellationToken ct)
+    {
+        IReadOnlyList<AutoReload> live;
+        await using (var query = store.QuerySession())
+            live = await query.Query<AutoReload>().Where(a => a.AccountId == accountId && a.Status != AutoReloadStatus.Removed).ToListAsync(ct);
+        foreach (var method in live.Select(a => a.PaymentMethodId).Distinct(StringComparer.Ordinal))
+            await gateway.DetachPaymentMethodAsync(method, $"citypass-detach-{method}", ct);
+        foreach (var auto in live)
+            await store.WriteAsync(async (session, token) =>
+            {
+                var stream = await session.Events.FetchForWriting<AutoReload>(AutoReload.StreamIdFor(auto.CardId), token);
+                if (stream.Aggregate is { Status: not AutoReloadStatus.Removed } current)
+                    stream.AppendOne(new AutoReloadRemoved(current.CardId, current.PaymentMethodId, clock.GetCurrentInstant()));
+                return true;
+            }, ct);
+    }
+
     /// <summary>The account's provider customer, created once (the same idempotency key at the provider for every twin request).</summary>
     public static async Task<PaymentCustomer> CustomerAsync(IDocumentStore store, IPaymentGateway gateway, IClock clock, string accountId, CancellationToken ct)
     {

@@ -131,6 +131,21 @@ public class SandboxAutoReloadTests(CityPassHost host)
     }
 
     [Fact]
+    public async Task Closing_the_account_removes_automatic_reloading_and_detaches_the_saved_card()
+    {
+        var (http, _, card) = await host.CardholderWithCard(30_00);
+        await http.AutoReloadSetUp(card.Id, await host.SavedSandboxCard(http, SandboxSetup.PayingCard), 5_00, 20_00);
+        var method = (await http.AutoReload(card.Id)).PaymentMethodId;
+
+        var closed = await http.PostAsJsonAsync("/me/account/close", new { iban = "FR76 3000 6000 0112 3456 7890 189", accountHolder = "Jeanne Martin" });
+        Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
+
+        await using var query = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        Assert.Equal(AutoReloadStatus.Removed, (await query.LoadAsync<AutoReload>(AutoReload.StreamIdFor(card.Id)))!.Status);
+        Assert.False((await query.LoadAsync<SandboxPaymentMethod>(method))!.Attached);
+    }
+
+    [Fact]
     public async Task The_card_ceiling_counts_reloads_in_flight_and_the_daily_and_monthly_limits_hold()
     {
         var was = host.Clock.GetCurrentInstant();

@@ -29,6 +29,9 @@ var roles = builder.Services.AddCityPassRoles(configuration);
 
 // Plumbing: the clock, HTTP's JSON and problems, OpenAPI, the event store's core.
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
+// The wall clock, for what is timed against other machines' clocks (message headers, the broker, the mail relay); the
+// scheme's time (tariffs, service days, expiries) is IClock, which the tests move.
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions).Converters.Add(new NoControlCharacters()));
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();

@@ -9,7 +9,6 @@ public static class MailSetup
     public static IServiceCollection AddCityPassMail(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<MailOptions>(configuration.GetSection("Mail"));
-        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<MailOutbox>();
         services.AddSingleton<MailTexts>();
         services.AddSingleton<CardholderMails>();

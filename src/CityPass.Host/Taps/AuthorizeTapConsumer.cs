@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace CityPass.Host.Taps;
 
 /// <summary>Answers a terminal's <see cref="AuthorizeTap"/> with <see cref="TapAuthorized"/> or <see cref="TapDeclined"/>.</summary>
-public sealed partial class AuthorizeTapConsumer(TapBatcher batcher, ILogger<AuthorizeTapConsumer> logger) : IConsumer<AuthorizeTap>
+public sealed partial class AuthorizeTapConsumer(TapBatcher batcher, TimeProvider time, ILogger<AuthorizeTapConsumer> logger) : IConsumer<AuthorizeTap>
 {
     /// <summary>How long a tap is held while the database is unavailable when its request carries no expiration time.</summary>
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromSeconds(5);
@@ -39,8 +39,10 @@ public sealed partial class AuthorizeTapConsumer(TapBatcher batcher, ILogger<Aut
     /// </summary>
     private async Task<TapReply?> DecideHoldingAsync(ConsumeContext<AuthorizeTap> context)
     {
-        var expires = context.ExpirationTime is { } at ? at.ToUniversalTime() : (context.SentTime ?? DateTime.UtcNow) + DefaultLifetime;
-        var holdUntil = expires < DateTime.UtcNow + MaxHold ? expires : DateTime.UtcNow + MaxHold;
+        // The request's lifetime is set by the terminal's and the broker's clocks: the wall clock, not the scheme's.
+        var now = time.GetUtcNow().UtcDateTime;
+        var expires = context.ExpirationTime is { } at ? at.ToUniversalTime() : (context.SentTime ?? now) + DefaultLifetime;
+        var holdUntil = expires < now + MaxHold ? expires : now + MaxHold;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -50,7 +52,7 @@ public sealed partial class AuthorizeTapConsumer(TapBatcher batcher, ILogger<Aut
             catch (Exception e) when (DatabaseUnavailable(e))
             {
                 var wait = TimeSpan.FromMilliseconds(Math.Min(100 * attempt, 500));
-                if (DateTime.UtcNow + wait >= holdUntil)
+                if (time.GetUtcNow().UtcDateTime + wait >= holdUntil)
                 {
                     NotDecided(logger, TapReply.Echo(context.Message.TerminalId), context.Message.Sequence, attempt, e.Message);
                     return null;

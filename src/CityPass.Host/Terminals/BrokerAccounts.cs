@@ -22,7 +22,8 @@ public sealed record BrokerCredentials(string Username, string Password, string 
 /// Without a management URI (a laptop without the plugin) terminals share the host's login, as in protocol 1.
 /// </summary>
 public sealed partial class BrokerAccounts(
-    IOptions<TerminalOptions> options, IConfiguration configuration, KeyRing keys, IHostEnvironment environment, ILogger<BrokerAccounts> logger)
+    IOptions<TerminalOptions> options, IConfiguration configuration, KeyRing keys, IHostEnvironment environment, TimeProvider time,
+    ILogger<BrokerAccounts> logger)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -87,7 +88,7 @@ public sealed partial class BrokerAccounts(
     /// </summary>
     private async Task CloseConnectionsAsync(string user, CancellationToken ct)
     {
-        var until = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
+        var until = time.GetUtcNow().ToUnixTimeMilliseconds();
         await SweepAsync(user, until, ct);
         _ = Task.Run(async () =>
         {

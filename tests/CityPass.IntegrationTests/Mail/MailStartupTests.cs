@@ -8,18 +8,7 @@ namespace CityPass.IntegrationTests.Mail;
 /// <summary>A deployment that could not mail a confirmation link does not start: nobody could register on it.</summary>
 public class MailStartupTests
 {
-    private static readonly Dictionary<string, string?> Secrets = new()
-    {
-        ["Keys:CardMaster"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-        ["Keys:TerminalMaster"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-        ["DataProtection:CertificatePath"] = "/run/secrets/dataprotection.pfx",
-        ["Stripe:SecretKey"] = "sk_live_x",
-        ["Stripe:WebhookSecret"] = "whsec_x",
-        ["ConnectionStrings:Marten"] = "Host=db;Database=citypass;Username=citypass;Password=s3cret-from-the-vault",
-        ["ConnectionStrings:RabbitMq"] = "amqp://citypass:s3cret@broker:5672/",
-        ["Keys:DenyListSigning"] = Convert.ToBase64String(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKey()),
-        ["Terminals:BrokerManagementUri"] = "https://citypass-terminals:s3cret@broker:15671/",
-    };
+    private static readonly Dictionary<string, string?> Secrets = Security.StartupSecretsTests.DeployedSecrets();
 
     private static readonly Dictionary<string, string?> Relay = new()
     {

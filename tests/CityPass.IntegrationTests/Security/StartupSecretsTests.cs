@@ -31,18 +31,7 @@ public class StartupSecretsTests
         Assert.Equal(8, problems.Count); // protocol 2 added the deny-list signing key and the broker's management API
         Assert.All(problems, p => Assert.DoesNotContain('\n', p));
 
-        var deployed = Settings(new()
-        {
-            ["Keys:CardMaster"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-            ["Keys:TerminalMaster"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-            ["DataProtection:CertificatePath"] = "/run/secrets/dataprotection.pfx",
-            ["Stripe:SecretKey"] = "sk_live_x",
-            ["Stripe:WebhookSecret"] = "whsec_x",
-            ["ConnectionStrings:Marten"] = "Host=db;Database=citypass;Username=citypass;Password=s3cret-from-the-vault",
-            ["ConnectionStrings:RabbitMq"] = "amqp://citypass:s3cret@broker:5672/",
-            ["Keys:DenyListSigning"] = Convert.ToBase64String(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKey()),
-            ["Terminals:BrokerManagementUri"] = "https://citypass-terminals:s3cret@broker:15671/",
-        });
+        var deployed = Settings(DeployedSecrets());
         Assert.Empty(StartupSecrets.Problems(deployed));
     }
 
@@ -65,6 +54,20 @@ public class StartupSecretsTests
         Assert.Contains(StartupSecrets.Problems(Settings(new() { ["Personalisation:AllowIssuedCards"] = "true" })),
             p => p.StartsWith("Personalisation:AllowIssuedCards", StringComparison.Ordinal));
     }
+
+    /// <summary>Every secret a deployment must bring, set to values of its own (the other startup tests build on it).</summary>
+    public static Dictionary<string, string?> DeployedSecrets() => new()
+    {
+        ["Keys:CardMaster"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        ["Keys:TerminalMaster"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        ["DataProtection:CertificatePath"] = "/run/secrets/dataprotection.pfx",
+        ["Stripe:SecretKey"] = "sk_live_x",
+        ["Stripe:WebhookSecret"] = "whsec_x",
+        ["ConnectionStrings:Marten"] = "Host=db;Database=citypass;Username=citypass;Password=s3cret-from-the-vault",
+        ["ConnectionStrings:RabbitMq"] = "amqp://citypass:s3cret@broker:5672/",
+        ["Keys:DenyListSigning"] = Convert.ToBase64String(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKey()),
+        ["Terminals:BrokerManagementUri"] = "https://citypass-terminals:s3cret@broker:15671/",
+    };
 
     /// <summary>The repository's appsettings.json with <paramref name="overrides"/> on top.</summary>
     private static IConfiguration Settings(Dictionary<string, string?> overrides) =>

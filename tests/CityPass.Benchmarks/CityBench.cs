@@ -421,8 +421,7 @@ public sealed class CityBench
         var (eventsAtEnd, ledgerAtEnd) = await Progress(host);
         var entriesAtEnd = await LedgerEntries(host);
         var caughtUp = Stopwatch.StartNew();
-        var lagSeconds = await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10)).ContinueWith(t => t.IsCompletedSuccessfully)
-            ? caughtUp.Elapsed.TotalSeconds : -1;
+        var lagSeconds = await CityPass.Host.Finance.FinanceHttp.LedgerCaughtUpAsync(store, TimeSpan.FromMinutes(10)) ? caughtUp.Elapsed.TotalSeconds : -1;
         _r["ledger_phase_s"] = Round(seconds);
         _r["ledger_phase_taps_per_s"] = Math.Round(taps / seconds);
         _r["ledger_phase_events_per_s"] = Math.Round((eventsAtEnd - eventsBefore) / seconds);

@@ -5,7 +5,8 @@
 # to artifacts/bench/partial.json.
 # --city [--quick] [--cards N --taps N --days N --busy-day N --ledger-seconds N --rebuild --in-place]: a city's history
 # (built once, cached under artifacts/bench/city/ with scripts/backup.sh, restored with scripts/restore.sh; --in-place:
-# measured in the schema it was built in when still there) measured against a small database in the same run, to
+# measured in the schema it was built in when still there; --in-place-schema test_cityXXXX: a city whose build was stopped,
+# described from its schema) measured against a small database in the same run, to
 # artifacts/bench/city.json (docs/performance.md, City scale).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"

@@ -21,7 +21,7 @@ namespace CityPass.Benchmarks;
 /// spreads over), <c>--busy-day</c> (the taps of the day closed and settled on both databases), <c>--ledger-seconds</c>
 /// (the sustained-taps phase the finance ledger must keep up with), <c>--rebuild</c> (ignore the cached city).
 /// </summary>
-public sealed record CityOptions(int Cards, int Taps, int Days, int BusyDayTaps, int LedgerSeconds, bool Quick, bool Rebuild, bool InPlace = false)
+public sealed record CityOptions(int Cards, int Taps, int Days, int BusyDayTaps, int LedgerSeconds, bool Quick, bool Rebuild, bool InPlace = false, string? InPlaceSchema = null)
 {
     /// <summary>Changed when the city's content or the schema it is built with changes: older dumps are not reused.</summary>
     private const int Format = 1;
@@ -38,7 +38,8 @@ public sealed record CityOptions(int Cards, int Taps, int Days, int BusyDayTaps,
             Option("--ledger-seconds", quick ? 20 : 600),
             quick,
             args.Contains("--rebuild"),
-            args.Contains("--in-place"));
+            args.Contains("--in-place"),
+            args.SkipWhile(a => a != "--in-place-schema").Skip(1).FirstOrDefault());
     }
 
     public string Key => $"c{Cards}-t{Taps}-d{Days}-f{Format}";
@@ -103,7 +104,7 @@ public sealed class CityBench
                 var commits = Math.Round(await Bench.NpgsqlInsertRate(city.Schema, 8, TimeSpan.FromSeconds(_o.Quick ? 3 : 8)));
                 _r["npgsql_insert_tx_per_s"] = commits;
 
-                await BytesAsync(city);
+                await BytesAsync(city, manifest.Taps);
 
                 if (!_r.ContainsKey("city_backup_s"))
                 {
@@ -165,6 +166,19 @@ public sealed class CityBench
     /// <summary>The city: restored from its dump when one of these sizes exists, else built and dumped.</summary>
     private async Task<(CityHost, CityManifest)> CityAsync()
     {
+        if (_o.InPlaceSchema is { } schema)
+        {
+            // --in-place-schema test_cityXXXX: a city whose build was stopped before its dump (no manifest), described
+            // from what its schema holds.
+            if (!schema.StartsWith("test_", StringComparison.Ordinal) || !await SchemaExists(schema))
+                throw new InvalidOperationException($"No schema {schema} to measure in place.");
+            var described = await DescribeAsync(schema);
+            Step($"the city in {schema} measured in place: {described.Cards:N0} cards, {described.Taps:N0} taps over {described.Days} closed days");
+            var live = new CityHost(schema["test_".Length..], restored: true);
+            await live.InitializeAsync();
+            live.Clock.Reset(Evening(LocalDate.FromDateTime(DateTime.Parse(described.LastDay, CultureInfo.InvariantCulture)).PlusDays(1), 12));
+            return (live, described);
+        }
         if (!_o.Rebuild && File.Exists(CachePath("dump")) && File.Exists(CachePath("json")))
         {
             var manifest = JsonSerializer.Deserialize<CityManifest>(await File.ReadAllTextAsync(CachePath("json")))!;
@@ -201,6 +215,20 @@ public sealed class CityBench
         _r["city_backup_mb"] = Round(new FileInfo(CachePath("dump")).Length / 1e6);
         await File.WriteAllTextAsync(CachePath("json"), JsonSerializer.Serialize(made, CityRun.Indented));
         return (built, made);
+    }
+
+    private static async Task<CityManifest> DescribeAsync(string schema)
+    {
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"select (select count(*) from {schema}.mt_doc_card), (select count(*) from {schema}.mt_doc_taprecord), " +
+            $"(select count(*) from {schema}.mt_doc_closeddaystatement), (select min(id) from {schema}.mt_doc_closeddaystatement), " +
+            $"(select max(id) from {schema}.mt_doc_closeddaystatement)", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new CityManifest(schema["test_".Length..], (int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2),
+            reader.GetString(3), reader.GetString(4), -1, -1, -1);
     }
 
     private static async Task<bool> SchemaExists(string schema)
@@ -510,7 +538,7 @@ public sealed class CityBench
     }
 
     /// <summary>Bytes on disk per tap, all the schema's tables and indexes, and the largest tables' share.</summary>
-    private async Task BytesAsync(CityPassHost host)
+    private async Task BytesAsync(CityPassHost host, long taps)
     {
         await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
         await connection.OpenAsync();
@@ -524,9 +552,9 @@ public sealed class CityBench
                 sizes.Add((reader.GetString(0), reader.GetInt64(1)));
         var total = sizes.Sum(s => s.Bytes);
         _r["city_bytes"] = total;
-        _r["bytes_per_tap"] = Math.Round((double)total / _o.Taps);
+        _r["bytes_per_tap"] = Math.Round((double)total / taps);
         foreach (var (table, bytes) in sizes.Take(6))
-            _r[$"bytes_per_tap_{table}"] = Math.Round((double)bytes / _o.Taps);
+            _r[$"bytes_per_tap_{table}"] = Math.Round((double)bytes / taps);
     }
 
     /// <summary>Rebuilding the card snapshots from the events: the time a schema change of <c>Card</c> costs a city.</summary>

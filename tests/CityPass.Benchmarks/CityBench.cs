@@ -77,6 +77,17 @@ public sealed class CityBench
     /// <summary>The figures measured so far.</summary>
     public Dictionary<string, object> Results => _r;
 
+    /// <summary>Where the figures are written, after each step too (a run stopped midway keeps what it measured).</summary>
+    public string? Output { get; init; }
+
+    private async Task SaveAsync()
+    {
+        if (Output is null)
+            return;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(Output))!);
+        await File.WriteAllTextAsync(Output, JsonSerializer.Serialize(_r, CityRun.Indented));
+    }
+
     private static void Step(string what) => Console.WriteLine($"[city {DateTime.UtcNow:HH:mm:ss}] {what}");
 
     public async Task<Dictionary<string, object>> RunAsync()
@@ -106,18 +117,7 @@ public sealed class CityBench
 
                 await BytesAsync(city, manifest.Taps);
 
-                if (!_r.ContainsKey("city_backup_s"))
-                {
-                    // A city built in this run was backed up for the next runs: that dump was the measure.
-                    Step("backup of the city (scripts/backup.sh)");
-                    var dump = Path.Combine(Path.GetTempPath(), $"citypass-bench-{city.Schema}.dump");
-                    var watch = Stopwatch.StartNew();
-                    await Script("backup.sh", "--schema", city.Schema, "--database", Database, "-o", dump);
-                    _r["city_backup_s"] = Round(watch.Elapsed.TotalSeconds);
-                    _r["city_backup_mb"] = Round(new FileInfo(dump).Length / 1e6);
-                    File.Delete(dump);
-                }
-
+                await SaveAsync();
                 var cityCards = await ActiveCardsAsync(city);
                 var cityFigures = await MeasureAsync(city, "city", Sample(cityCards, 2_000), Sample(cityCards, BusyDayCards));
 
@@ -143,8 +143,22 @@ public sealed class CityBench
                     _r["small_offline_to_commit_ratio"] = Ratio(smallFigures["offline_taps_per_s"], commits);
                 }
 
+                await SaveAsync();
                 await LedgerPhaseAsync(city, cityCards);
+                await SaveAsync();
                 await RebuildCardsAsync(city);
+                if (!_r.ContainsKey("city_backup_s"))
+                {
+                    // A city built in this run was backed up for the next runs: that dump was the measure.
+                    Step("backup of the city (scripts/backup.sh)");
+                    var dump = Path.Combine(Path.GetTempPath(), $"citypass-bench-{city.Schema}.dump");
+                    var watch = Stopwatch.StartNew();
+                    await Script("backup.sh", "--schema", city.Schema, "--database", Database, "-o", dump);
+                    _r["city_backup_s"] = Round(watch.Elapsed.TotalSeconds);
+                    _r["city_backup_mb"] = Round(new FileInfo(dump).Length / 1e6);
+                    File.Delete(dump);
+                    await SaveAsync();
+                }
             }
         }
         finally
@@ -639,7 +653,7 @@ public static class CityRun
     {
         var options = CityOptions.Parse(args, quick);
         var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? "artifacts/bench/city.json";
-        var bench = new CityBench(options);
+        var bench = new CityBench(options) { Output = output };
         Dictionary<string, object> results;
         var exit = 0;
         try

@@ -23,8 +23,8 @@ public sealed class OfflineTapIngestor(
         if (Validate(upload) is { } problem)
             return (null, problem);
         // Past the replay window the tap records that make an upload exactly-once are compacted (TapRecordCompaction).
-        var window = Duration.FromDays(options.Value.OfflineUploadDays);
-        if (upload.Taps.Where(t => t.TerminalTime < clock.GetCurrentInstant() - window).MinBy(t => t.Sequence) is { } late)
+        var oldest = clock.GetCurrentInstant() - Duration.FromDays(options.Value.OfflineUploadDays);
+        if (upload.Taps.Where(t => t.TerminalTime < oldest).MinBy(t => t.Sequence) is { } late)
             return (null, $"Tap {late.Sequence}: its terminal time is more than {options.Value.OfflineUploadDays} days ago, "
                 + "past the upload window: nothing was recorded. Keep such taps for support and upload the others without them.");
 

@@ -62,6 +62,29 @@ public sealed partial class TapRecordCompaction(
         }
     }
 
+    /// <summary>
+    /// Once, on a database whose tap records predate the terminal-time column: fills it from the JSON, 10,000 records per
+    /// transaction (found by the column's index, which holds the nulls). Returns the records filled.
+    /// </summary>
+    public static async Task<long> FillTerminalTimesAsync(string connectionString, string schema, CancellationToken ct = default)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        long total = 0;
+        while (true)
+        {
+            await using var fill = new NpgsqlCommand(
+                $"update {schema}.mt_doc_taprecord t set terminal_time_unix_milliseconds = "
+                + "(extract(epoch from (t.data ->> 'terminalTime')::timestamptz) * 1000)::bigint "
+                + $"where t.id in (select id from {schema}.mt_doc_taprecord where terminal_time_unix_milliseconds is null limit {BatchSize})",
+                connection);
+            var filled = await fill.ExecuteNonQueryAsync(ct);
+            total += filled;
+            if (filled < BatchSize)
+                return total;
+        }
+    }
+
     // One statement, so one transaction: the records go, and the marks that answer for them rise, together. A tap
     // decided meanwhile reads the records before the marks (TapAuthorizer, OfflineTapIngestor), so it sees one or the other.
     private static string DeleteSql(string schema) => $"""

@@ -97,6 +97,28 @@ public class TapRecordCompactionTests(RetentionHost host) : IClassFixture<Retent
     });
 
     [Fact]
+    public Task Records_written_before_the_terminal_time_column_are_compacted_once_it_is_filled() => Meanwhile(async () =>
+    {
+        var card = await _http.CardWithBalance(10_00);
+        Assert.Equal(1, Assert.IsType<OfflineTapsAccepted>(await Upload("library-retention-3",
+            await Honoured("library-retention-3", 1, card.Uid, TestCity.Library, Duration.FromMinutes(10)))).Recorded);
+        await using (var connection = new Npgsql.NpgsqlConnection(host.Postgres))
+        {
+            await connection.OpenAsync();
+            await using var unset = new Npgsql.NpgsqlCommand(
+                $"update {host.Schema}.mt_doc_taprecord set terminal_time_unix_milliseconds = null where terminal_id = 'library-retention-3'", connection);
+            Assert.Equal(1, await unset.ExecuteNonQueryAsync());
+        }
+
+        host.Clock.Advance(PastTheWindow);
+        await Compact();
+        Assert.Equal(1, await Records("library-retention-3")); // not found by the index
+        Assert.True(await TapRecordCompaction.FillTerminalTimesAsync(host.Postgres, host.Schema) >= 1);
+        Assert.True(await Compact() >= 1);
+        Assert.Equal(0, await Records("library-retention-3"));
+    });
+
+    [Fact]
     public Task A_terminals_gaps_after_compaction_leave_out_the_compacted_numbers() => Meanwhile(async () =>
     {
         var card = await _http.CardWithBalance(20_00);

@@ -159,6 +159,7 @@ public sealed class CityBench
                     File.Delete(dump);
                     await SaveAsync();
                 }
+                await CompactTapRecordsAsync(city);
             }
         }
         finally
@@ -569,6 +570,49 @@ public sealed class CityBench
         _r["bytes_per_tap"] = Math.Round((double)total / taps);
         foreach (var (table, bytes) in sizes.Take(6))
             _r[$"bytes_per_tap_{table}"] = Math.Round((double)bytes / taps);
+    }
+
+    /// <summary>
+    /// The retention plan's tap records, measured: every record compacted as the job does once the city's taps are past
+    /// the replay window (the marks that answer for them kept), then <c>VACUUM FULL</c> so that the bytes freed show (a
+    /// plain vacuum leaves them to the next taps). Last, since the city keeps none of its tap records after it.
+    /// </summary>
+    private async Task CompactTapRecordsAsync(CityPassHost host)
+    {
+        string[] tables = ["mt_doc_taprecord", "mt_doc_spentcounters", "mt_doc_terminalsequences"];
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        async Task<long> Scalar(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 3_600 };
+            command.Parameters.AddWithValue("schema", host.Schema);
+            command.Parameters.AddWithValue("tables", tables);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        }
+        Task<long> Bytes() => Scalar("select coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_class c join pg_namespace n on n.oid = c.relnamespace " +
+            "where n.nspname = @schema and c.relname = any(@tables) and c.relkind = 'r'");
+
+        Step("retention: tap records compacted past the replay window (TapRecordCompaction), then VACUUM FULL");
+        var records = await Scalar($"select count(*) from {host.Schema}.mt_doc_taprecord");
+        var before = await Bytes();
+        var watch = Stopwatch.StartNew();
+        await CityPass.Host.Taps.TapRecordCompaction.FillTerminalTimesAsync(CityPassHost.PostgresConnection, host.Schema);
+        var deleted = await CityPass.Host.Taps.TapRecordCompaction.RunAsync(CityPassHost.PostgresConnection, host.Schema,
+            host.Clock.GetCurrentInstant() + Duration.FromDays(1));
+        _r["compaction_s"] = Round(watch.Elapsed.TotalSeconds);
+        _r["compaction_records_deleted"] = deleted;
+        foreach (var table in tables)
+        {
+            await using var vacuum = new NpgsqlCommand($"vacuum full {host.Schema}.{table}", connection) { CommandTimeout = 3_600 };
+            await vacuum.ExecuteNonQueryAsync();
+        }
+        var after = await Bytes();
+        _r["tap_record_bytes_before"] = before;
+        _r["tap_record_bytes_after"] = after;
+        _r["tap_record_bytes_saved_per_tap"] = records == 0 ? 0 : Math.Round((double)(before - after) / records);
+        if (_r.TryGetValue("bytes_per_tap", out var perTap))
+            _r["bytes_per_tap_after_compaction"] = Math.Round(Convert.ToDouble(perTap, CultureInfo.InvariantCulture) - (double)(before - after) / records);
+        await SaveAsync();
     }
 
     /// <summary>Rebuilding the card snapshots from the events: the time a schema change of <c>Card</c> costs a city.</summary>

@@ -108,7 +108,7 @@ public static class Reconcile
             .Where(e => e.DayNumber >= fromNumber && e.DayNumber <= toNumber && e.Kind == load && (e.Source == stripe || e.Source == sandbox))
             .ToListAsync(ct)).ToList();
         var found = entries.Where(e => e.Reference is not null).Select(e => e.Reference!).ToHashSet(StringComparer.Ordinal);
-        var elsewhere = rows.SelectMany(r => r.PaymentReferences).Where(r => !found.Contains(r)).Distinct(StringComparer.Ordinal).ToArray();
+        var elsewhere = rows.Where(r => !r.PaymentReferences.Any(found.Contains)).SelectMany(r => r.PaymentReferences).Distinct(StringComparer.Ordinal).ToArray();
         if (elsewhere.Length > 0)
         {
             var named = await session.QueryAsync<LedgerEntry>(LoadsByReference, ct, [elsewhere]);

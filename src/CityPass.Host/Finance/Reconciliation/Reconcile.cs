@@ -13,7 +13,8 @@ public sealed record ResolveDiscrepancy(string? Note);
 
 public static class Reconcile
 {
-    private const int MaxReportBytes = 20 * 1024 * 1024;
+    /// <summary>A day of a city's online reloads, 100,000 rows in Stripe's default itemized columns, is about 30 MB (docs/performance.md).</summary>
+    private const int MaxReportBytes = 64 * 1024 * 1024;
 
     public static void MapReconciliation(this IEndpointRouteBuilder app)
     {

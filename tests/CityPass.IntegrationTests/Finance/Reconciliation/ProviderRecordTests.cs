@@ -102,4 +102,14 @@ public class ProviderRecordTests(FinanceHost host) : IClassFixture<FinanceHost>
         Assert.Equal(4, await query.Query<ProviderTransaction>().CountAsync(t => t.Id.StartsWith($"txn_{tag}_")));
         Assert.NotNull(await query.LoadAsync<FinanceMigration>(ProviderRecords.BackfillId));
     }
+
+    /// <summary>The partial index on loads' references, as PostgreSQL holds it, is what the configuration asks: a host's
+    /// start does not drop and rebuild it over the city's ledger.</summary>
+    [Fact]
+    public async Task The_ledgers_indexes_in_the_database_match_the_configuration()
+    {
+        var feature = ((StoreOptions)Store.Options).Storage.FindFeature(typeof(LedgerEntry));
+        var migration = await Store.Storage.Database.CreateMigrationAsync(feature, CancellationToken.None);
+        Assert.Equal(Weasel.Core.SchemaPatchDifference.None, migration.Difference);
+    }
 }

@@ -8,6 +8,8 @@
 # measured in the schema it was built in when still there; --in-place-schema test_cityXXXX: a city whose build was stopped,
 # described from its schema) measured against a small database in the same run, to
 # artifacts/bench/city.json (docs/performance.md, City scale).
+# --stripe-report [--rows 10000,100000]: reconciling a day's Stripe itemized report of each size, on a fresh schema and on
+# one holding the previous imports (docs/performance.md, City scale).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

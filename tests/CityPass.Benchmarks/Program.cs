@@ -8,6 +8,8 @@ var quick = args.Contains("--quick");
 Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_CITYPASS_HOST", Path.Combine(CityPass.IntegrationTests.Processes.Root, "src", "CityPass.Host"));
 if (args.Contains("--city"))
     return await CityRun.RunAsync(args, quick);
+if (args.Contains("--stripe-report"))
+    return await StripeReportBench.RunAsync(args);
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 if (only?.Except(Bench.Sections).FirstOrDefault() is { } unknown)
 {

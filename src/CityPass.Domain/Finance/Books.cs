@@ -47,6 +47,12 @@ public sealed record Discrepancy(string Id, DiscrepancyKind Kind, string Referen
     public bool IsOpen => ResolvedAt is null;
 }
 
+/// <summary>A balance transaction of the provider recorded by an import (id: Stripe's balance transaction id): recorded once.</summary>
+public sealed record ProviderTransaction(string Id, Guid ImportId, Instant RecordedAt);
+
+/// <summary>A payment (PaymentIntent or charge; id: the ledger load's reference) some imported report showed.</summary>
+public sealed record ReportedPayment(string Id, Guid ImportId, Instant ReportedAt);
+
 public sealed record ClosedDay(LocalDate Day, long UpToSequence, long ClosingFloatCents);
 
 /// <summary>The state of the books, folded from the books stream.</summary>
@@ -56,11 +62,6 @@ public sealed record FinanceBooks(Guid Id, ImmutableList<ClosedDay> ClosedDays)
 
     public static readonly FinanceBooks Empty = new(StreamId, ImmutableList<ClosedDay>.Empty);
 
-    public ImmutableHashSet<string> RecordedTransactions { get; init; } = ImmutableHashSet<string>.Empty;
-
-    /// <summary>PaymentIntents (or charges) some imported report showed.</summary>
-    public ImmutableHashSet<string> ReportedPayments { get; init; } = ImmutableHashSet<string>.Empty;
-
     public ImmutableDictionary<string, Discrepancy> Discrepancies { get; init; } = ImmutableDictionary<string, Discrepancy>.Empty;
 
     public ClosedDay? LastClosed => ClosedDays.Count == 0 ? null : ClosedDays[^1];
@@ -68,22 +69,17 @@ public sealed record FinanceBooks(Guid Id, ImmutableList<ClosedDay> ClosedDays)
     public bool IsClosed(LocalDate day) => LastClosed is { } last && day <= last.Day && ClosedDays.Any(d => d.Day == day);
 
     /// <summary>The events of a FinanceBooks's stream: those <see cref="Evolve"/> folds. Its projection takes
-    /// only these (a stream of other events is not a FinanceBooks's); keep it beside the switch, a test compares them.</summary>
+    /// only these (a stream of other events is not a FinanceBooks's); keep it beside the switch, a test compares them.
+    /// The provider's rows and reports are on the same stream but not folded: what they recorded is kept in documents
+    /// keyed by id (<see cref="ProviderTransaction"/>, <see cref="ReportedPayment"/>), so the books do not grow with them.</summary>
     public static readonly IReadOnlyList<Type> EventTypes =
     [
-        typeof(DayClosed), typeof(ProviderTransactionRecorded), typeof(ProviderReportImported),
-        typeof(DiscrepancyOpened), typeof(DiscrepancyResolved),
+        typeof(DayClosed), typeof(DiscrepancyOpened), typeof(DiscrepancyResolved),
     ];
 
     public FinanceBooks Evolve(object @event) => @event switch
     {
         DayClosed e => this with { ClosedDays = ClosedDays.Add(new ClosedDay(e.Day, e.UpToSequence, e.Statement.Scheme.ClosingFloatCents)) },
-        ProviderTransactionRecorded e => this with { RecordedTransactions = RecordedTransactions.Add(e.Row.BalanceTransactionId) },
-        ProviderReportImported e => this with
-        {
-            ReportedPayments = ReportedPayments.Union(e.Report.Matched.Select(m => m.PaymentReference)
-                .Concat(e.Report.Discrepancies.Where(d => d.Kind is DiscrepancyKind.AmountMismatch or DiscrepancyKind.CurrencyMismatch).Select(d => d.Reference))),
-        },
         DiscrepancyOpened e => this with { Discrepancies = Discrepancies.SetItem(e.Discrepancy.Id, e.Discrepancy with { OpenedAt = e.OpenedAt }) },
         DiscrepancyResolved e when Discrepancies.TryGetValue(e.DiscrepancyId, out var d) => this with
         {

@@ -49,6 +49,29 @@ public sealed record ReconciliationReport(
 
 public sealed record ReconciliationOutcome(ReconciliationReport Report, IReadOnlyList<StripeReportRow> RowsToRecord);
 
+/// <summary>
+/// What earlier imports recorded, as far as one report needs it: which of its balance transactions were recorded, and
+/// which payments of its days some report showed. Read for the report's own ids, never the whole history.
+/// </summary>
+public sealed record EarlierImports(IReadOnlySet<string> RecordedTransactions, IReadOnlySet<string> ReportedPayments)
+{
+    public static readonly EarlierImports None = new(new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+
+    /// <summary>The same sets folded from the books' events (what the documents are projected from).</summary>
+    public static EarlierImports From(IEnumerable<object> events)
+    {
+        var (recorded, reported) = (new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+        foreach (var e in events)
+        {
+            if (e is ProviderTransactionRecorded row)
+                recorded.Add(row.Row.BalanceTransactionId);
+            else if (e is ProviderReportImported report)
+                reported.UnionWith(Reconciliation.ReportedPayments(report.Report));
+        }
+        return new EarlierImports(recorded, reported);
+    }
+}
+
 public static class Reconciliation
 {
     public const string LedgerCurrency = "eur";
@@ -58,7 +81,7 @@ public static class Reconciliation
     /// balance transaction id: a repeated row in one report is a discrepancy, a row an earlier import recorded is skipped.
     /// </summary>
     /// <param name="loads">The ledger's provider loads of the report's days, and any the report names.</param>
-    public static ReconciliationOutcome Reconcile(IReadOnlyList<StripeReportRow> rows, IReadOnlyList<LedgerLoad> loads, FinanceBooks books, LocalDate from, LocalDate to)
+    public static ReconciliationOutcome Reconcile(IReadOnlyList<StripeReportRow> rows, IReadOnlyList<LedgerLoad> loads, EarlierImports earlier, LocalDate from, LocalDate to)
     {
         var discrepancies = new List<Discrepancy>();
         var kept = new List<StripeReportRow>();
@@ -92,7 +115,7 @@ public static class Reconciliation
                 matched.Add(new MatchedPayment(reference, row.BalanceTransactionId, row.GrossCents, row.FeeCents, row.NetCents, row.AutomaticPayoutId));
         }
 
-        foreach (var load in loads.Where(l => l.Day >= from && l.Day <= to && !seen.Contains(l.PaymentReference) && !books.ReportedPayments.Contains(l.PaymentReference))
+        foreach (var load in loads.Where(l => l.Day >= from && l.Day <= to && !seen.Contains(l.PaymentReference) && !earlier.ReportedPayments.Contains(l.PaymentReference))
                      .OrderBy(l => l.At))
             discrepancies.Add(new Discrepancy($"{DiscrepancyKind.MissingInReport}:{load.PaymentReference}", DiscrepancyKind.MissingInReport, load.PaymentReference,
                 $"The ledger loaded {Cents(load.Cents)} on {load.Day:yyyy-MM-dd} ({load.Source}) but the report does not show the payment.", load.Cents, null));
@@ -100,11 +123,16 @@ public static class Reconciliation
         var payouts = matched.Where(m => m.PayoutId is not null).GroupBy(m => m.PayoutId!, StringComparer.Ordinal)
             .Select(g => new PayoutLine(g.Key, g.Select(m => m.PaymentReference).ToList(), g.Aggregate(0L, (s, m) => checked(s + m.NetCents))))
             .OrderBy(p => p.PayoutId, StringComparer.Ordinal).ToList();
-        var newRows = kept.Where(r => !books.RecordedTransactions.Contains(r.BalanceTransactionId)).ToList();
+        var newRows = kept.Where(r => !earlier.RecordedTransactions.Contains(r.BalanceTransactionId)).ToList();
         var fees = kept.Aggregate(0L, (s, r) => checked(s + r.FeeCents + (r.ReportingCategory is "fee" or "stripe_fee" ? -r.GrossCents : 0)));
         var report = new ReconciliationReport(from, to, matched, discrepancies, payouts, fees, newRows.Count, kept.Count - newRows.Count);
         return new ReconciliationOutcome(report, newRows);
     }
+
+    /// <summary>The payments a report showed: those it matched, and those it found with another amount or currency.</summary>
+    public static IEnumerable<string> ReportedPayments(ReconciliationReport report) =>
+        report.Matched.Select(m => m.PaymentReference)
+            .Concat(report.Discrepancies.Where(d => d.Kind is DiscrepancyKind.AmountMismatch or DiscrepancyKind.CurrencyMismatch).Select(d => d.Reference));
 
     /// <summary>The discrepancies of a report the books do not hold yet (open or resolved): a re-import opens nothing twice.</summary>
     public static IReadOnlyList<Discrepancy> New(ReconciliationReport report, FinanceBooks books) =>

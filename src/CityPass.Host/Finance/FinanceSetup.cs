@@ -37,16 +37,25 @@ public static class FinanceSetup
         {
             // Finance read models are async (DESIGN.md): a tap never waits for the ledger; the daemon follows the event log in order.
             o.Projections.Add<LedgerProjection>(ProjectionLifecycle.Async);
-            o.Schema.For<LedgerEntry>().Identity(e => e.Id).Index(e => e.DayNumber).Index(e => e.Kind);
+            o.Schema.For<LedgerEntry>().Identity(e => e.Id).Index(e => e.DayNumber).Index(e => e.Kind)
+                // Reconciliation finds a report's loads of other days by reference: loads only, not every tap's entry.
+                .Index(e => e.Reference!, i => i.Predicate = LoadReferencePredicate);
             // The books (closes, imports, discrepancies) are decided on: their state is inline, like a card's.
             o.Projections.Add<BooksProjection>(ProjectionLifecycle.Inline);
             o.Schema.For<ClosedDayStatement>();
+            // What imports recorded, by id (not in the books document, which would grow with every provider transaction).
+            o.Projections.Add<ProviderRecordProjection>(ProjectionLifecycle.Inline);
+            o.Schema.For<ProviderTransaction>();
+            o.Schema.For<ReportedPayment>();
+            o.Schema.For<FinanceMigration>();
             // HotCold elects one daemon per lock id and database: one per schema, so that test runs and instances of
             // other schemas in the same database never wait for each other's lock.
             o.Projections.DaemonLockId = StableLockId(o.DatabaseSchemaName);
         });
         return services;
     }
+
+    public const string LoadReferencePredicate = "(data ->> 'kind') = 'load'";
 
     public static void MapFinance(this WebApplication app)
     {

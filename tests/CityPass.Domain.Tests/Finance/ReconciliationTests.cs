@@ -23,7 +23,7 @@ public class ReconciliationTests
         };
         var loads = new[] { Load("pi_ok", 20_00), Load("pi_amount", 30_00), Load("pi_currency", 10_00), Load("pi_unreported", 15_00) };
 
-        var outcome = Reconciliation.Reconcile(rows, loads, FinanceBooks.Empty, Day, Day);
+        var outcome = Reconciliation.Reconcile(rows, loads, EarlierImports.None, Day, Day);
 
         Assert.Equal("pi_ok", Assert.Single(outcome.Report.Matched).PaymentReference);
         Assert.Equal(
@@ -38,16 +38,17 @@ public class ReconciliationTests
     public void Rows_already_recorded_and_discrepancies_already_known_are_not_recorded_or_opened_again()
     {
         var rows = new[] { Charge(2, "txn_1", "pi_ok", 20_00), Charge(3, "txn_2", "pi_stranger", 5_00) };
-        var first = Reconciliation.Reconcile(rows, [Load("pi_ok", 20_00)], FinanceBooks.Empty, Day, Day);
-        var books = new object[]
+        var first = Reconciliation.Reconcile(rows, [Load("pi_ok", 20_00)], EarlierImports.None, Day, Day);
+        var events = new object[]
             {
                 new ProviderTransactionRecorded(Guid.Empty, rows[0], "stripe", At), new ProviderTransactionRecorded(Guid.Empty, rows[1], "stripe", At),
                 new ProviderReportImported(Guid.Empty, "r.csv", 2, first.Report, "finance", At),
             }
             .Concat(Reconciliation.New(first.Report, FinanceBooks.Empty).Select(d => (object)new DiscrepancyOpened(d, At)))
-            .Aggregate(FinanceBooks.Empty, (b, e) => b.Evolve(e));
+            .ToList();
+        var books = events.Aggregate(FinanceBooks.Empty, (b, e) => b.Evolve(e));
 
-        var second = Reconciliation.Reconcile(rows, [Load("pi_ok", 20_00)], books, Day, Day);
+        var second = Reconciliation.Reconcile(rows, [Load("pi_ok", 20_00)], EarlierImports.From(events), Day, Day);
         Assert.Empty(second.RowsToRecord);
         Assert.Empty(Reconciliation.New(second.Report, books));
         Assert.Single(books.Discrepancies.Values, d => d.IsOpen);

@@ -13,7 +13,8 @@ public sealed record ResolveDiscrepancy(string? Note);
 
 public static class Reconcile
 {
-    private const int MaxReportBytes = 20 * 1024 * 1024;
+    /// <summary>A day of a city's online reloads, 100,000 rows in Stripe's default itemized columns, is about 30 MB (docs/performance.md).</summary>
+    private const int MaxReportBytes = 64 * 1024 * 1024;
 
     public static void MapReconciliation(this IEndpointRouteBuilder app)
     {
@@ -67,6 +68,7 @@ public static class Reconcile
         // Loads are posted by the async ledger: let it reach what is committed before comparing. If it does not in time, compared
         // as the ledger stands; a load it has not posted yet shows as missing until the next import.
         await store.LedgerCaughtUpAsync(TimeSpan.FromSeconds(10));
+        await ProviderRecords.BackfillOnceAsync(store, clock.GetCurrentInstant(), ct);
         var result = await store.WriteAsync(async (session, attempt) =>
         {
             var stream = await session.Events.FetchForWriting<FinanceBooks>(FinanceBooks.StreamId, attempt);
@@ -74,16 +76,9 @@ public static class Reconcile
             var time = (await session.LoadAsync<Scheme>(Scheme.StreamId, attempt) ?? Scheme.Empty).Time;
             var from = time.ServiceDate(rows.Min(r => r.CreatedUtc));
             var to = time.ServiceDate(rows.Max(r => r.CreatedUtc));
-            var (fromNumber, toNumber) = (LedgerEntry.DayNumberOf(from), LedgerEntry.DayNumberOf(to));
-            var references = rows.SelectMany(r => r.PaymentReferences).Distinct().ToArray();
-            var (load, stripe, sandbox) = (LedgerKind.Load.Code, LoadSource.Stripe.Code, LoadSource.Sandbox.Code);
-            var entries = await session.Query<LedgerEntry>()
-                .Where(e => e.Kind == load && (e.Source == stripe || e.Source == sandbox)
-                            && ((e.DayNumber >= fromNumber && e.DayNumber <= toNumber) || e.Reference.IsOneOf(references)))
-                .ToListAsync(attempt);
-            var loads = entries.Select(e => new LedgerLoad(e.Reference ?? $"entry-{e.Id}", e.CardId, e.On(LedgerAccounts.Clearing(e.Source!)),
-                Domain.Finance.Reconciliation.LedgerCurrency, e.Source!, e.At, e.BusinessDay)).ToList();
-            var outcome = Domain.Finance.Reconciliation.Reconcile(rows, loads, books, from, to);
+            var loads = await LoadsAsync(session, rows, from, to, attempt);
+            var earlier = await EarlierAsync(session, rows, loads, attempt);
+            var outcome = Domain.Finance.Reconciliation.Reconcile(rows, loads, earlier, from, to);
             var opened = Domain.Finance.Reconciliation.New(outcome.Report, books);
 
             var importId = Guid.CreateVersion7();
@@ -100,6 +95,41 @@ public static class Reconcile
             return new ImportResult(importId, outcome.Report, opened.Count);
         }, ct);
         return TypedResults.Created($"/finance/discrepancies", await WithOpenedAt(result, store, ct));
+    }
+
+    /// <summary>
+    /// The provider loads of the report's days (by the day-number index), and those of other days the report names (by
+    /// the partial index on loads' references): both follow the report, not the ledger's history.
+    /// </summary>
+    private static async Task<List<LedgerLoad>> LoadsAsync(IDocumentSession session, IReadOnlyList<StripeReportRow> rows, LocalDate from, LocalDate to, CancellationToken ct)
+    {
+        var (fromNumber, toNumber) = (LedgerEntry.DayNumberOf(from), LedgerEntry.DayNumberOf(to));
+        var (load, stripe, sandbox) = (LedgerKind.Load.Code, LoadSource.Stripe.Code, LoadSource.Sandbox.Code);
+        var entries = (await session.Query<LedgerEntry>()
+            .Where(e => e.DayNumber >= fromNumber && e.DayNumber <= toNumber && e.Kind == load && (e.Source == stripe || e.Source == sandbox))
+            .ToListAsync(ct)).ToList();
+        var found = entries.Where(e => e.Reference is not null).Select(e => e.Reference!).ToHashSet(StringComparer.Ordinal);
+        var elsewhere = rows.Where(r => !r.PaymentReferences.Any(found.Contains)).SelectMany(r => r.PaymentReferences).Distinct(StringComparer.Ordinal).ToArray();
+        if (elsewhere.Length > 0)
+        {
+            var named = await session.QueryAsync<LedgerEntry>(LoadsByReference, ct, [elsewhere]);
+            entries.AddRange(named.Where(e => e.Source == stripe || e.Source == sandbox));
+        }
+        return entries.Select(e => new LedgerLoad(e.Reference ?? $"entry-{e.Id}", e.CardId, e.On(LedgerAccounts.Clearing(e.Source!)),
+            Domain.Finance.Reconciliation.LedgerCurrency, e.Source!, e.At, e.BusinessDay)).ToList();
+    }
+
+    /// <summary>The text of <see cref="FinanceSetup"/>'s partial index (loads only), so PostgreSQL can use it.</summary>
+    private const string LoadsByReference = $"where {FinanceSetup.LoadReferencePredicate} and (data ->> 'reference') = ANY(?)";
+
+    /// <summary>What earlier imports recorded of this report's balance transactions, and which of its days' loads they reported.</summary>
+    private static async Task<EarlierImports> EarlierAsync(IDocumentSession session, IReadOnlyList<StripeReportRow> rows, IReadOnlyList<LedgerLoad> loads, CancellationToken ct)
+    {
+        var transactions = rows.Select(r => r.BalanceTransactionId).Distinct(StringComparer.Ordinal).ToArray();
+        var payments = loads.Select(l => l.PaymentReference).Distinct(StringComparer.Ordinal).ToArray();
+        var recorded = await session.Query<ProviderTransaction>().Where(t => t.Id.IsOneOf(transactions)).Select(t => t.Id).ToListAsync(ct);
+        var reported = payments.Length == 0 ? [] : await session.Query<ReportedPayment>().Where(p => p.Id.IsOneOf(payments)).Select(p => p.Id).ToListAsync(ct);
+        return new EarlierImports(recorded.ToHashSet(StringComparer.Ordinal), reported.ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>The report's discrepancies as the books hold them: opened at the import that first found them.</summary>

@@ -139,6 +139,8 @@ public sealed class CityBench
                     _r["city_daily_close_ratio"] = Ratio(cityFigures["daily_close_ms"], smallFigures["daily_close_ms"]);
                     _r["city_settlement_ratio"] = Ratio(cityFigures["settlement_ms"], smallFigures["settlement_ms"]);
                     _r["city_pseudonymisation_ratio"] = Ratio(cityFigures["pseudonymisation_ms"], smallFigures["pseudonymisation_ms"]);
+                    _r["city_stripe_report_ratio"] = Ratio(cityFigures["stripe_report_ms"], smallFigures["stripe_report_ms"]);
+                    _r["stripe_report_rows"] = StripeReportRows;
                     _r["offline_to_commit_ratio"] = Ratio(cityFigures["offline_taps_per_s"], commits);
                     _r["small_offline_to_commit_ratio"] = Ratio(smallFigures["offline_taps_per_s"], commits);
                 }
@@ -368,6 +370,9 @@ public sealed class CityBench
     /// The figures compared between the two databases: online taps at 8 and 64 terminals, reading a card and a page of
     /// its history, a busy day's offline uploads, its close and its settlement.
     /// </summary>
+    /// <summary>The rows of the Stripe report reconciled on both databases.</summary>
+    private int StripeReportRows => _o.Quick ? 10_000 : 100_000;
+
     /// <summary>The cards of the busy day: two taps each on average.</summary>
     private int BusyDayCards => Math.Max(2_000, _o.BusyDayTaps / 2);
 
@@ -448,6 +453,12 @@ public sealed class CityBench
         f["pseudonymised_visits"] = await pseudonymiser.RunAsync(CancellationToken.None);
         f["pseudonymisation_ms"] = watch.Elapsed.TotalMilliseconds;
         host.Clock.Reset(Evening(busy.PlusDays(3), 13));
+
+        // A day of online reloads paid through Stripe (a card issued and loaded each), then its itemized report imported.
+        var reportDay = busy.PlusDays(3);
+        Step($"{name}: reconciling a {StripeReportRows:N0}-row Stripe itemized report of {reportDay:yyyy-MM-dd}");
+        f["stripe_report_ms"] = await StripeReportBench.ReconcileAsync(host, reportDay, StripeReportRows);
+        host.Clock.Reset(Evening(reportDay.PlusDays(1), 12));
         return f;
     }
 
@@ -690,7 +701,7 @@ public static class CityRun
     private static readonly string[] Paired =
     [
         "tap_rps_c8", "tap_p50_ms_c8", "tap_p99_ms_c8", "tap_rps_c64", "tap_p50_ms_c64", "tap_p99_ms_c64",
-        "history_p50_ms", "history_p99_ms", "offline_taps_per_s", "daily_close_ms", "daily_close_sql_ms", "settlement_ms", "pseudonymised_visits", "pseudonymisation_ms",
+        "history_p50_ms", "history_p99_ms", "offline_taps_per_s", "daily_close_ms", "daily_close_sql_ms", "settlement_ms", "pseudonymised_visits", "pseudonymisation_ms", "stripe_report_ms",
     ];
 
     public static async Task<int> RunAsync(string[] args, bool quick)

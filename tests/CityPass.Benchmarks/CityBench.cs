@@ -308,7 +308,7 @@ public sealed class CityBench
             host.Clock.Reset(Evening(day, 21));
             // Signed in again every day: a build outlives the access tokens' hour (the first full build died of it, and
             // the desk's writes it does not check failed with it).
-            admin = await host.SignedIn(CityPassHost.AdministratorEmail, CityPassHost.AdministratorPassword);
+            admin = await CityPass.IntegrationTests.Payments.Cardholders.SignedIn(host, CityPassHost.AdministratorEmail, CityPassHost.AdministratorPassword);
             finance = await host.Finance();
             var reloads = Sample(cards, Math.Max(1, _o.Cards / 200), random);
             await ForEach(reloads, 8, c => Post(admin, $"/cards/{c.Id}/loads", new { amountCents = 20_00 }, mustSucceed: false));

@@ -21,7 +21,7 @@ namespace CityPass.Benchmarks;
 /// spreads over), <c>--busy-day</c> (the taps of the day closed and settled on both databases), <c>--ledger-seconds</c>
 /// (the sustained-taps phase the finance ledger must keep up with), <c>--rebuild</c> (ignore the cached city).
 /// </summary>
-public sealed record CityOptions(int Cards, int Taps, int Days, int BusyDayTaps, int LedgerSeconds, bool Quick, bool Rebuild)
+public sealed record CityOptions(int Cards, int Taps, int Days, int BusyDayTaps, int LedgerSeconds, bool Quick, bool Rebuild, bool InPlace = false, string? InPlaceSchema = null)
 {
     /// <summary>Changed when the city's content or the schema it is built with changes: older dumps are not reused.</summary>
     private const int Format = 1;
@@ -37,7 +37,9 @@ public sealed record CityOptions(int Cards, int Taps, int Days, int BusyDayTaps,
             Option("--busy-day", quick ? 10_000 : 200_000),
             Option("--ledger-seconds", quick ? 20 : 600),
             quick,
-            args.Contains("--rebuild"));
+            args.Contains("--rebuild"),
+            args.Contains("--in-place"),
+            args.SkipWhile(a => a != "--in-place-schema").Skip(1).FirstOrDefault());
     }
 
     public string Key => $"c{Cards}-t{Taps}-d{Days}-f{Format}";
@@ -75,6 +77,17 @@ public sealed class CityBench
     /// <summary>The figures measured so far.</summary>
     public Dictionary<string, object> Results => _r;
 
+    /// <summary>Where the figures are written, after each step too (a run stopped midway keeps what it measured).</summary>
+    public string? Output { get; init; }
+
+    private async Task SaveAsync()
+    {
+        if (Output is null)
+            return;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(Output))!);
+        await File.WriteAllTextAsync(Output, JsonSerializer.Serialize(_r, CityRun.Indented));
+    }
+
     private static void Step(string what) => Console.WriteLine($"[city {DateTime.UtcNow:HH:mm:ss}] {what}");
 
     public async Task<Dictionary<string, object>> RunAsync()
@@ -102,16 +115,9 @@ public sealed class CityBench
                 var commits = Math.Round(await Bench.NpgsqlInsertRate(city.Schema, 8, TimeSpan.FromSeconds(_o.Quick ? 3 : 8)));
                 _r["npgsql_insert_tx_per_s"] = commits;
 
-                await BytesAsync(city);
+                await BytesAsync(city, manifest.Taps);
 
-                Step("backup of the city (scripts/backup.sh)");
-                var dump = Path.Combine(Path.GetTempPath(), $"citypass-bench-{city.Schema}.dump");
-                var watch = Stopwatch.StartNew();
-                await Script("backup.sh", "--schema", city.Schema, "--database", Database, "-o", dump);
-                _r["city_backup_s"] = Round(watch.Elapsed.TotalSeconds);
-                _r["city_backup_mb"] = Round(new FileInfo(dump).Length / 1e6);
-                File.Delete(dump);
-
+                await SaveAsync();
                 var cityCards = await ActiveCardsAsync(city);
                 var cityFigures = await MeasureAsync(city, "city", Sample(cityCards, 2_000), Sample(cityCards, BusyDayCards));
 
@@ -133,12 +139,29 @@ public sealed class CityBench
                     _r["city_daily_close_ratio"] = Ratio(cityFigures["daily_close_ms"], smallFigures["daily_close_ms"]);
                     _r["city_settlement_ratio"] = Ratio(cityFigures["settlement_ms"], smallFigures["settlement_ms"]);
                     _r["city_pseudonymisation_ratio"] = Ratio(cityFigures["pseudonymisation_ms"], smallFigures["pseudonymisation_ms"]);
+                    _r["city_stripe_report_ratio"] = Ratio(cityFigures["stripe_report_ms"], smallFigures["stripe_report_ms"]);
+                    _r["stripe_report_rows"] = StripeReportRows;
                     _r["offline_to_commit_ratio"] = Ratio(cityFigures["offline_taps_per_s"], commits);
                     _r["small_offline_to_commit_ratio"] = Ratio(smallFigures["offline_taps_per_s"], commits);
                 }
 
+                await SaveAsync();
                 await LedgerPhaseAsync(city, cityCards);
+                await SaveAsync();
                 await RebuildCardsAsync(city);
+                if (!_r.ContainsKey("city_backup_s"))
+                {
+                    // A city built in this run was backed up for the next runs: that dump was the measure.
+                    Step("backup of the city (scripts/backup.sh)");
+                    var dump = Path.Combine(Path.GetTempPath(), $"citypass-bench-{city.Schema}.dump");
+                    var watch = Stopwatch.StartNew();
+                    await Script("backup.sh", "--schema", city.Schema, "--database", Database, "-o", dump);
+                    _r["city_backup_s"] = Round(watch.Elapsed.TotalSeconds);
+                    _r["city_backup_mb"] = Round(new FileInfo(dump).Length / 1e6);
+                    File.Delete(dump);
+                    await SaveAsync();
+                }
+                await CompactTapRecordsAsync(city);
             }
         }
         finally
@@ -160,9 +183,32 @@ public sealed class CityBench
     /// <summary>The city: restored from its dump when one of these sizes exists, else built and dumped.</summary>
     private async Task<(CityHost, CityManifest)> CityAsync()
     {
+        if (_o.InPlaceSchema is { } schema)
+        {
+            // --in-place-schema test_cityXXXX: a city whose build was stopped before its dump (no manifest), described
+            // from what its schema holds.
+            if (!schema.StartsWith("test_", StringComparison.Ordinal) || !await SchemaExists(schema))
+                throw new InvalidOperationException($"No schema {schema} to measure in place.");
+            var described = await DescribeAsync(schema);
+            Step($"the city in {schema} measured in place: {described.Cards:N0} cards, {described.Taps:N0} taps over {described.Days} closed days");
+            var live = new CityHost(schema["test_".Length..], restored: true);
+            await live.InitializeAsync();
+            live.Clock.Reset(Evening(LocalDate.FromDateTime(DateTime.Parse(described.LastDay, CultureInfo.InvariantCulture)).PlusDays(1), 12));
+            return (live, described);
+        }
         if (!_o.Rebuild && File.Exists(CachePath("dump")) && File.Exists(CachePath("json")))
         {
             var manifest = JsonSerializer.Deserialize<CityManifest>(await File.ReadAllTextAsync(CachePath("json")))!;
+            if (_o.InPlace && await SchemaExists($"test_{manifest.Run}"))
+            {
+                // --in-place: the schema the city was built in is still in the database (the build's run was stopped
+                // after its dump): measured as it stands, without the restore (no city_restore_s in this run).
+                Step($"the city {_o.Key} measured in place (schema test_{manifest.Run}, not restored)");
+                var live = new CityHost(manifest.Run, restored: true);
+                await live.InitializeAsync();
+                live.Clock.Reset(Evening(LocalDate.FromDateTime(DateTime.Parse(manifest.LastDay, CultureInfo.InvariantCulture)).PlusDays(1), 12));
+                return (live, manifest);
+            }
             Step($"restoring the city {_o.Key} (scripts/restore.sh)");
             var watch = Stopwatch.StartNew();
             await Script("restore.sh", CachePath("dump"), "--database", Database, "--replace");
@@ -180,9 +226,35 @@ public sealed class CityBench
         Directory.CreateDirectory(Path.GetDirectoryName(CachePath("dump"))!);
         foreach (var old in Directory.GetFiles(Path.GetDirectoryName(CachePath("dump"))!, $"city-{_o.Key}.*"))
             File.Delete(old);
+        var backup = Stopwatch.StartNew();
         await Script("backup.sh", "--schema", built.Schema, "--database", Database, "-o", CachePath("dump"));
+        _r["city_backup_s"] = Round(backup.Elapsed.TotalSeconds);
+        _r["city_backup_mb"] = Round(new FileInfo(CachePath("dump")).Length / 1e6);
         await File.WriteAllTextAsync(CachePath("json"), JsonSerializer.Serialize(made, CityRun.Indented));
         return (built, made);
+    }
+
+    private static async Task<CityManifest> DescribeAsync(string schema)
+    {
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"select (select count(*) from {schema}.mt_doc_card), (select count(*) from {schema}.mt_doc_taprecord), " +
+            $"(select count(*) from {schema}.mt_doc_closeddaystatement), (select min(id) from {schema}.mt_doc_closeddaystatement), " +
+            $"(select max(id) from {schema}.mt_doc_closeddaystatement)", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new CityManifest(schema["test_".Length..], (int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2),
+            reader.GetString(3), reader.GetString(4), -1, -1, -1);
+    }
+
+    private static async Task<bool> SchemaExists(string schema)
+    {
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select count(*) from pg_namespace where nspname = @schema", connection);
+        command.Parameters.AddWithValue("schema", schema);
+        return (long)(await command.ExecuteScalarAsync())! > 0;
     }
 
     private static Instant Evening(LocalDate day, int hour) => day.At(new LocalTime(hour, 0)).InZoneLeniently(Paris).ToInstant();
@@ -298,6 +370,9 @@ public sealed class CityBench
     /// The figures compared between the two databases: online taps at 8 and 64 terminals, reading a card and a page of
     /// its history, a busy day's offline uploads, its close and its settlement.
     /// </summary>
+    /// <summary>The rows of the Stripe report reconciled on both databases.</summary>
+    private int StripeReportRows => _o.Quick ? 10_000 : 100_000;
+
     /// <summary>The cards of the busy day: two taps each on average.</summary>
     private int BusyDayCards => Math.Max(2_000, _o.BusyDayTaps / 2);
 
@@ -362,10 +437,12 @@ public sealed class CityBench
         await Bench.Analyze(host.Schema);
 
         Step($"{name}: closing the busy day and settling it");
+        var statementsBefore = await Statements(host.Schema);
         watch.Restart();
         (await finance.PostAsync($"/finance/days/{busy:yyyy-MM-dd}/close", null)).EnsureSuccessStatusCode();
         f["daily_close_ms"] = watch.Elapsed.TotalMilliseconds;
-        var settle = await Bench.Measure(1, 20, async _ =>
+        f["daily_close_sql_ms"] = PrintStatements($"{name}: the close's SQL", statementsBefore, await Statements(host.Schema));
+        var settle = await Bench.Measure(1, 100, async _ =>
             (await finance.GetAsync($"/finance/settlements/city?from={busy:yyyy-MM-dd}&to={busy:yyyy-MM-dd}")).EnsureSuccessStatusCode());
         f["settlement_ms"] = settle.P(0.5);
 
@@ -376,7 +453,43 @@ public sealed class CityBench
         f["pseudonymised_visits"] = await pseudonymiser.RunAsync(CancellationToken.None);
         f["pseudonymisation_ms"] = watch.Elapsed.TotalMilliseconds;
         host.Clock.Reset(Evening(busy.PlusDays(3), 13));
+
+        // A day of online reloads paid through Stripe (a card issued and loaded each), then its itemized report imported.
+        var reportDay = busy.PlusDays(3);
+        Step($"{name}: reconciling a {StripeReportRows:N0}-row Stripe itemized report of {reportDay:yyyy-MM-dd}");
+        f["stripe_report_ms"] = await StripeReportBench.ReconcileAsync(host, reportDay, StripeReportRows);
+        host.Clock.Reset(Evening(reportDay.PlusDays(1), 12));
         return f;
+    }
+
+    /// <summary>pg_stat_statements of the schema (its statements name it): calls and milliseconds by statement.</summary>
+    private static async Task<Dictionary<long, (string Query, long Calls, double Ms)>> Statements(string schema)
+    {
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "select queryid, query, calls, total_exec_time from pg_stat_statements where queryid is not null and position(@schema in query) > 0", connection);
+        command.Parameters.AddWithValue("schema", schema + ".");
+        var statements = new Dictionary<long, (string, long, double)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            statements[reader.GetInt64(0)] = (reader.GetString(1), reader.GetInt64(2), reader.GetDouble(3));
+        return statements;
+    }
+
+    /// <summary>What ran between two readings of pg_stat_statements, the costliest first; returns the SQL milliseconds.</summary>
+    private static double PrintStatements(string title, Dictionary<long, (string Query, long Calls, double Ms)> before, Dictionary<long, (string Query, long Calls, double Ms)> after)
+    {
+        var ran = after.Select(a => (a.Value.Query, Calls: a.Value.Calls - (before.TryGetValue(a.Key, out var b) ? b.Calls : 0),
+                Ms: a.Value.Ms - (before.TryGetValue(a.Key, out var c) ? c.Ms : 0)))
+            .Where(r => r.Calls > 0).OrderByDescending(r => r.Ms).ToList();
+        Console.WriteLine($"{title}: {ran.Sum(r => r.Ms):N1} ms in {ran.Sum(r => r.Calls)} statements");
+        foreach (var (query, calls, ms) in ran.Take(5))
+        {
+            var text = System.Text.RegularExpressions.Regex.Replace(query, @"\s+", " ");
+            Console.WriteLine($"  {ms,9:N1} ms {calls,6} × {text[..Math.Min(150, text.Length)]}");
+        }
+        return ran.Sum(r => r.Ms);
     }
 
     /// <summary>
@@ -421,8 +534,7 @@ public sealed class CityBench
         var (eventsAtEnd, ledgerAtEnd) = await Progress(host);
         var entriesAtEnd = await LedgerEntries(host);
         var caughtUp = Stopwatch.StartNew();
-        var lagSeconds = await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10)).ContinueWith(t => t.IsCompletedSuccessfully)
-            ? caughtUp.Elapsed.TotalSeconds : -1;
+        var lagSeconds = await CityPass.Host.Finance.FinanceHttp.LedgerCaughtUpAsync(store, TimeSpan.FromMinutes(10)) ? caughtUp.Elapsed.TotalSeconds : -1;
         _r["ledger_phase_s"] = Round(seconds);
         _r["ledger_phase_taps_per_s"] = Math.Round(taps / seconds);
         _r["ledger_phase_events_per_s"] = Math.Round((eventsAtEnd - eventsBefore) / seconds);
@@ -452,7 +564,7 @@ public sealed class CityBench
     }
 
     /// <summary>Bytes on disk per tap, all the schema's tables and indexes, and the largest tables' share.</summary>
-    private async Task BytesAsync(CityPassHost host)
+    private async Task BytesAsync(CityPassHost host, long taps)
     {
         await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
         await connection.OpenAsync();
@@ -466,9 +578,52 @@ public sealed class CityBench
                 sizes.Add((reader.GetString(0), reader.GetInt64(1)));
         var total = sizes.Sum(s => s.Bytes);
         _r["city_bytes"] = total;
-        _r["bytes_per_tap"] = Math.Round((double)total / _o.Taps);
+        _r["bytes_per_tap"] = Math.Round((double)total / taps);
         foreach (var (table, bytes) in sizes.Take(6))
-            _r[$"bytes_per_tap_{table}"] = Math.Round((double)bytes / _o.Taps);
+            _r[$"bytes_per_tap_{table}"] = Math.Round((double)bytes / taps);
+    }
+
+    /// <summary>
+    /// The retention plan's tap records, measured: every record compacted as the job does once the city's taps are past
+    /// the replay window (the marks that answer for them kept), then <c>VACUUM FULL</c> so that the bytes freed show (a
+    /// plain vacuum leaves them to the next taps). Last, since the city keeps none of its tap records after it.
+    /// </summary>
+    private async Task CompactTapRecordsAsync(CityPassHost host)
+    {
+        string[] tables = ["mt_doc_taprecord", "mt_doc_spentcounters", "mt_doc_terminalsequences"];
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        async Task<long> Scalar(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 3_600 };
+            command.Parameters.AddWithValue("schema", host.Schema);
+            command.Parameters.AddWithValue("tables", tables);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        }
+        Task<long> Bytes() => Scalar("select coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_class c join pg_namespace n on n.oid = c.relnamespace " +
+            "where n.nspname = @schema and c.relname = any(@tables) and c.relkind = 'r'");
+
+        Step("retention: tap records compacted past the replay window (TapRecordCompaction), then VACUUM FULL");
+        var records = await Scalar($"select count(*) from {host.Schema}.mt_doc_taprecord");
+        var before = await Bytes();
+        var watch = Stopwatch.StartNew();
+        await CityPass.Host.Taps.TapRecordCompaction.FillTerminalTimesAsync(CityPassHost.PostgresConnection, host.Schema);
+        var deleted = await CityPass.Host.Taps.TapRecordCompaction.RunAsync(CityPassHost.PostgresConnection, host.Schema,
+            host.Clock.GetCurrentInstant() + Duration.FromDays(1));
+        _r["compaction_s"] = Round(watch.Elapsed.TotalSeconds);
+        _r["compaction_records_deleted"] = deleted;
+        foreach (var table in tables)
+        {
+            await using var vacuum = new NpgsqlCommand($"vacuum full {host.Schema}.{table}", connection) { CommandTimeout = 3_600 };
+            await vacuum.ExecuteNonQueryAsync();
+        }
+        var after = await Bytes();
+        _r["tap_record_bytes_before"] = before;
+        _r["tap_record_bytes_after"] = after;
+        _r["tap_record_bytes_saved_per_tap"] = records == 0 ? 0 : Math.Round((double)(before - after) / records);
+        if (_r.TryGetValue("bytes_per_tap", out var perTap))
+            _r["bytes_per_tap_after_compaction"] = Math.Round(Convert.ToDouble(perTap, CultureInfo.InvariantCulture) - (double)(before - after) / records);
+        await SaveAsync();
     }
 
     /// <summary>Rebuilding the card snapshots from the events: the time a schema change of <c>Card</c> costs a city.</summary>
@@ -546,14 +701,14 @@ public static class CityRun
     private static readonly string[] Paired =
     [
         "tap_rps_c8", "tap_p50_ms_c8", "tap_p99_ms_c8", "tap_rps_c64", "tap_p50_ms_c64", "tap_p99_ms_c64",
-        "history_p50_ms", "history_p99_ms", "offline_taps_per_s", "daily_close_ms", "settlement_ms", "pseudonymised_visits", "pseudonymisation_ms",
+        "history_p50_ms", "history_p99_ms", "offline_taps_per_s", "daily_close_ms", "daily_close_sql_ms", "settlement_ms", "pseudonymised_visits", "pseudonymisation_ms", "stripe_report_ms",
     ];
 
     public static async Task<int> RunAsync(string[] args, bool quick)
     {
         var options = CityOptions.Parse(args, quick);
         var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? "artifacts/bench/city.json";
-        var bench = new CityBench(options);
+        var bench = new CityBench(options) { Output = output };
         Dictionary<string, object> results;
         var exit = 0;
         try

@@ -41,7 +41,8 @@ public sealed record OfflineTapsAccepted(
 /// The upload is refused whole and nothing was recorded: fix it and upload again (the same taps under the same sequence
 /// numbers). Sent by the CityPass host in reply to <see cref="UploadOfflineTaps"/> instead of <see cref="OfflineTapsAccepted"/>
 /// when the batch cannot be read (not JSON, a field of the wrong type, another message type, too large) or breaks a rule
-/// (more than 1,000 taps, a missing field, one sequence number for two different taps).
+/// (more than 1,000 taps, a missing field, one sequence number for two different taps, a tap older than the 35-day
+/// replay window).
 /// </summary>
 /// <param name="TerminalId">Echoed from the request when it could be read (empty otherwise, or when longer than 64 characters).</param>
 /// <param name="BatchId">Echoed from the request when it could be read (all zeros otherwise).</param>

@@ -92,6 +92,9 @@ public sealed class TapAuthorizer(
         var highestTasks = uids.ToDictionary(u => u, u => batch.Query<TapRecord>()
             .Where(r => r.CardUid == u && r.CardCounter != null).OrderByDescending(r => r.CardCounter).Take(HighestCountersCompared)
             .Select(r => new SeenRow(r.Id, r.VenueId, r.TerminalTime, r.CardCounter, r.Offline)).ToList());
+        // Read after the records: a compaction committed between the two reads shows in the marks (TapRecordCompaction).
+        var spentTask = batch.LoadMany<SpentCounters>().ById(uids);
+        var marksTask = batch.LoadMany<TerminalSequences>().ById(requests.Select(r => r.Tap.TerminalId).Distinct().ToArray());
         var lookupTask = unknownUids.Length > 0
             ? batch.Query<Card>().Where(c => c.Uid.IsOneOf(unknownUids)).Select(c => new CardKey(c.Uid, c.Id)).ToList()
             : null;
@@ -123,6 +126,8 @@ public sealed class TapAuthorizer(
         var scheme = await schemes.ResolveAsync(schemeVersion, session, ct);
         var prior = (await priorTask).ToDictionary(r => r.Id);
         var usedCounters = (await countersTask).ToDictionary(c => (c.CardUid, c.Counter!.Value), c => c.Id);
+        var spent = (await spentTask).ToDictionary(c => c.Id);
+        var marks = (await marksTask).ToDictionary(m => m.Id);
         var states = streams.ToDictionary(s => s.Key, s => s.Value.Aggregate!);
         var skew = Duration.FromSeconds(options.Value.MaxClockSkewSeconds);
         var farApart = Duration.FromSeconds(options.Value.FarApartSeconds);
@@ -136,12 +141,14 @@ public sealed class TapAuthorizer(
         {
             var (tap, uid) = requests[i];
             var id = TapRecord.IdFor(tap.TerminalId, tap.Sequence);
-            var seen = !prior.TryGetValue(id, out var recorded) ? SequenceSeen.New
+            // A number whose record was compacted was used by a tap past the replay window: this one is another tap.
+            var seen = !prior.TryGetValue(id, out var recorded)
+                ? TerminalSequences.Compacted(marks, tap.TerminalId, tap.Sequence) ? SequenceSeen.OtherTap : SequenceSeen.New
                 : recorded.SameTapAs(uid, tap) ? SequenceSeen.SameTap
                 : SequenceSeen.OtherTap;
             var verdict = TapScreening.Screen(Screened(tap, uid), TapChannel.Online, scheme.Terminals.GetValueOrDefault(tap.TerminalId), keys,
                 _cardIds.TryGetValue(uid, out var known) ? known : null, seen,
-                usedCounters.GetValueOrDefault((uid, tap.CardCounter)), now, skew);
+                usedCounters.GetValueOrDefault((uid, tap.CardCounter)) ?? SpentCounters.SpentBy(spent, uid, tap.CardCounter), now, skew);
             if (verdict is TapVerdict.Refused refused)
             {
                 replies[i] = Declined(tap, uid, refused.Reason.ToContract(), refused.Message);

@@ -36,6 +36,10 @@ public sealed record TapRecord(
 {
     public static string IdFor(string terminalId, long sequence) => $"{terminalId}/{sequence}";
 
+    /// <summary>The terminal time as a column (not in the JSON): compaction finds records past the replay window by its index.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long TerminalTimeUnixMilliseconds => TerminalTime.ToUnixTimeMilliseconds();
+
     public bool IsAuthorized => DeclineReason is null;
 
     /// <summary>Whether a repeat of this (terminal, sequence) asks for the same tap; otherwise the terminal reused a number.</summary>

@@ -19,11 +19,20 @@ public static class TapsSetup
         });
         // Every answer to a terminal is signed with its key on the way out, whichever code sends it.
         services.ConfigureCityPassBus((context, cfg) => cfg.UseSendFilter(typeof(AnswerSigningFilter<>), context));
-        // A card counter is accepted once per card; terminal and sequence are columns for gap reports.
-        services.ConfigureMarten(o => o.Schema.For<TapRecord>()
-            .UniqueIndex(Marten.Schema.UniqueIndexType.Computed, "tap_card_counter", r => r.CardUid, r => r.CardCounter!)
-            .Duplicate(r => r.TerminalId)
-            .Duplicate(r => r.Sequence));
+        // A card counter is accepted once per card; terminal and sequence are columns for gap reports, indexed together
+        // (a terminal's recent numbers are one index range); the terminal time is a column for compaction's index.
+        services.ConfigureMarten(o =>
+        {
+            o.Schema.For<TapRecord>()
+                .UniqueIndex(Marten.Schema.UniqueIndexType.Computed, "tap_card_counter", r => r.CardUid, r => r.CardCounter!)
+                .Duplicate(r => r.TerminalId, configure: i => i.Columns = ["terminal_id", "sequence"])
+                .Duplicate(r => r.Sequence)
+                .Duplicate(r => r.TerminalTimeUnixMilliseconds);
+            o.Schema.For<SpentCounters>();
+            o.Schema.For<TerminalSequences>();
+        });
+        services.AddSingleton<TapRecordCompaction>();
+        services.AddHostedServiceFor(HostRole.Background, sp => sp.GetRequiredService<TapRecordCompaction>());
         return services;
     }
 }

@@ -45,4 +45,13 @@ public sealed class TerminalOptions
     /// (<c>card-far-apart</c>); 0 turns the check off.
     /// </summary>
     public int FarApartSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// The replay window: an offline upload holding a tap whose terminal time is older than this is refused whole, and
+    /// tap records older than this are compacted (<see cref="Taps.TapRecordCompaction"/>).
+    /// </summary>
+    public int OfflineUploadDays { get; set; } = 35;
+
+    /// <summary>How often the background role compacts tap records past the replay window.</summary>
+    public int CompactTapRecordsEveryMinutes { get; set; } = 60;
 }

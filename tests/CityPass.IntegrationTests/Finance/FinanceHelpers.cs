@@ -3,6 +3,7 @@ using CityPass.Contracts.Terminals;
 using CityPass.Host.Finance.Postings;
 using CityPass.IntegrationTests.Payments;
 using Marten;
+using CityPass.Host.Finance;
 using Marten.Events;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,8 +21,11 @@ public static class FinanceHelpers
     public static Task<HttpClient> Finance(this CityPassHost host) => host.SignedIn(CityPassHost.FinanceEmail, CityPassHost.FinancePassword);
 
     /// <summary>The ledger is an async projection: wait until it has posted everything committed.</summary>
-    public static Task LedgerCaughtUp(this CityPassHost host) =>
-        host.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+    public static async Task LedgerCaughtUp(this CityPassHost host)
+    {
+        if (!await host.Services.GetRequiredService<IDocumentStore>().LedgerCaughtUpAsync(TimeSpan.FromSeconds(60)))
+            throw new TimeoutException("The finance ledger did not reach the last committed event within 60 s.");
+    }
 
     public static async Task<TrialBalanceView> TrialBalance(this CityPassHost host)
     {

@@ -22,6 +22,11 @@ public sealed class OfflineTapIngestor(
     {
         if (Validate(upload) is { } problem)
             return (null, problem);
+        // Past the replay window the tap records that make an upload exactly-once are compacted (TapRecordCompaction).
+        var oldest = clock.GetCurrentInstant() - Duration.FromDays(options.Value.OfflineUploadDays);
+        if (upload.Taps.Where(t => t.TerminalTime < oldest).MinBy(t => t.Sequence) is { } late)
+            return (null, $"Tap {late.Sequence}: its terminal time is more than {options.Value.OfflineUploadDays} days ago, "
+                + "past the upload window: nothing was recorded. Keep such taps for support and upload the others without them.");
 
         // One transaction per group of at most MaxCardsPerTransaction cards, all the taps of a card in the same group.
         // A single session appending to 500 card streams failed in Marten's inline snapshot ("an item with the same key
@@ -37,7 +42,7 @@ public sealed class OfflineTapIngestor(
             flagged.AddRange(accepted.Flagged);
         }
         telemetry.OfflineTaps(recorded, duplicates, rejected);
-        return (new OfflineTapsAccepted(upload.TerminalId, upload.BatchId, recorded, duplicates, rejected, flagged, await GapsAsync(upload.TerminalId, ct)), null);
+        return (new OfflineTapsAccepted(upload.TerminalId, upload.BatchId, recorded, duplicates, rejected, flagged, await GapsAsync(upload.TerminalId, advanceMark: true, ct)), null);
     }
 
     public const int MaxCardsPerTransaction = 100;
@@ -65,12 +70,17 @@ public sealed class OfflineTapIngestor(
         // Only the counters this upload uses: the cost does not grow with the cards' histories.
         var countersTask = batch.Query<TapRecord>().Where(r => r.CardUid.IsOneOf(uids) && r.CardCounter.IsOneOf(counters))
             .Select(r => new UsedCounter(r.CardUid, r.CardCounter, r.Id)).ToList();
+        // Read after the records: a compaction committed between the two reads shows in the marks (TapRecordCompaction).
+        var spentTask = batch.LoadMany<SpentCounters>().ById(uids);
+        var marksTask = batch.LoadMany<TerminalSequences>().ById(upload.TerminalId);
         await batch.Execute(ct);
 
         var scheme = await schemes.ResolveAsync(schemeVersion, session, ct);
         var recorded = (await recordedTask).Select(r => r.Id).ToHashSet();
         var cards = (await cardIdsTask).ToDictionary(c => c.Uid, c => c.Id);
         var usedCounters = (await countersTask).DistinctBy(c => (c.CardUid, c.Counter)).ToDictionary(c => (c.CardUid, c.Counter!.Value), c => c.Id);
+        var spent = (await spentTask).ToDictionary(c => c.Id);
+        var marks = (await marksTask).ToDictionary(m => m.Id);
         // Every card of the upload fetched for writing in one more round trip.
         var fetch = session.CreateBatchQuery();
         var fetching = cards.Values.Select(id => (Id: id, Task: fetch.Events.FetchForWriting<Card>(id))).ToList();
@@ -87,7 +97,8 @@ public sealed class OfflineTapIngestor(
             var id = TapRecord.IdFor(upload.TerminalId, tap.Sequence);
             var verdict = TapScreening.Screen(Screened(upload.TerminalId, tap, uid), TapChannel.Offline,
                 scheme.Terminals.GetValueOrDefault(upload.TerminalId), keys, cards.TryGetValue(uid, out var known) ? known : null,
-                recorded.Contains(id) ? SequenceSeen.SameTap : SequenceSeen.New, usedCounters.GetValueOrDefault((uid, tap.CardCounter)), now, skew);
+                recorded.Contains(id) || TerminalSequences.Compacted(marks, upload.TerminalId, tap.Sequence) ? SequenceSeen.SameTap : SequenceSeen.New,
+                usedCounters.GetValueOrDefault((uid, tap.CardCounter)) ?? SpentCounters.SpentBy(spent, uid, tap.CardCounter), now, skew);
             if (verdict is TapVerdict.AlreadyDecided)
             {
                 duplicates++;
@@ -143,20 +154,59 @@ public sealed class OfflineTapIngestor(
     }
 
     /// <summary>The sequence numbers of a terminal never received, online or offline, between its first and its last.</summary>
-    public async Task<IReadOnlyList<SequenceGap>> GapsAsync(string terminalId, CancellationToken ct)
+    public Task<IReadOnlyList<SequenceGap>> GapsAsync(string terminalId, CancellationToken ct) => GapsAsync(terminalId, advanceMark: false, ct);
+
+    /// <summary>
+    /// Gaps are looked for above the terminal's <see cref="TerminalSequences"/> mark only (an index range of
+    /// (terminal_id, sequence)), so their cost follows the numbers since the lowest open gap, not the terminal's history.
+    /// An upload moves the mark up to below its lowest open gap (or its highest number when none is open).
+    /// </summary>
+    private async Task<IReadOnlyList<SequenceGap>> GapsAsync(string terminalId, bool advanceMark, CancellationToken ct)
     {
-        var table = $"{store.Options.DatabaseSchemaName}.mt_doc_taprecord";
+        var schema = store.Options.DatabaseSchemaName;
         await using var connection = new NpgsqlConnection(configuration.GetConnectionString("Marten"));
         await connection.OpenAsync(ct);
-        await using var query = new NpgsqlCommand(
-            $"select prev + 1, sequence - 1 from (select sequence, lag(sequence) over (order by sequence) as prev from {table} where terminal_id = $1) s " +
-            "where sequence > prev + 1 order by 1 limit 1000", connection);
+        // The mark's own number was received (or compacted): the first number above it is a gap if it is missing.
+        await using var query = new NpgsqlCommand($"""
+            with mark as (
+                select greatest((data ->> 'gapsCheckedThrough')::bigint, (data ->> 'compactedThrough')::bigint) as low
+                from {schema}.mt_doc_terminalsequences where id = $1),
+            r as (
+                select sequence, lag(sequence, 1, (select low from mark)) over (order by sequence) as prev
+                from {schema}.mt_doc_taprecord
+                where terminal_id = $1 and sequence >= coalesce((select low from mark), -9223372036854775808))
+            (select prev + 1, sequence - 1, (select low from mark) from r where sequence > prev + 1 order by 1 limit 1000)
+            union all
+            select null, max(sequence), (select low from mark) from r
+            """, connection);
         query.Parameters.AddWithValue(terminalId);
         var gaps = new List<SequenceGap>();
-        await using var reader = await query.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            gaps.Add(new SequenceGap(reader.GetInt64(0), reader.GetInt64(1)));
-        return gaps;
+        long? last = null, low = null;
+        await using (var reader = await query.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+            {
+                low = reader.IsDBNull(2) ? null : reader.GetInt64(2);
+                if (!reader.IsDBNull(0))
+                    gaps.Add(new SequenceGap(reader.GetInt64(0), reader.GetInt64(1)));
+                else if (!reader.IsDBNull(1))
+                    last = reader.GetInt64(1);
+            }
+        var checkedThrough = gaps.Count > 0 ? gaps.Min(g => g.From) - 1 : last;
+        if (advanceMark && checkedThrough is { } through && (low is null || through > low))
+        {
+            await using var advance = new NpgsqlCommand($"""
+                insert into {schema}.mt_doc_terminalsequences as m (id, data, mt_dotnet_type)
+                values ($1, jsonb_build_object('id', $1::text, 'gapsCheckedThrough', $2::bigint, 'compactedThrough', null), $3)
+                on conflict (id) do update set
+                    data = jsonb_set(m.data, array['gapsCheckedThrough'], to_jsonb(greatest((m.data ->> 'gapsCheckedThrough')::bigint, $2::bigint))),
+                    mt_last_modified = transaction_timestamp(), mt_version = md5(random()::text || clock_timestamp()::text)::uuid
+                """, connection);
+            advance.Parameters.AddWithValue(terminalId);
+            advance.Parameters.AddWithValue(through);
+            advance.Parameters.AddWithValue(typeof(TerminalSequences).FullName!);
+            await advance.ExecuteNonQueryAsync(ct);
+        }
+        return gaps.OrderBy(g => g.From).ToList();
     }
 
     private static string? Validate(UploadOfflineTaps upload)

@@ -153,6 +153,23 @@ public class OfflineTapTests(CityPassHost host)
     }
 
     [Fact]
+    public async Task Gaps_stay_exact_as_uploads_close_them_one_by_one()
+    {
+        // Gaps are looked for above the terminal's lowest open gap only (a mark each upload moves up): the report is the same.
+        var card = await _http.CardWithBalance(20_00);
+        async Task<IReadOnlyList<SequenceGap>> Upload(params long[] sequences) =>
+            (await this.Upload("library-offline-8", await Task.WhenAll(sequences.Select(s => Honoured("library-offline-8", s, card.Uid, TestCity.Library, Duration.FromMinutes(60 - s)))))).Gaps;
+
+        Assert.Empty(await Upload(1, 2, 3));
+        Assert.Equal([new SequenceGap(4, 6)], await Upload(7));
+        Assert.Equal([new SequenceGap(4, 4), new SequenceGap(6, 6), new SequenceGap(9, 9)], await Upload(5, 8, 10));
+        Assert.Equal([new SequenceGap(9, 9)], await Upload(4, 6));
+        Assert.Empty(await Upload(9));
+        Assert.Equal([new SequenceGap(12, 12)], await Upload(11, 13));
+        Assert.Equal([new SequenceGap(12, 12)], await _http.GetFromJsonAsync<List<SequenceGap>>("/terminals/library-offline-8/gaps", Api.Json));
+    }
+
+    [Fact]
     public async Task Offline_taps_not_signed_by_the_terminal_are_rejected_and_a_cloned_card_is_recorded_uncharged()
     {
         var card = await _http.CardWithBalance(10_00);

@@ -13,7 +13,7 @@ public sealed record ResolveDiscrepancy(string? Note);
 
 public static class Reconcile
 {
-    /// <summary>A day of a city's online reloads, 100,000 rows in Stripe's default itemized columns, is about 30 MB (docs/performance.md).</summary>
+    /// <summary>A day of a city's online reloads, 100,000 rows in Stripe's default itemized columns, is about 36 MB (docs/performance.md).</summary>
     private const int MaxReportBytes = 64 * 1024 * 1024;
 
     public static void MapReconciliation(this IEndpointRouteBuilder app)

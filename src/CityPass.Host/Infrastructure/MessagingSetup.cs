@@ -41,6 +41,9 @@ public static class MessagingSetup
 
         services.AddMassTransit(bus =>
         {
+            // On by default in MassTransit 8.5, it reports the host (framework, OS, time zone) to the vendor's server:
+            // nothing leaves a city's network that the city did not choose (and the city's hosts may have no route out).
+            bus.DisableUsageTelemetry();
             foreach (var part in parts)
                 part.Register?.Invoke(bus);
             // Quorum queues when configured (MassTransit declares the endpoint's _error queue with the same arguments:

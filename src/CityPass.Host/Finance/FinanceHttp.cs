@@ -38,7 +38,8 @@ public static class FinanceHttp
     /// </summary>
     public static async Task<bool> LedgerCaughtUpAsync(this IDocumentStore store, TimeSpan limit)
     {
-        var deadline = DateTime.UtcNow + limit;
+        // The limit as a timer, not a wall-clock read: time in CityPass is the injected IClock's (a test's clock may stand still).
+        using var deadline = new CancellationTokenSource(limit);
         var schema = store.Options.Events.DatabaseSchemaName;
         await using var connection = ((Weasel.Postgresql.PostgresqlDatabase)store.Storage.Database).CreateConnection();
         await connection.OpenAsync();
@@ -50,7 +51,7 @@ public static class FinanceHttp
         {
             if ((long)(await progress.ExecuteScalarAsync())! >= last)
                 return true;
-            if (DateTime.UtcNow >= deadline)
+            if (deadline.IsCancellationRequested)
                 return false;
             await Task.Delay(50);
         }

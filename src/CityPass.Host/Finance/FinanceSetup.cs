@@ -43,8 +43,8 @@ public static class FinanceSetup
             // The books (closes, imports, discrepancies) are decided on: their state is inline, like a card's.
             o.Projections.Add<BooksProjection>(ProjectionLifecycle.Inline);
             o.Schema.For<ClosedDayStatement>();
-            // What imports recorded, by id (not in the books document, which would grow with every provider transaction).
-            o.Projections.Add<ProviderRecordProjection>(ProjectionLifecycle.Inline);
+            // What imports recorded, by id (not in the books document, which would grow with every provider transaction);
+            // written by the import itself, set-based, in its transaction (ProviderRecords).
             o.Schema.For<ProviderTransaction>();
             o.Schema.For<ReportedPayment>();
             o.Schema.For<FinanceMigration>();

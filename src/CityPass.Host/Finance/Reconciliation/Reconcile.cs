@@ -84,12 +84,15 @@ public static class Reconcile
             var importId = Guid.CreateVersion7();
             var now = clock.GetCurrentInstant();
             var providerOf = loads.GroupBy(l => l.PaymentReference).ToDictionary(g => g.Key, g => g.First().Source);
+            var recorded = new List<object>(outcome.RowsToRecord.Count + 1);
             foreach (var row in outcome.RowsToRecord)
             {
                 var provider = row.PaymentReferences.Select(r => providerOf.GetValueOrDefault(r)).FirstOrDefault(p => p is not null) ?? "stripe";
-                stream.AppendOne(new ProviderTransactionRecorded(importId, row, provider, now));
+                recorded.Add(new ProviderTransactionRecorded(importId, row, provider, now));
             }
-            stream.AppendOne(new ProviderReportImported(importId, fileName, rows.Count, outcome.Report, by, now));
+            recorded.Add(new ProviderReportImported(importId, fileName, rows.Count, outcome.Report, by, now));
+            stream.AppendMany(recorded);
+            await ProviderRecords.QueueAsync(session, recorded, attempt);
             foreach (var discrepancy in opened)
                 stream.AppendOne(new DiscrepancyOpened(discrepancy, now));
             return new ImportResult(importId, outcome.Report, opened.Count);

@@ -73,6 +73,24 @@ public class ProviderRecordTests(FinanceHost host) : IClassFixture<FinanceHost>
         Assert.Equal(75, (await host.TrialBalance()).Accounts.Single(a => a.Account == LedgerAccounts.ProviderFees).BalanceCents - fees);
     }
 
+    /// <summary>The import writes these documents with SQL of its own (Marten's unit of work scans its queue per document):
+    /// Marten reads them back as its own, and storing twice keeps the last, as a Marten store would.</summary>
+    [Fact]
+    public async Task The_documents_an_import_writes_are_read_back_by_marten_and_a_later_report_of_a_payment_is_the_one_kept()
+    {
+        var (tag, paymentIntent, report) = await PaidReloadAndItsReport();
+        var finance = await host.Finance();
+        var first = await Import(finance, report);
+        var again = await Import(finance, report);
+        Assert.NotEqual(first.ImportId, again.ImportId);
+
+        await using var query = Store.QuerySession();
+        var recorded = await query.Query<ProviderTransaction>().Where(t => t.Id.StartsWith($"txn_{tag}_")).ToListAsync();
+        Assert.Equal(3, recorded.Count);
+        Assert.All(recorded, t => Assert.Equal(first.ImportId, t.ImportId));
+        Assert.Equal(again.ImportId, (await query.LoadAsync<ReportedPayment>(paymentIntent))!.ImportId);
+    }
+
     [Fact]
     public async Task Books_written_before_the_documents_existed_are_backfilled_by_the_next_import_which_records_nothing_twice()
     {

@@ -17,12 +17,16 @@ public sealed record SpentCounters(string Id, long Through)
 /// <summary>
 /// What a terminal's sequence numbers no longer need their tap records for. One per terminal (its id).
 /// </summary>
-/// <param name="GapsCheckedThrough">Every sequence number from the terminal's first to this one was received: gaps are
-/// looked for above it only, so an upload's gap report reads the terminal's recent numbers, not its history.</param>
+/// <param name="GapsCheckedThrough">Every sequence number from the terminal's first to this one was received, or is in
+/// <paramref name="OpenGaps"/>: gaps are looked for above it only, so an upload's gap report reads the terminal's recent
+/// numbers and its open gaps, not its history (<see cref="Offline.SequenceGaps"/>).</param>
 /// <param name="CompactedThrough">The highest sequence number whose record was compacted away (null: none was). A number
 /// at or below it without a record was used by a tap past the replay window: online it is a reused number, offline a
 /// duplicate; gaps below it are no longer reported (a tap that old is refused).</param>
-public sealed record TerminalSequences(string Id, long GapsCheckedThrough, long? CompactedThrough)
+/// <param name="OpenGaps">The gaps open at or below <paramref name="GapsCheckedThrough"/> when it was last moved, the lowest
+/// first (at most <see cref="Offline.SequenceGaps.MaxKept"/>).</param>
+public sealed record TerminalSequences(string Id, long GapsCheckedThrough, long? CompactedThrough,
+    IReadOnlyList<CityPass.Contracts.Terminals.SequenceGap>? OpenGaps = null)
 {
     /// <summary>Whether <paramref name="sequence"/> without a record was used by a compacted tap.</summary>
     public static bool Compacted(IReadOnlyDictionary<string, TerminalSequences> marks, string terminalId, long sequence) =>

@@ -156,57 +156,12 @@ public sealed class OfflineTapIngestor(
     /// <summary>The sequence numbers of a terminal never received, online or offline, between its first and its last.</summary>
     public Task<IReadOnlyList<SequenceGap>> GapsAsync(string terminalId, CancellationToken ct) => GapsAsync(terminalId, advanceMark: false, ct);
 
-    /// <summary>
-    /// Gaps are looked for above the terminal's <see cref="TerminalSequences"/> mark only (an index range of
-    /// (terminal_id, sequence)), so their cost follows the numbers since the lowest open gap, not the terminal's history.
-    /// An upload moves the mark up to below its lowest open gap (or its highest number when none is open).
-    /// </summary>
+    /// <summary>The gaps, an upload moving the terminal's mark (<see cref="SequenceGaps"/>).</summary>
     private async Task<IReadOnlyList<SequenceGap>> GapsAsync(string terminalId, bool advanceMark, CancellationToken ct)
     {
-        var schema = store.Options.DatabaseSchemaName;
         await using var connection = new NpgsqlConnection(configuration.GetConnectionString("Marten"));
         await connection.OpenAsync(ct);
-        // The mark's own number was received (or compacted): the first number above it is a gap if it is missing.
-        await using var query = new NpgsqlCommand($"""
-            with mark as (
-                select greatest((data ->> 'gapsCheckedThrough')::bigint, (data ->> 'compactedThrough')::bigint) as low
-                from {schema}.mt_doc_terminalsequences where id = $1),
-            r as (
-                select sequence, lag(sequence, 1, (select low from mark)) over (order by sequence) as prev
-                from {schema}.mt_doc_taprecord
-                where terminal_id = $1 and sequence >= coalesce((select low from mark), -9223372036854775808))
-            (select prev + 1, sequence - 1, (select low from mark) from r where sequence > prev + 1 order by 1 limit 1000)
-            union all
-            select null, max(sequence), (select low from mark) from r
-            """, connection);
-        query.Parameters.AddWithValue(terminalId);
-        var gaps = new List<SequenceGap>();
-        long? last = null, low = null;
-        await using (var reader = await query.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-            {
-                low = reader.IsDBNull(2) ? null : reader.GetInt64(2);
-                if (!reader.IsDBNull(0))
-                    gaps.Add(new SequenceGap(reader.GetInt64(0), reader.GetInt64(1)));
-                else if (!reader.IsDBNull(1))
-                    last = reader.GetInt64(1);
-            }
-        var checkedThrough = gaps.Count > 0 ? gaps.Min(g => g.From) - 1 : last;
-        if (advanceMark && checkedThrough is { } through && (low is null || through > low))
-        {
-            await using var advance = new NpgsqlCommand($"""
-                insert into {schema}.mt_doc_terminalsequences as m (id, data, mt_dotnet_type)
-                values ($1, jsonb_build_object('id', $1::text, 'gapsCheckedThrough', $2::bigint, 'compactedThrough', null), $3)
-                on conflict (id) do update set
-                    data = jsonb_set(m.data, array['gapsCheckedThrough'], to_jsonb(greatest((m.data ->> 'gapsCheckedThrough')::bigint, $2::bigint))),
-                    mt_last_modified = transaction_timestamp(), mt_version = md5(random()::text || clock_timestamp()::text)::uuid
-                """, connection);
-            advance.Parameters.AddWithValue(terminalId);
-            advance.Parameters.AddWithValue(through);
-            advance.Parameters.AddWithValue(typeof(TerminalSequences).FullName!);
-            await advance.ExecuteNonQueryAsync(ct);
-        }
-        return gaps.OrderBy(g => g.From).ToList();
+        return await SequenceGaps.FindAsync(connection, store.Options.DatabaseSchemaName, terminalId, advanceMark, store.Options.Serializer(), ct);
     }
 
     private static string? Validate(UploadOfflineTaps upload)

@@ -170,6 +170,35 @@ public class OfflineTapTests(CityPassHost host)
     }
 
     [Fact]
+    public async Task A_tap_lost_for_good_does_not_hold_the_gap_mark_back_and_is_reported_until_it_arrives()
+    {
+        // Number 2 never arrives (a validator's lost record): the mark moves past it with the gap kept beside it, so later
+        // uploads read the numbers above the mark and the kept gaps, not every record since number 1.
+        var card = await _http.CardWithBalance(20_00);
+        async Task<IReadOnlyList<SequenceGap>> Upload(params long[] sequences) =>
+            (await this.Upload("library-offline-9", await Task.WhenAll(sequences.Select(s => Honoured("library-offline-9", s, card.Uid, TestCity.Library, Duration.FromMinutes(60 - s)))))).Gaps;
+        async Task<TerminalSequences> Mark()
+        {
+            await using var query = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
+            return (await query.LoadAsync<TerminalSequences>("library-offline-9"))!;
+        }
+
+        Assert.Equal([new SequenceGap(2, 2)], await Upload(1, 3));
+        Assert.Equal([new SequenceGap(2, 2), new SequenceGap(5, 6)], await Upload(4, 7));
+        Assert.Equal([new SequenceGap(2, 2), new SequenceGap(6, 6), new SequenceGap(9, 11)], await Upload(5, 8, 12));
+        var mark = await Mark();
+        Assert.Equal(12, mark.GapsCheckedThrough); // it stayed at 1 before: every upload read the records above it
+        Assert.Equal([new SequenceGap(2, 2), new SequenceGap(6, 6), new SequenceGap(9, 11)], mark.OpenGaps!);
+
+        Assert.Equal([new SequenceGap(6, 6), new SequenceGap(9, 9), new SequenceGap(11, 11)], await Upload(2, 10));
+        Assert.Equal([new SequenceGap(6, 6), new SequenceGap(9, 9), new SequenceGap(11, 11)],
+            await _http.GetFromJsonAsync<List<SequenceGap>>("/terminals/library-offline-9/gaps", Api.Json));
+        Assert.Equal([new SequenceGap(9, 9)], await Upload(6, 11));
+        Assert.Empty(await Upload(9));
+        Assert.Equal((12L, 0), ((await Mark()).GapsCheckedThrough, (await Mark()).OpenGaps!.Count));
+    }
+
+    [Fact]
     public async Task Offline_taps_not_signed_by_the_terminal_are_rejected_and_a_cloned_card_is_recorded_uncharged()
     {
         var card = await _http.CardWithBalance(10_00);

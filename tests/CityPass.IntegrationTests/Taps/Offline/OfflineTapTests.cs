@@ -169,6 +169,35 @@ public class OfflineTapTests(CityPassHost host)
         Assert.Equal([new SequenceGap(12, 12)], await _http.GetFromJsonAsync<List<SequenceGap>>("/terminals/library-offline-8/gaps", Api.Json));
     }
 
+    /// <summary>Gap reports read a terminal's numbers above its mark as one range of a (terminal_id, sequence) index; no index
+    /// on either column alone costs bytes on every tap; and a host's start finds nothing to change.</summary>
+    [Fact]
+    public async Task Tap_records_have_one_index_on_terminal_and_sequence_and_none_on_either_alone()
+    {
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        var feature = ((StoreOptions)store.Options).Storage.FindFeature(typeof(TapRecord));
+        var migration = await store.Storage.Database.CreateMigrationAsync(feature, CancellationToken.None);
+        Assert.Equal(Weasel.Core.SchemaPatchDifference.None, migration.Difference);
+
+        await using var connection = new Npgsql.NpgsqlConnection(host.Postgres);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("""
+            select array_to_string(array_agg(a.attname order by k.ord), ',')
+            from pg_index i join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = t.relnamespace
+            cross join lateral unnest(i.indkey) with ordinality as k(attnum, ord)
+            join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
+            where n.nspname = $1 and t.relname = 'mt_doc_taprecord' and i.indexprs is null
+            group by i.indexrelid
+            """, connection) { Parameters = { new() { Value = host.Schema } } };
+        var indexes = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                indexes.Add(reader.GetString(0));
+        Assert.Contains("terminal_id,sequence", indexes);
+        Assert.DoesNotContain("terminal_id", indexes);
+        Assert.DoesNotContain("sequence", indexes);
+    }
+
     [Fact]
     public async Task A_tap_lost_for_good_does_not_hold_the_gap_mark_back_and_is_reported_until_it_arrives()
     {

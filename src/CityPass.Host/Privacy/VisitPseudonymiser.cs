@@ -49,11 +49,17 @@ public sealed class VisitPseudonymiser(IDocumentStore store, IClock clock, IOpti
         await using (var query = store.QuerySession())
             from = (await query.LoadAsync<VisitSweep>(VisitSweep.TheId, ct))?.DoneBeforeUnixMilliseconds - (long)Overlap.TotalMilliseconds ?? long.MinValue;
         var total = 0;
+        // Pages in time order, each starting at the time the previous one reached: a line pseudonymised moves to the start
+        // of its day, behind the page's start, so no page reads the lines done before it. (Pages that each started again at
+        // the pass's start read every line done so far: a pass grew with the square of a day's visits, 1.4 s a page of
+        // 500 by the middle of a city's 83,000-visit day.)
+        var pageFrom = from;
         while (true)
         {
             await using var session = store.LightweightSession();
             var lines = await session.Query<CardHistoryLine>()
-                .Where(l => l.AtUnixMilliseconds >= from && l.AtUnixMilliseconds < cutoff && !l.Pseudonymised && (l.Kind == "charged" || l.Kind == "entry"))
+                .Where(l => l.AtUnixMilliseconds >= pageFrom && l.AtUnixMilliseconds < cutoff && !l.Pseudonymised && (l.Kind == "charged" || l.Kind == "entry"))
+                .OrderBy(l => l.AtUnixMilliseconds)
                 .Take(BatchSize)
                 .ToListAsync(ct);
             if (lines.Count == 0)
@@ -69,6 +75,8 @@ public sealed class VisitPseudonymiser(IDocumentStore store, IClock clock, IOpti
                 session.Store(Pseudonymise(line));
             await session.SaveChangesAsync(ct);
             total += lines.Count;
+            // Lines of the same millisecond not in this page are still found: the next page starts at that millisecond.
+            pageFrom = lines[^1].AtUnixMilliseconds;
         }
     }
 

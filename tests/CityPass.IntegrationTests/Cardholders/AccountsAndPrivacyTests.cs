@@ -183,6 +183,41 @@ public class AccountsAndPrivacyTests(CityPassHost host)
         }
     }
 
+    /// <summary>A pass pages through a day's visits in time order: more visits than a page, 600 of them in one millisecond
+    /// (a page boundary inside it), are each pseudonymised once, and the lines done are not read again page after page.</summary>
+    [Fact]
+    public async Task A_pass_over_more_visits_than_a_page_pseudonymises_each_once_across_pages_in_one_millisecond()
+    {
+        var was = host.Clock.GetCurrentInstant();
+        try
+        {
+            // Past any cutoff an earlier test's pass (its clock moved forward, then back) may have recorded.
+            host.Clock.Advance(Duration.FromDays(10));
+            var hours = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PrivacyOptions>>().Value.IdentifiableVisitHours;
+            var at = host.Clock.GetCurrentInstant() - Duration.FromHours(hours + 1);
+            var card = Guid.NewGuid();
+            var lines = Enumerable.Range(0, 1_100).Select(i => new CardHistoryLine(Guid.NewGuid(), card, i + 1, "charged", -1_00, 0,
+                TestCity.Library, "library-gate", null, $"tap #{i}", i < 600 ? at : at + Duration.FromMilliseconds(i - 599))).ToList();
+            var store = host.Services.GetRequiredService<Marten.IDocumentStore>();
+            await using (var session = store.LightweightSession())
+            {
+                session.Store(lines.ToArray());
+                await session.SaveChangesAsync();
+            }
+
+            Assert.True(await host.Services.GetRequiredService<VisitPseudonymiser>().RunAsync(CancellationToken.None) >= 1_100);
+
+            await using var query = store.QuerySession();
+            var after = await Marten.QueryableExtensions.ToListAsync(query.Query<CardHistoryLine>().Where(l => l.CardId == card));
+            Assert.Equal(1_100, after.Count);
+            Assert.All(after, l => Assert.True(l.Pseudonymised && l.TerminalId is null, $"line {l.Version} was not pseudonymised"));
+        }
+        finally
+        {
+            host.Clock.Reset(was); // the other tests of the collection share the clock
+        }
+    }
+
     private async Task PseudonymiseAfterRetention(HttpClient http, CardView card, VisitPseudonymiser pseudonymiser)
     {
 

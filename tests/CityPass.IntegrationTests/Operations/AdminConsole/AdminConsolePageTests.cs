@@ -7,7 +7,10 @@ using Microsoft.Playwright;
 
 namespace CityPass.IntegrationTests.Operations.AdminConsole;
 
-/// <summary>The administrators' console at /admin in a real headless Chromium, on a desk-sized screen.</summary>
+/// <summary>
+/// The administrators' console at /admin in a real headless Chromium, on a desk-sized screen, in French (the browser
+/// asks for fr-FR; English is a choice on the page). Codes stay in data-* attributes, the texts are checked as shown.
+/// </summary>
 [Collection(PortalCollection.Name)]
 public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
 {
@@ -18,7 +21,7 @@ public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         (_playwright, _browser) = await PortalHost.LaunchChromium();
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, Locale = "fr-FR" });
         _page = await context.NewPageAsync();
         _page.SetDefaultTimeout(15_000);
     }
@@ -48,27 +51,32 @@ public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
         await SignIn(CityPassHost.AdministratorEmail, CityPassHost.AdministratorPassword);
 
         var row = _page.Locator($"#terminals tr[data-terminal-id='{terminal}']");
-        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("never-seen");
-        await Assertions.Expect(_page.Locator("#declines tr[data-reason='InsufficientFunds'] .count")).Not.ToHaveTextAsync("0");
-        await Assertions.Expect(_page.Locator("#dependencies tr[data-check='postgresql'] .status")).ToHaveTextAsync("Healthy");
-        await Assertions.Expect(_page.Locator("#ready")).ToHaveTextAsync("Healthy");
+        await Assertions.Expect(row.Locator(".state")).ToHaveAttributeAsync("data-state", "never-seen");
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("jamais vu");
+        var declined = _page.Locator("#declines tr[data-reason='InsufficientFunds']");
+        await Assertions.Expect(declined.Locator(".count")).Not.ToHaveTextAsync("0");
+        await Assertions.Expect(declined.Locator("td").First).ToHaveTextAsync("Solde insuffisant");
+        var postgres = _page.Locator("#dependencies tr[data-check='postgresql'] .status");
+        await Assertions.Expect(postgres).ToHaveAttributeAsync("data-status", "Healthy");
+        await Assertions.Expect(postgres).ToHaveTextAsync("Opérationnel");
+        await Assertions.Expect(_page.Locator("#ready")).ToHaveTextAsync("Opérationnel");
 
         var message = _page.Locator($"#failed tr[data-message-id='{failed}']");
         await Assertions.Expect(message).ToContainTextAsync(host.HeartbeatQueue + "_error");
         await message.Locator(".replay").ClickAsync();
 
-        await Assertions.Expect(_page.Locator("#message")).ToContainTextAsync("Replayed");
+        await Assertions.Expect(_page.Locator("#message")).ToHaveTextAsync($"{failed} renvoyé vers {host.HeartbeatQueue}.");
         await Assertions.Expect(_page.Locator("#failed tbody tr")).ToHaveCountAsync(0);
         await Assertions.Expect(_page.Locator("#failed-empty")).ToBeVisibleAsync();
         // The replayed heartbeat is recorded: the terminal is online.
         await Eventually.HoldsAsync(async () =>
         {
-            if (await row.Locator(".state").TextContentAsync() == "online")
+            if (await row.Locator(".state").GetAttributeAsync("data-state") == "online")
                 return true;
             await _page.ClickAsync("#refresh");
             return false;
         }, "the replayed terminal shown online", every: TimeSpan.FromMilliseconds(200));
-        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("online");
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("en ligne");
     }
 
     [Fact]
@@ -87,13 +95,23 @@ public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
         await SignIn(CityPassHost.AdministratorEmail, CityPassHost.AdministratorPassword);
 
         var row = _page.Locator($"#terminals tr[data-terminal-id='{gate}']");
-        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("trouble");
+        await Assertions.Expect(row.Locator(".state")).ToHaveAttributeAsync("data-state", "trouble");
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("en difficulté");
+        await Assertions.Expect(row.Locator(".incidents")).ToContainTextAsync("3 refusé(s) — terminal-not-authenticated");
+        await Assertions.Expect(_page.Locator("#terminal-summary")).ToContainTextAsync("en difficulté");
+
+        // In English at the click of a button, the tables said again, and the choice kept after a reload.
+        await _page.ClickAsync("[data-lang=en]");
+        await Assertions.Expect(_page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("in trouble");
         await Assertions.Expect(row.Locator(".incidents")).ToContainTextAsync("3 refused — terminal-not-authenticated");
+        await _page.ReloadAsync();
+        await Assertions.Expect(_page.Locator("h1")).ToHaveTextAsync("CityPass operations");
         await Assertions.Expect(_page.Locator("#terminal-summary")).ToContainTextAsync("in trouble");
     }
 
     [Fact]
-    public async Task The_console_has_no_serious_accessibility_violation_at_desk_width_or_on_a_phone()
+    public async Task The_console_has_no_serious_accessibility_violation_in_french_or_english_at_desk_width_or_on_a_phone()
     {
         var terminal = $"console-axe-{Guid.NewGuid():N}"[..24];
         var poor = await host.CreateClient().CardWithBalance(10);
@@ -101,12 +119,14 @@ public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
         await SignIn(CityPassHost.AdministratorEmail, CityPassHost.AdministratorPassword);
         await Assertions.Expect(_page.Locator($"#terminals tr[data-terminal-id='{terminal}']")).ToBeVisibleAsync();
 
-        foreach (var (width, height) in new[] { (1366, 768), (375, 740) })
+        foreach (var (lang, width, height) in new[] { ("fr", 1366, 768), ("fr", 375, 740), ("en", 1366, 768), ("en", 375, 740) })
         {
+            await _page.ClickAsync($"[data-lang={lang}]");
+            await Assertions.Expect(_page.Locator("html")).ToHaveAttributeAsync("lang", lang);
             await _page.SetViewportSizeAsync(width, height);
             var result = await _page.RunAxe();
             var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
-                .Select(v => $"{width} px: {v.Id} ({v.Impact}) {string.Join(" | ", v.Nodes.Select(n => n.Html))}").ToList();
+                .Select(v => $"{lang}, {width} px: {v.Id} ({v.Impact}) {string.Join(" | ", v.Nodes.Select(n => n.Html))}").ToList();
             Assert.True(serious.Count == 0, string.Join("\n", serious));
             // Nothing wider than the screen: the tables wrap at desk width and stack on a phone.
             var overflow = await _page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
@@ -121,8 +141,11 @@ public class AdminConsolePageTests(PortalHost host) : IAsyncLifetime
 
         await SignIn(email, Payments.Cardholders.Password);
 
-        await Assertions.Expect(_page.Locator("#message")).ToHaveTextAsync("This account is not an administrator: the console needs an administrator's sign-in.");
+        await Assertions.Expect(_page.Locator("#message")).ToHaveTextAsync("Ce compte n'est pas administrateur : la console demande la connexion d'un administrateur.");
         await Assertions.Expect(_page.Locator("#console")).ToBeHiddenAsync();
         await Assertions.Expect(_page.Locator("#sign-in-form")).ToBeVisibleAsync();
+        await _page.ClickAsync("[data-lang=en]"); // the message is said again in the language chosen
+        await Assertions.Expect(_page.Locator("#message")).ToHaveTextAsync("This account is not an administrator: the console needs an administrator's sign-in.");
+        await Assertions.Expect(_page.Locator("#sign-in")).ToHaveTextAsync("Sign in");
     }
 }

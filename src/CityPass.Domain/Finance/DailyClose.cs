@@ -56,47 +56,105 @@ public static class DailyClose
     /// </summary>
     public static DayStatement Close(LocalDate day, long upTo, long previousUpTo, long openingFloatCents, IEnumerable<LedgerEntry> entries, SchemeTime time)
     {
-        var reported = entries.Where(e => Reports(e, day, upTo, previousUpTo)).OrderBy(e => e.Id).ToList();
-        var operators = new List<OperatorLine>();
-        foreach (var e in reported)
-        {
-            LocalDate? adjustmentOf = e.BusinessDay == day ? null : e.BusinessDay;
-            var owed = e.Lines.Where(l => l.Account.StartsWith(LedgerAccounts.OperatorPrefix, StringComparison.Ordinal)).ToList();
-            if (owed.Count == 0 && e.Visits > 0 && e.OperatorId is not null)
-                operators.Add(new OperatorLine(e.OperatorId, e.VenueId, e.ProductId, e.ProfileId, e.Kind, adjustmentOf, e.Visits, 0));
-            foreach (var line in owed)
-            {
-                var operatorId = line.Account[LedgerAccounts.OperatorPrefix.Length..];
-                operators.Add(new OperatorLine(operatorId, e.VenueId, e.ProductId, e.ProfileId, e.Kind, adjustmentOf,
-                    operatorId == e.OperatorId ? e.Visits : 0, checked(-line.Cents)));
-            }
-        }
-        var grouped = operators
-            .GroupBy(l => (l.OperatorId, l.VenueId, l.ProductId, l.ProfileId, l.Kind, l.AdjustmentOf))
-            .Select(g => g.First() with { Visits = g.Sum(l => l.Visits), AmountCents = g.Aggregate(0L, (s, l) => checked(s + l.AmountCents)) })
-            .OrderBy(l => l.OperatorId, StringComparer.Ordinal).ThenBy(l => l.AdjustmentOf).ThenBy(l => l.VenueId, StringComparer.Ordinal)
-            .ThenBy(l => l.ProductId, StringComparer.Ordinal).ThenBy(l => l.ProfileId, StringComparer.Ordinal).ThenBy(l => l.Kind, StringComparer.Ordinal)
-            .ToList();
+        var close = new DaysClose(day, day, upTo, previousUpTo);
+        foreach (var e in entries)
+            close.Add(e);
+        return close.Statements(openingFloatCents, time)[0];
+    }
+}
 
-        long Sum(LedgerKind kind, string account) => reported.Where(e => e.Is(kind)).Aggregate(0L, (s, e) => checked(s + e.On(account)));
-        var loads = reported.Where(e => e.Is(LedgerKind.Load)).GroupBy(e => e.Source ?? "unknown", StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Aggregate(0L, (s, e) => checked(s - e.On(LedgerAccounts.StoredValue))));
-        var storedValueChange = reported.Aggregate(0L, (s, e) => checked(s - e.On(LedgerAccounts.StoredValue)));
-        var scheme = new SchemeLine(
-            openingFloatCents,
-            loads,
-            Sum(LedgerKind.Fare, LedgerAccounts.StoredValue),
-            Sum(LedgerKind.Purchase, LedgerAccounts.StoredValue),
-            Sum(LedgerKind.Reclaim, LedgerAccounts.StoredValue),
-            Sum(LedgerKind.Debt, LedgerAccounts.CardDebts),
-            Sum(LedgerKind.DebtSettled, LedgerAccounts.StoredValue),
-            reported.Aggregate(0L, (s, e) => checked(s + e.On(LedgerAccounts.ProviderFees))),
-            checked(openingFloatCents + storedValueChange));
-        var adjustments = reported.Where(e => e.BusinessDay != day)
-            .Select(e => new Adjustment(e.Id, e.BusinessDay, e.Kind, e.CardId, e.OperatorId, e.VenueId, -e.On(LedgerAccounts.StoredValue), e.Reference))
-            .ToList();
-        var (from, to) = Bounds(time, day);
-        return new DayStatement(day, from, to, (to - from).BclCompatibleTicks / NodaConstants.TicksPerHour, upTo, reported.Count, grouped, scheme, adjustments);
+/// <summary>
+/// Closes the consecutive days <c>first</c>..<c>last</c> in one pass over their entries, in any order, holding sums
+/// rather than entries (a city's busy day is 200,000 of them): each entry goes to the one statement that reports it —
+/// its own business day, or the first day as an adjustment when it belongs to an earlier day and arrived after the
+/// previous close (<see cref="DailyClose.Reports"/>; later days of the same close saw everything up to
+/// <c>upTo</c> already). Entries past <c>upTo</c> or after <c>last</c> wait for a later close.
+/// </summary>
+public sealed class DaysClose(LocalDate first, LocalDate last, long upTo, long previousUpTo)
+{
+    private readonly Dictionary<LocalDate, DaySums> _days = [];
+
+    public void Add(LedgerEntry e)
+    {
+        if (e.Id > upTo || e.BusinessDay > last)
+            return;
+        if (e.BusinessDay >= first)
+            Sums(e.BusinessDay).Add(e, adjustmentOf: null);
+        else if (e.Id > previousUpTo)
+            Sums(first).Add(e, adjustmentOf: e.BusinessDay);
+    }
+
+    /// <summary>One statement per day, in order, each opening with the float the day before closed with.</summary>
+    public IReadOnlyList<DayStatement> Statements(long openingFloatCents, SchemeTime time)
+    {
+        var statements = new List<DayStatement>();
+        for (var day = first; day <= last; day = day.PlusDays(1))
+        {
+            var statement = (_days.GetValueOrDefault(day) ?? new DaySums()).Statement(day, upTo, openingFloatCents, time);
+            statements.Add(statement);
+            openingFloatCents = statement.Scheme.ClosingFloatCents;
+        }
+        return statements;
+    }
+
+    private DaySums Sums(LocalDate day) => _days.TryGetValue(day, out var sums) ? sums : _days[day] = new DaySums();
+
+    private sealed class DaySums
+    {
+        private readonly Dictionary<(string OperatorId, string? VenueId, string? ProductId, string? ProfileId, string Kind, LocalDate? AdjustmentOf), (int Visits, long Cents)> _operators = [];
+        private readonly Dictionary<string, long> _loads = new(StringComparer.Ordinal);
+        private readonly List<Adjustment> _adjustments = [];
+        private long _fares, _sales, _reclaimed, _debts, _settled, _fees, _storedValueChange;
+        private int _entries;
+
+        public void Add(LedgerEntry e, LocalDate? adjustmentOf)
+        {
+            _entries++;
+            var owes = false;
+            foreach (var line in e.Lines)
+            {
+                if (!line.Account.StartsWith(LedgerAccounts.OperatorPrefix, StringComparison.Ordinal))
+                    continue;
+                owes = true;
+                var operatorId = line.Account[LedgerAccounts.OperatorPrefix.Length..];
+                Operator((operatorId, e.VenueId, e.ProductId, e.ProfileId, e.Kind, adjustmentOf), operatorId == e.OperatorId ? e.Visits : 0, checked(-line.Cents));
+            }
+            if (!owes && e.Visits > 0 && e.OperatorId is not null)
+                Operator((e.OperatorId, e.VenueId, e.ProductId, e.ProfileId, e.Kind, adjustmentOf), e.Visits, 0);
+
+            var storedValue = e.On(LedgerAccounts.StoredValue);
+            if (e.Is(LedgerKind.Load))
+                _loads[e.Source ?? "unknown"] = checked(_loads.GetValueOrDefault(e.Source ?? "unknown") - storedValue);
+            if (e.Is(LedgerKind.Fare)) _fares = checked(_fares + storedValue);
+            if (e.Is(LedgerKind.Purchase)) _sales = checked(_sales + storedValue);
+            if (e.Is(LedgerKind.Reclaim)) _reclaimed = checked(_reclaimed + storedValue);
+            if (e.Is(LedgerKind.Debt)) _debts = checked(_debts + e.On(LedgerAccounts.CardDebts));
+            if (e.Is(LedgerKind.DebtSettled)) _settled = checked(_settled + storedValue);
+            _fees = checked(_fees + e.On(LedgerAccounts.ProviderFees));
+            _storedValueChange = checked(_storedValueChange - storedValue);
+            if (adjustmentOf is { } original)
+                _adjustments.Add(new Adjustment(e.Id, original, e.Kind, e.CardId, e.OperatorId, e.VenueId, -storedValue, e.Reference));
+        }
+
+        private void Operator((string, string?, string?, string?, string, LocalDate?) key, int visits, long cents)
+        {
+            var (v, c) = _operators.GetValueOrDefault(key);
+            _operators[key] = (v + visits, checked(c + cents));
+        }
+
+        public DayStatement Statement(LocalDate day, long upTo, long openingFloatCents, SchemeTime time)
+        {
+            var operators = _operators
+                .Select(o => new OperatorLine(o.Key.OperatorId, o.Key.VenueId, o.Key.ProductId, o.Key.ProfileId, o.Key.Kind, o.Key.AdjustmentOf, o.Value.Visits, o.Value.Cents))
+                .OrderBy(l => l.OperatorId, StringComparer.Ordinal).ThenBy(l => l.AdjustmentOf).ThenBy(l => l.VenueId, StringComparer.Ordinal)
+                .ThenBy(l => l.ProductId, StringComparer.Ordinal).ThenBy(l => l.ProfileId, StringComparer.Ordinal).ThenBy(l => l.Kind, StringComparer.Ordinal)
+                .ToList();
+            var loads = _loads.OrderBy(l => l.Key, StringComparer.Ordinal).ToDictionary(l => l.Key, l => l.Value);
+            var scheme = new SchemeLine(openingFloatCents, loads, _fares, _sales, _reclaimed, _debts, _settled, _fees,
+                checked(openingFloatCents + _storedValueChange));
+            var (from, to) = DailyClose.Bounds(time, day);
+            return new DayStatement(day, from, to, (to - from).BclCompatibleTicks / NodaConstants.TicksPerHour, upTo, _entries, operators, scheme,
+                _adjustments.OrderBy(a => a.Sequence).ToList());
+        }
     }
 }

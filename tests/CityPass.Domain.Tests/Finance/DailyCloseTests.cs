@@ -49,6 +49,53 @@ public class DailyCloseTests
         Assert.Equal(10_50, closedThursday.Scheme.ClosingFloatCents);
     }
 
+    [Fact]
+    public void Closing_several_days_in_one_pass_over_shuffled_entries_gives_the_statements_of_closing_them_one_by_one()
+    {
+        var scheme = FinanceScheme.Build();
+        var card = Guid.NewGuid();
+        var monday = new LocalDate(2026, 11, 23);
+        var entries = new List<LedgerEntry>();
+        var venues = new[] { "pool", "parking", "museum" };
+        var sequence = 0L;
+        LedgerEntry Next(object e) => PostingRules.Post(e, ++sequence, scheme)!;
+        entries.Add(Next(new ValueLoaded(card, Money.FromCents(500_00), LoadSource.Stripe, "pi_1", Money.FromCents(500_00), Instant.FromUtc(2026, 11, 21, 9, 0))));
+        for (var i = 0; i < 60; i++)
+            entries.Add(Next(Fare(card, venues[i % 3], 1_00 + i, monday.PlusDays(i % 5 - 1)))); // Sunday (before the close) to Thursday (after it)
+        var previousUpTo = 20L; // the Sunday close saw the first 20; later Sunday fares are adjustments of Monday
+        entries.Add(Next(new ValueLoaded(card, Money.FromCents(10_00), LoadSource.Sandbox, "sb_1", Money.FromCents(10_00), Instant.FromUtc(2026, 11, 24, 9, 0))));
+        var upTo = sequence;
+        entries.Add(Next(Fare(card, "pool", 9_99, monday))); // posted after the close read its high-water mark
+        var (first, last) = (monday, monday.PlusDays(2)); // Monday to Wednesday
+
+        var oneByOne = new List<DayStatement>();
+        var (before, opening) = (previousUpTo, 1_000L);
+        for (var d = first; d <= last; d = d.PlusDays(1))
+        {
+            oneByOne.Add(DailyClose.Close(d, upTo, before, opening, entries, scheme.Time));
+            (before, opening) = (upTo, oneByOne[^1].Scheme.ClosingFloatCents);
+        }
+        var close = new DaysClose(first, last, upTo, previousUpTo);
+        foreach (var e in entries.OrderBy(_ => Random.Shared.Next()))
+            close.Add(e);
+        var together = close.Statements(1_000L, scheme.Time);
+
+        Assert.Equal(3, together.Count);
+        Assert.NotEmpty(together[0].Adjustments);
+        Assert.All(together.Skip(1), s => Assert.Empty(s.Adjustments));
+        for (var i = 0; i < 3; i++)
+        {
+            var (a, b) = (oneByOne[i], together[i]);
+            Assert.Equal((a.Day, a.From, a.To, a.Hours, a.UpToSequence, a.Entries), (b.Day, b.From, b.To, b.Hours, b.UpToSequence, b.Entries));
+            Assert.Equal(a.Operators, b.Operators);
+            Assert.Equal(a.Adjustments, b.Adjustments);
+            Assert.Equal(a.Scheme with { LoadsBySource = b.Scheme.LoadsBySource }, b.Scheme);
+            Assert.Equal(a.Scheme.LoadsBySource, b.Scheme.LoadsBySource);
+        }
+        // Every entry up to the mark, from Monday's adjustments to Wednesday, reported once; Thursday's and the late one wait.
+        Assert.Equal(entries.Count(e => e.Id <= upTo && e.BusinessDay <= last && (e.BusinessDay >= first || e.Id > previousUpTo)), together.Sum(s => s.Entries));
+    }
+
     public static FareCharged Fare(Guid card, string venue, long cents, LocalDate serviceDate) =>
         new(card, venue, "t", 1, Money.FromCents(cents), Money.Zero, serviceDate, PostingRulesTests.Price(cents),
             Instant.FromUtc(2026, 11, 25, 18, 0), Instant.FromUtc(2026, 11, 26, 9, 0));

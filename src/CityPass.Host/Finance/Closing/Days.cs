@@ -97,22 +97,21 @@ public static class Days
             ? await session.Query<LedgerEntry>().MaxAsync(e => e.Id, ct)
             : 0;
         var (firstNumber, lastNumber) = (LedgerEntry.DayNumberOf(first), LedgerEntry.DayNumberOf(date));
-        var entries = await session.Query<LedgerEntry>()
-            .Where(e => e.Id <= upTo && (e.Id > previousUpTo || (e.DayNumber >= firstNumber && e.DayNumber <= lastNumber)))
-            .ToListAsync(ct);
+        // Streamed into sums, not read into a list: a busy day is 200,000 entries (105 MB of documents), which a list
+        // kept alive until the last one was read — into the GC's oldest generation, where a city's host paid for it
+        // (docs/performance.md, "The daily close").
+        var close = new DaysClose(first, date, upTo, previousUpTo);
+        await foreach (var entry in session.Query<LedgerEntry>()
+                           .Where(e => e.Id <= upTo && (e.Id > previousUpTo || (e.DayNumber >= firstNumber && e.DayNumber <= lastNumber)))
+                           .ToAsyncEnumerable(ct))
+            close.Add(entry);
 
         var now = clock.GetCurrentInstant();
-        var statements = new List<DayStatement>();
-        var opening = books.LastClosed?.ClosingFloatCents ?? 0;
-        var before = previousUpTo;
-        for (var d = first; d <= date; d = d.PlusDays(1))
+        var statements = close.Statements(books.LastClosed?.ClosingFloatCents ?? 0, scheme.Time);
+        foreach (var statement in statements)
         {
-            var statement = DailyClose.Close(d, upTo, before, opening, entries, scheme.Time);
-            statements.Add(statement);
-            stream.AppendOne(new DayClosed(d, upTo, statement, by, now));
-            session.Insert(new ClosedDayStatement(d.ToString("yyyy-MM-dd", null), statement, by, now));
-            opening = statement.Scheme.ClosingFloatCents;
-            before = upTo;
+            stream.AppendOne(new DayClosed(statement.Day, upTo, statement, by, now));
+            session.Insert(new ClosedDayStatement(statement.Day.ToString("yyyy-MM-dd", null), statement, by, now));
         }
         return new CloseResult(statements, false);
     }

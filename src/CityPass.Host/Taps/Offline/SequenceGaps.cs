@@ -40,7 +40,7 @@ public static class SequenceGaps
                 checkedThrough = reader.IsDBNull(0) ? null : reader.GetInt64(0);
                 compacted = reader.IsDBNull(1) ? null : reader.GetInt64(1);
                 if (!reader.IsDBNull(2))
-                    kept = System.Text.Json.JsonSerializer.Deserialize<List<SequenceGap>>(reader.GetString(2), Infrastructure.Json.Options) ?? [];
+                    kept = serializer.FromJson<List<SequenceGap>>(reader, 2); // read with the serializer that wrote them
             }
         var low = Max(checkedThrough, compacted);
 

@@ -82,14 +82,18 @@ public sealed partial class BrokerAccounts(
     }
 
     /// <summary>
-    /// Closes the connections the user opened until now. The management API lists a new connection only after its next
-    /// statistics round (5 s by default), so the sweep is repeated in the background for a while; a connection opened after
-    /// this call (with the new password) is left alone.
+    /// Closes the connections the user opened until now. At once, every connection the broker tracks for the user
+    /// (<c>DELETE /api/connections/username/{user}</c>: the broker's own connection tracking, immediate, cluster-wide) — all
+    /// of them were opened with the previous password or before the user was deleted, since nobody has the new password
+    /// until this returns. Then, as a backstop for a connection whose login was finishing meanwhile, the statistics listing
+    /// is swept again in the background for a while: it lists a connection only after a statistics round (5 s by default,
+    /// far more on a loaded broker: a 10-second wait on it failed under load), and it spares a connection opened after this
+    /// call (with the new password).
     /// </summary>
     private async Task CloseConnectionsAsync(string user, CancellationToken ct)
     {
         var until = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await SweepAsync(user, until, ct);
+        await CallAsync(HttpMethod.Delete, $"connections/username/{Escape(user)}", null, ct, notFoundIsFine: true);
         _ = Task.Run(async () =>
         {
             foreach (var delay in SweepDelays)

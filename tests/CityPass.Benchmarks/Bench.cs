@@ -391,7 +391,8 @@ public sealed class Bench : IAsyncDisposable
 
     private Task Analyze() => Analyze(_host.Schema);
 
-    internal static async Task Analyze(string schema)
+    /// <summary>ANALYZE (with <paramref name="vacuum"/>: VACUUM (ANALYZE)) of every table of the schema.</summary>
+    internal static async Task Analyze(string schema, bool vacuum = false)
     {
         await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
         await connection.OpenAsync();
@@ -402,7 +403,7 @@ public sealed class Bench : IAsyncDisposable
             while (await reader.ReadAsync())
                 names.Add(reader.GetString(0));
         foreach (var name in names)
-            await new NpgsqlCommand($"ANALYZE {schema}.{name}", connection).ExecuteNonQueryAsync();
+            await new NpgsqlCommand($"{(vacuum ? "VACUUM (ANALYZE)" : "ANALYZE")} {schema}.{name}", connection) { CommandTimeout = 0 }.ExecuteNonQueryAsync();
     }
 
     private Task<double> NpgsqlInsertRate(int connections, TimeSpan duration) => NpgsqlInsertRate(_host.Schema, connections, duration);

@@ -97,9 +97,8 @@ public static class Days
             ? await session.Query<LedgerEntry>().MaxAsync(e => e.Id, ct)
             : 0;
         var (firstNumber, lastNumber) = (LedgerEntry.DayNumberOf(first), LedgerEntry.DayNumberOf(date));
-        // Streamed into sums, not read into a list: a busy day is 200,000 entries (105 MB of documents), which a list
-        // kept alive until the last one was read — into the GC's oldest generation, where a city's host paid for it
-        // (docs/performance.md, "The daily close").
+        // Streamed into sums, not read into a list: a busy day is 200,000 entries (105 MB of documents), summed as they
+        // are read and never held together (docs/performance.md, "The daily close").
         var close = new DaysClose(first, date, upTo, previousUpTo);
         await foreach (var entry in session.Query<LedgerEntry>()
                            .Where(e => e.Id <= upTo && (e.Id > previousUpTo || (e.DayNumber >= firstNumber && e.DayNumber <= lastNumber)))

@@ -76,12 +76,10 @@ public sealed class DaysClose(LocalDate first, LocalDate last, long upTo, long p
 
     public void Add(LedgerEntry e)
     {
-        if (e.Id > upTo || e.BusinessDay > last)
-            return;
-        if (e.BusinessDay >= first)
-            Sums(e.BusinessDay).Add(e, adjustmentOf: null);
-        else if (e.Id > previousUpTo)
-            Sums(first).Add(e, adjustmentOf: e.BusinessDay);
+        // The one day that may report it: its own, or the first for an earlier day's; the rule is DailyClose.Reports.
+        var day = e.BusinessDay < first ? first : e.BusinessDay;
+        if (day <= last && DailyClose.Reports(e, day, upTo, day == first ? previousUpTo : upTo))
+            Sums(day).Add(e, adjustmentOf: e.BusinessDay == day ? null : e.BusinessDay);
     }
 
     /// <summary>One statement per day, in order, each opening with the float the day before closed with.</summary>

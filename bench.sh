@@ -3,7 +3,7 @@
 # table; the figures go to artifacts/bench/latest.json. --quick: under a minute, a smoke run (CI runs it).
 # --only taps,history,offline,webhook,denylist: those sections only (with the baselines and the ledger check), written
 # to artifacts/bench/partial.json.
-# --city [--quick] [--cards N --taps N --days N --busy-day N --ledger-seconds N --rebuild --in-place --no-visit-pass --stripe-rows N]: a city's history
+# --city [--quick] [--cards N --taps N --days N --busy-day N --ledger-seconds N --rebuild --in-place --stripe-rows N]: a city's history
 # (built once, cached under artifacts/bench/city/ with scripts/backup.sh, restored with scripts/restore.sh; --in-place:
 # measured in the schema it was built in when still there; --in-place-schema test_cityXXXX: a city whose build was stopped,
 # described from its schema) measured against a small database in the same run, to

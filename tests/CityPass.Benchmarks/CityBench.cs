@@ -21,10 +21,10 @@ namespace CityPass.Benchmarks;
 /// spreads over), <c>--busy-day</c> (the taps of the day closed and settled on both databases), <c>--ledger-seconds</c>
 /// (the sustained-taps phase the finance ledger must keep up with), <c>--rebuild</c> (ignore the cached city).
 /// </summary>
-public sealed record CityOptions(int Cards, int Taps, int Days, int BusyDayTaps, int LedgerSeconds, bool Quick, bool Rebuild, bool InPlace = false, string? InPlaceSchema = null, bool SkipVisitPass = false, int? StripeRows = null)
+public sealed record CityOptions(int Cards, int Taps, int Days, int BusyDayTaps, int LedgerSeconds, bool Quick, bool Rebuild, bool InPlace = false, string? InPlaceSchema = null, int? StripeRows = null)
 {
     /// <summary>Changed when the city's content or the schema it is built with changes: older dumps are not reused.</summary>
-    private const int Format = 1;
+    private const int Format = 2;
 
     public static CityOptions Parse(string[] args, bool quick)
     {
@@ -40,7 +40,6 @@ public sealed record CityOptions(int Cards, int Taps, int Days, int BusyDayTaps,
             args.Contains("--rebuild"),
             args.Contains("--in-place"),
             args.SkipWhile(a => a != "--in-place-schema").Skip(1).FirstOrDefault(),
-            args.Contains("--no-visit-pass"),
             args.SkipWhile(a => a != "--stripe-rows").Skip(1).FirstOrDefault() is { } rows ? int.Parse(rows.Replace("_", ""), CultureInfo.InvariantCulture) : null);
     }
 
@@ -160,8 +159,6 @@ public sealed class CityBench
                     _r["city_history_p99_ratio"] = Ratio(cityFigures["history_p99_ms"], smallFigures["history_p99_ms"]);
                     _r["city_daily_close_ratio"] = Ratio(cityFigures["daily_close_ms"], smallFigures["daily_close_ms"]);
                     _r["city_settlement_ratio"] = Ratio(cityFigures["settlement_ms"], smallFigures["settlement_ms"]);
-                    if (!_o.SkipVisitPass)
-                        _r["city_pseudonymisation_ratio"] = Ratio(cityFigures["pseudonymisation_ms"], smallFigures["pseudonymisation_ms"]);
                     _r["city_stripe_report_ratio"] = Ratio(cityFigures["stripe_report_ms"], smallFigures["stripe_report_ms"]);
                     _r["stripe_report_rows"] = StripeReportRows;
                     _r["offline_to_commit_ratio"] = Ratio(cityFigures["offline_taps_per_s"], commits);
@@ -308,7 +305,6 @@ public sealed class CityBench
         var finance = await host.Finance();
         var random = new Random(18);
         var httpWrites = 0;
-        var pseudonymiser = host.Services.GetRequiredService<CityPass.Host.Privacy.VisitPseudonymiser>();
 
         Step("concession profiles and passes at the desk (HTTP)");
         var concessions = Sample(cards, _o.Cards / 20, random);
@@ -348,8 +344,6 @@ public sealed class CityBench
 
             host.Clock.Reset(Evening(day.PlusDays(1), 5));
             (await finance.PostAsync($"/finance/days/{day:yyyy-MM-dd}/close", null)).EnsureSuccessStatusCode();
-            // The visits of two days before leave their identifiable period: the pass the job runs every 15 minutes.
-            await pseudonymiser.RunAsync(CancellationToken.None);
             Step($"day {d + 1}/{_o.Days} {day:yyyy-MM-dd}: {recorded:N0} taps recorded, {recorded / uploadSeconds:N0}/s while uploading");
         }
         if (recorded != _o.Taps)
@@ -469,11 +463,6 @@ public sealed class CityBench
         // then holds other work than the day's: it did on the 600,000-card city).
         await host.LedgerCaughtUp();
         (await finance.PostAsync($"/finance/days/{today:yyyy-MM-dd}/close", null)).EnsureSuccessStatusCode();
-        // Visits before today pseudonymised, as the job every 15 minutes leaves them (not measured: a city restored
-        // from an older dump catches up here once).
-        var pseudonymiser = host.Services.GetRequiredService<CityPass.Host.Privacy.VisitPseudonymiser>();
-        if (!_o.SkipVisitPass)
-            await pseudonymiser.RunAsync(CancellationToken.None);
         Step($"{name}: a busy day of {_o.BusyDayTaps:N0} taps uploaded offline");
         var terminals = Venues.SelectMany(v => Enumerable.Range(0, 4).Select(i => (Id: $"busy-{v}-{i}", Venue: v))).ToArray();
         foreach (var (id, venue) in terminals)
@@ -500,16 +489,8 @@ public sealed class CityBench
             (await finance.GetAsync($"/finance/settlements/city?from={busy:yyyy-MM-dd}&to={busy:yyyy-MM-dd}")).EnsureSuccessStatusCode());
         f["settlement_ms"] = settle.P(0.5);
 
-        // Two days later the busy day's visits (and today's) leave their identifiable period: one pass. --no-visit-pass:
-        // not on a city whose build left a backlog of visits no pass swept (the first full build's host did not keep up).
-        host.Clock.Reset(Evening(busy.PlusDays(3), 12));
-        if (!_o.SkipVisitPass)
-        {
-            Step($"{name}: pseudonymising the busy day's visits");
-            watch.Restart();
-            f["pseudonymised_visits"] = await pseudonymiser.RunAsync(CancellationToken.None);
-            f["pseudonymisation_ms"] = watch.Elapsed.TotalMilliseconds;
-        }
+        // No pseudonymisation pass to measure: the statement is read from the events and visits past their identifiable
+        // period are pseudonymised as they are read (CardStatement, docs/privacy.md): the history reads above include it.
         host.Clock.Reset(Evening(busy.PlusDays(3), 13));
 
         // A day of online reloads paid through Stripe (a card issued and loaded each), then its itemized report imported.
@@ -760,7 +741,7 @@ public static class CityRun
     private static readonly string[] Paired =
     [
         "tap_rps_c8", "tap_p50_ms_c8", "tap_p99_ms_c8", "tap_rps_c64", "tap_p50_ms_c64", "tap_p99_ms_c64",
-        "history_p50_ms", "history_p99_ms", "history_page_lines", "offline_taps_per_s", "daily_close_ms", "daily_close_sql_ms", "settlement_ms", "pseudonymised_visits", "pseudonymisation_ms", "stripe_report_ms",
+        "history_p50_ms", "history_p99_ms", "history_page_lines", "offline_taps_per_s", "daily_close_ms", "daily_close_sql_ms", "settlement_ms", "stripe_report_ms",
     ];
 
     public static async Task<int> RunAsync(string[] args, bool quick)

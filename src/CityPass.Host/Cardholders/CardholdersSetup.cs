@@ -24,8 +24,8 @@ public static class CardholdersSetup
         services.AddSingleton<ReplacementResumer>();
         services.AddHostedServiceFor(HostRole.Background, sp => sp.GetRequiredService<ReplacementResumer>());
         services.AddSingleton<PersonalDataVault>();
-        services.AddSingleton<VisitPseudonymiser>();
-        services.AddHostedServiceFor(HostRole.Background, sp => sp.GetRequiredService<VisitPseudonymiser>());
+        // Statements are read from the card's events, visits past their identifiable period pseudonymised as they are read.
+        services.AddSingleton<VisitPseudonymisation>();
         // Every host, at its start: erasures re-applied before anyone reads a restored database.
         services.AddSingleton<ErasureReplay>();
         services.AddHostedService(sp => sp.GetRequiredService<ErasureReplay>());
@@ -41,8 +41,6 @@ public static class CardholdersSetup
             o.Schema.For<ErasureRecord>();
             o.Schema.For<ErasureLogEntry>().DatabaseSchemaName(ErasureReplay.SchemaFor(o.DatabaseSchemaName));
             o.Schema.For<RefundOrder>().Index(r => r.AccountId);
-            o.Schema.For<CardHistoryLine>().Index(l => l.AtUnixMilliseconds);
-            o.Schema.For<VisitSweep>();
         });
         return services;
     }

@@ -3,6 +3,7 @@ using CityPass.Domain.Schemes;
 using CityPass.Host.Cardholders.Linking;
 using CityPass.Host.Cards;
 using CityPass.Host.Cards.Reading;
+using CityPass.Host.Privacy;
 
 namespace CityPass.Host.Cardholders;
 
@@ -55,13 +56,13 @@ public static class MyCards
     }
 
     private static async Task<Results<Ok<WordedHistoryPage>, ProblemHttpResult>> History(
-        Guid id, ClaimsPrincipal user, IQuerySession session, PrintedNumber printed, CancellationToken ct, int limit = 50, long? before = null)
+        Guid id, ClaimsPrincipal user, IQuerySession session, PrintedNumber printed, VisitPseudonymisation visits, CancellationToken ct, int limit = 50, long? before = null)
     {
         if (limit is < 1 or > ReadCard.MaxPageSize)
             return Problems.BadRequest("Invalid page size", $"limit must be between 1 and {ReadCard.MaxPageSize} (got {limit}).");
         if (await session.OwnedCardAsync(user.AccountId(), id, ct) is null)
             return NotYours(id);
-        var page = await ReadCard.HistoryPage(session, id, limit, before, ct);
+        var page = await CardStatement.PageAsync(session, id, limit, before, visits.AsOfNow(), ct);
         var scheme = await session.LoadAsync<Scheme>(Scheme.StreamId, ct) ?? Scheme.Empty;
         var others = page.Lines.Where(l => l.OtherCardId is not null).Select(l => l.OtherCardId!.Value).Distinct().ToList();
         var otherCards = others.Count == 0 ? [] : await session.LoadManyAsync<Card>(ct, others);

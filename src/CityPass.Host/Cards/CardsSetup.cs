@@ -8,7 +8,7 @@ using JasperFx.Events.Projections;
 
 namespace CityPass.Host.Cards;
 
-/// <summary>Cards: the card stream's snapshot and statement, the receipts of idempotent writes, the money ceilings, the desk's endpoints.</summary>
+/// <summary>Cards: the card stream's snapshot (its statement is read from the stream: <see cref="CardStatement"/>), the receipts of idempotent writes, the money ceilings, the desk's endpoints.</summary>
 public static class CardsSetup
 {
     public static IServiceCollection AddCityPassCards(this IServiceCollection services, IConfiguration configuration)
@@ -19,9 +19,6 @@ public static class CardsSetup
             // The card's state is an inline snapshot: a tap reads one row, whatever the length of the card's history.
             o.Projections.Add<CardProjection>(ProjectionLifecycle.Inline);
             o.Schema.For<Card>().UniqueIndex(c => c.Uid);
-            o.Projections.Add<CardHistoryProjection>(ProjectionLifecycle.Inline);
-            // A page of a card's statement is one backward range scan of (card, version), whatever the card's history.
-            o.Schema.For<CardHistoryLine>().Index([l => l.CardId, l => l.Version]);
             o.Schema.For<IdempotencyRecord>();
         });
         return services;

@@ -57,7 +57,7 @@ public static class PersonalData
         return json == PersonalDataVault.Erased ? null : JsonSerializer.Deserialize<PersonalDetails>(json, Json.Options);
     }
 
-    private static async Task<Ok<DataExport>> Export(ClaimsPrincipal user, IQuerySession session, PersonalDataVault vault, IClock clock, CancellationToken ct)
+    private static async Task<Ok<DataExport>> Export(ClaimsPrincipal user, IQuerySession session, PersonalDataVault vault, VisitPseudonymisation visits, IClock clock, CancellationToken ct)
     {
         var accountId = user.AccountId();
         var account = await session.LoadAsync<CardholderUser>(accountId, ct);
@@ -65,9 +65,10 @@ public static class PersonalData
         var cards = (await session.LoadManyAsync<Card>(ct, ids)).OrderBy(c => c.IssuedAt).ToList();
         var history = new Dictionary<Guid, IReadOnlyList<CardHistoryLine>>();
         var views = new List<CardView>();
+        var shown = visits.AsOfNow();
         foreach (var card in cards)
         {
-            history[card.Id] = (await session.Query<CardHistoryLine>().Where(l => l.CardId == card.Id).OrderBy(l => l.Version).ToListAsync(ct)).ToList();
+            history[card.Id] = await CardStatement.AllAsync(session, card.Id, shown, ct);
             var concessions = new List<ConcessionGrant>();
             foreach (var grant in card.Concessions)
                 concessions.Add(grant with { Evidence = await vault.UnsealAsync(Subjects.Card(card.Id), grant.Evidence, ct) });

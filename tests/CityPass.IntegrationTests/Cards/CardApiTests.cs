@@ -5,6 +5,7 @@ using System.Text.Json;
 using CityPass.Host.Cards;
 using CityPass.Host.Cards.Loading;
 using CityPass.IntegrationTests.Payments;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CityPass.IntegrationTests.Cards;
 
@@ -167,6 +168,39 @@ public class CardApiTests(CityPassHost host)
         Assert.Equal(new long?[] { 15_00, 10_00, 6_00, 3_00 }, first.Lines.Select(l => l.BalanceCents));
         Assert.Equal(new long[] { 2, 1 }, second.Lines.Select(l => l.Version));
         Assert.Null(second.NextBefore);
+    }
+
+    /// <summary>
+    /// The statement is read from the card's stream: events that make no line (a reload's reservation and its release) are
+    /// skipped by the query itself, so a page still holds <c>limit</c> lines and the next page starts where it stopped.
+    /// </summary>
+    [Fact]
+    public async Task History_pages_are_full_pages_of_lines_past_events_that_make_none()
+    {
+        var card = await _http.IssuedCard();
+        var store = host.Services.GetRequiredService<Marten.IDocumentStore>();
+        for (var i = 1; i <= 3; i++)
+        {
+            await using (var session = store.LightweightSession())
+            {
+                var reload = Guid.NewGuid();
+                session.Events.Append(card.Id, new CityPass.Domain.Cards.ReloadReserved(card.Id, reload, new(5_00), host.Clock.GetCurrentInstant()),
+                    new CityPass.Domain.Cards.ReloadReservationReleased(card.Id, reload, "bench", host.Clock.GetCurrentInstant()));
+                await session.SaveChangesAsync();
+            }
+            await _http.Load(card.Id, i * 1_00, Guid.NewGuid().ToString());
+        }
+
+        var first = (await _http.GetFromJsonAsync<Host.Cards.Reading.CardHistoryPage>($"/cards/{card.Id}/history?limit=2", Api.Json))!;
+        var second = (await _http.GetFromJsonAsync<Host.Cards.Reading.CardHistoryPage>($"/cards/{card.Id}/history?limit=2&before={first.NextBefore}", Api.Json))!;
+
+        // Versions: 1 issued, then (reserved, released, loaded) three times: the loads are 4, 7 and 10.
+        Assert.Equal(new long[] { 10, 7 }, first.Lines.Select(l => l.Version));
+        Assert.Equal(7, first.NextBefore);
+        Assert.Equal(new long[] { 4, 1 }, second.Lines.Select(l => l.Version));
+        Assert.Equal(new[] { "loaded", "issued" }, second.Lines.Select(l => l.Kind));
+        Assert.Null(second.NextBefore);
+        Assert.Equal(6_00, (await _http.Card(card.Id)).BalanceCents);
     }
 
     [Fact]

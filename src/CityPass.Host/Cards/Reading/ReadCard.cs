@@ -1,3 +1,5 @@
+using CityPass.Host.Privacy;
+
 namespace CityPass.Host.Cards.Reading;
 
 /// <summary>A page of a card's statement, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next page.</summary>
@@ -29,26 +31,14 @@ public static class ReadCard
     }
 
     private static async Task<Results<Ok<CardHistoryPage>, ProblemHttpResult>> GetHistory(
-        Guid id, IQuerySession session, CancellationToken ct, int limit = 50, long? before = null)
+        Guid id, IQuerySession session, VisitPseudonymisation visits, CancellationToken ct, int limit = 50, long? before = null)
     {
         if (limit is < 1 or > MaxPageSize)
             return Problems.BadRequest("Invalid page size", $"limit must be between 1 and {MaxPageSize} (got {limit}).");
         if (await session.LoadAsync<Card>(id, ct) is null)
             return NoSuchCard(id.ToString());
-        return TypedResults.Ok(await HistoryPage(session, id, limit, before, ct));
-    }
-
-    /// <summary>A page of a card's statement, newest first, before a stream version (the caller checked who may read it).</summary>
-    public static async Task<CardHistoryPage> HistoryPage(IQuerySession session, Guid id, int limit, long? before, CancellationToken ct)
-    {
-        var upTo = before ?? long.MaxValue;
-        var lines = await session.Query<CardHistoryLine>()
-            .Where(l => l.CardId == id && l.Version < upTo)
-            .OrderByDescending(l => l.Version)
-            .Take(limit)
-            .ToListAsync(ct);
-        var next = lines.Count == limit && lines[^1].Version > 1 ? lines[^1].Version : (long?)null;
-        return new CardHistoryPage(id, lines, next);
+        // Staff see the statement as the holder does: visits past their identifiable period pseudonymised.
+        return TypedResults.Ok(await CardStatement.PageAsync(session, id, limit, before, visits.AsOfNow(), ct));
     }
 
     public static ProblemHttpResult NoSuchCard(string id) => Problems.NotFound("Unknown card", $"No card {id} was issued.");

@@ -1,6 +1,8 @@
 using CityPass.Domain.Schemes;
 using JasperFx.Events;
-using Marten.Events.Projections;
+using CityPass.Host.Cards.Reading;
+using CityPass.Host.Privacy;
+using Marten.Events;
 
 namespace CityPass.Host.Cards;
 
@@ -35,16 +37,46 @@ public sealed record CardHistoryLine(
     /// <summary>A transfer: the card the value moved from (to a replacement) or to (from a lost card).</summary>
     public Guid? OtherCardId { get; init; }
 
-    /// <summary><see cref="At"/> as a number, for range queries (Marten's LINQ does not compare Instants).</summary>
+    /// <summary><see cref="At"/> as a number (milliseconds since 1970, UTC).</summary>
     public long AtUnixMilliseconds => At.ToUnixTimeMilliseconds();
 }
 
-/// <summary>Inline projection: a statement line per card event, written in the same transaction as the event.</summary>
-public sealed partial class CardHistoryProjection : EventProjection
+/// <summary>
+/// A card's statement, read from its stream: a line per event that moves value, rights or state, its id the event's id,
+/// ordered by the stream's version. No copy of it is stored: the events are the statement (a stored line per event had
+/// cost a row, three indexes and ~1,300 bytes a tap, and a second write when a visit was pseudonymised; docs/performance.md,
+/// "Data that has an end"). Visits past their identifiable period are shown pseudonymised (<see cref="VisitPseudonymisation"/>).
+/// </summary>
+public static class CardStatement
 {
-    public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    /// <summary>The card events that make a line; the others (auto-reload and reservation events) make none.</summary>
+    public static readonly Type[] LineEvents =
+    [
+        typeof(CardIssued), typeof(ValueLoaded), typeof(FareCharged), typeof(EntryRedeemed), typeof(ProductPurchased), typeof(ConcessionGranted),
+        typeof(CardBlocked), typeof(CardUnblocked), typeof(ValueReclaimed), typeof(CardDebtRecorded), typeof(FareOwed), typeof(DebtSettled),
+        typeof(ValueTransferredOut), typeof(ValueTransferredIn), typeof(BalanceRefunded),
+    ];
+
+    /// <summary>A page of the statement, newest first, before a stream version: one backward range scan of the stream's (id, version) index.</summary>
+    public static async Task<CardHistoryPage> PageAsync(IQuerySession session, Guid id, int limit, long? before, Func<CardHistoryLine, CardHistoryLine> shown, CancellationToken ct)
     {
-        CardHistoryLine? line = e.Data switch
+        var upTo = before ?? long.MaxValue;
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.StreamId == id && e.Version < upTo && e.EventTypesAre(LineEvents))
+            .OrderByDescending(e => e.Version)
+            .Take(limit)
+            .ToListAsync(ct);
+        var lines = events.Select(LineOf).OfType<CardHistoryLine>().Select(shown).ToList();
+        var next = events.Count == limit && events[^1].Version > 1 ? events[^1].Version : (long?)null;
+        return new CardHistoryPage(id, lines, next);
+    }
+
+    /// <summary>The whole statement, oldest first (the holder's export).</summary>
+    public static async Task<IReadOnlyList<CardHistoryLine>> AllAsync(IQuerySession session, Guid id, Func<CardHistoryLine, CardHistoryLine> shown, CancellationToken ct) =>
+        (await session.Events.FetchStreamAsync(id, token: ct)).Select(LineOf).OfType<CardHistoryLine>().Select(shown).ToList();
+
+    public static CardHistoryLine? LineOf(IEvent e) =>
+        e.Data switch
         {
             CardIssued x => new(e.Id, x.CardId, e.Version, "issued", null, 0, null, null, null, x.Uid, x.IssuedAt),
             ValueLoaded x => new(e.Id, x.CardId, e.Version, "loaded", x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, x.Source.Code, x.LoadedAt),
@@ -70,10 +102,6 @@ public sealed partial class CardHistoryProjection : EventProjection
             BalanceRefunded x => new(e.Id, x.CardId, e.Version, "refunded", -x.Amount.Cents, x.BalanceAfter.Cents, null, null, null, $"{x.Method} ({x.Reference})", x.RefundedAt),
             _ => null,
         };
-        if (line is not null)
-            operations.Store(line);
-        return ValueTask.CompletedTask;
-    }
 
     private static string Explain(FareCharged x) =>
         $"tap #{x.TerminalSequence}, service day {x.ServiceDate:yyyy-MM-dd}"

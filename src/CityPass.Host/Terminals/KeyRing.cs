@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CityPass.Domain.Security;
 using NodaTime.Text;
 
@@ -47,7 +48,7 @@ public sealed class KeyRing : IDeviceKeys
 
     public byte[] CardKey(string canonicalUid) => _cards.KeyFor(canonicalUid);
 
-    public byte[] TerminalKey(string terminalId, int keyVersion) => _terminals.KeyFor(KeyDiversifier.TerminalKeyId(terminalId, keyVersion));
+    public byte[] TerminalKey(string terminalId, int keyVersion) => Cached(_terminalKeys, _terminals, KeyDiversifier.TerminalKeyId(terminalId, keyVersion));
 
     public IEnumerable<byte[]> AcceptedCardKeys(string canonicalUid)
     {
@@ -60,7 +61,7 @@ public sealed class KeyRing : IDeviceKeys
     {
         yield return TerminalKey(terminalId, keyVersion);
         if (_previousTerminals is not null && PreviousStillAccepted)
-            yield return _previousTerminals.KeyFor(KeyDiversifier.TerminalKeyId(terminalId, keyVersion));
+            yield return Cached(_previousTerminalKeys, _previousTerminals, KeyDiversifier.TerminalKeyId(terminalId, keyVersion));
     }
 
     /// <summary>
@@ -72,6 +73,25 @@ public sealed class KeyRing : IDeviceKeys
         yield return CardKey(canonicalUid);
         if (_previousCards is not null)
             yield return _previousCards.KeyFor(canonicalUid);
+    }
+
+    /// <summary>
+    /// Terminals' keys, derived once per terminal and key version: every tap of an upload or a batch checks its terminal's
+    /// signature, and deriving the key again for each (an HMAC) was a measurable part of offline ingestion
+    /// (docs/performance.md). A city has thousands of terminals, not millions; the cache starts again past that. Cards'
+    /// keys are not kept: there are as many as cards.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, byte[]> _terminalKeys = new(), _previousTerminalKeys = new();
+
+    private const int MaxCachedTerminalKeys = 20_000;
+
+    private static byte[] Cached(ConcurrentDictionary<string, byte[]> cache, KeyDiversifier diversifier, string id)
+    {
+        if (cache.TryGetValue(id, out var key))
+            return key;
+        if (cache.Count >= MaxCachedTerminalKeys)
+            cache.Clear();
+        return cache.GetOrAdd(id, diversifier.KeyFor);
     }
 
     private bool PreviousStillAccepted => _clock.GetCurrentInstant() < _previousAcceptedUntil;

@@ -17,8 +17,14 @@ public sealed class VisitPseudonymisation(IClock clock, IOptions<PrivacyOptions>
     public Func<CardHistoryLine, CardHistoryLine> AsOfNow()
     {
         var cutoff = clock.GetCurrentInstant() - Duration.FromHours(options.Value.IdentifiableVisitHours);
-        return line => line.Kind is "charged" or "entry" && line.At < cutoff ? Pseudonymise(line) : line;
+        return line => IsVisit(line) && line.At < cutoff ? Pseudonymise(line) : line;
     }
+
+    /// <summary>
+    /// A line that says where the card was and when: a fare, an entry, and an offline fare the balance did not cover
+    /// (<c>owed</c>: it names the terminal too; before 2026-12-02 it stayed identifiable, the stored pass skipped it).
+    /// </summary>
+    public static bool IsVisit(CardHistoryLine line) => line.Kind is "charged" or "entry" or "owed";
 
     public static CardHistoryLine Pseudonymise(CardHistoryLine line)
     {

@@ -35,7 +35,9 @@ apt_install() {
 }
 
 # ---------- PostgreSQL ----------
-pg_psql() { su postgres -c "$PG_BIN/../bin/psql -h $PG_DIR -p $PG_PORT -v ON_ERROR_STOP=1 -qtA $*"; }
+# As the postgres superuser over the socket: a caller's PGUSER/PGPASSWORD/PGDATABASE (set for scripts/backup.sh or psql
+# against the citypass role) would otherwise make it sign in as that role and fail peer authentication.
+pg_psql() { env -u PGUSER -u PGPASSWORD -u PGDATABASE -u PGHOST -u PGPORT su postgres -c "$PG_BIN/../bin/psql -h $PG_DIR -p $PG_PORT -U postgres -v ON_ERROR_STOP=1 -qtA $*"; }
 
 start_pg_local() {
   if port_open "$PG_PORT"; then log "PostgreSQL already answers on 127.0.0.1:$PG_PORT"; return; fi

@@ -22,7 +22,7 @@ public sealed class VisitPseudonymisation(IClock clock, IOptions<PrivacyOptions>
 
     /// <summary>
     /// A line that says where the card was and when: a fare, an entry, and an offline fare the balance did not cover
-    /// (<c>owed</c>: it names the terminal too; before 2026-12-02 it stayed identifiable, the stored pass skipped it).
+    /// (<c>owed</c>: it names the terminal too; before 2026-12-01 it stayed identifiable, the stored pass skipped it).
     /// </summary>
     public static bool IsVisit(CardHistoryLine line) => line.Kind is "charged" or "entry" or "owed";
 

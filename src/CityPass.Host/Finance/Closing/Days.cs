@@ -97,12 +97,10 @@ public static class Days
             ? await session.Query<LedgerEntry>().MaxAsync(e => e.Id, ct)
             : 0;
         var (firstNumber, lastNumber) = (LedgerEntry.DayNumberOf(first), LedgerEntry.DayNumberOf(date));
-        // Streamed into sums, not read into a list: a busy day is 200,000 entries (105 MB of documents), summed as they
-        // are read and never held together (docs/performance.md, "The daily close").
-        // Two range reads, disjoint by id, each on its own index: the entries posted since the previous close (the primary
-        // key's range), and the entries posted before it for the days closed now (the day index). One query with an OR
-        // of the two was planned as a scan of the whole ledger on a city (2.15 million entries read for 153,000: its cost
-        // grew with history; docs/performance.md, "The daily close").
+        // Streamed into sums (a busy day is 200,000 entries, 105 MB of documents, never held together), from two range
+        // reads disjoint by id, each on its own index: the entries posted since the previous close (primary key), then
+        // those posted before it for the days closed now (day index). One query with an OR of the two was planned as a
+        // scan of the whole ledger on a city (docs/performance.md, "The daily close").
         var close = new DaysClose(first, date, upTo, previousUpTo);
         await foreach (var entry in session.Query<LedgerEntry>()
                            .Where(e => e.Id > previousUpTo && e.Id <= upTo)

@@ -80,14 +80,11 @@ public sealed class TapAuthorizer(
         await using var session = store.LightweightSession();
         var uids = requests.Select(r => r.Uid).Distinct().ToArray();
         var unknownUids = uids.Where(u => !_cardIds.ContainsKey(u)).ToArray();
-        var counters = requests.Select(r => r.Tap.CardCounter).Distinct().ToArray();
 
         var batch = session.CreateBatchQuery();
         var schemeVersion = schemes.Version(batch);
         var priorTask = batch.LoadMany<TapRecord>().ById(requests.Select(r => TapRecord.IdFor(r.Tap.TerminalId, r.Tap.Sequence)).Distinct().ToArray());
-        var countersTask = batch.Query<TapRecord>()
-            .Where(r => r.CardUid.IsOneOf(uids) && r.CardCounter.IsOneOf(counters.Cast<long?>().ToArray()))
-            .Select(r => new UsedCounter(r.CardUid, r.CardCounter, r.Id)).ToList();
+        var countersTask = UsedCounters.Query(batch, store.Options.DatabaseSchemaName, requests.Select(r => (r.Uid, r.Tap.CardCounter)));
         // The highest counters of each card (index scans of the unique counter index), to compare online taps with.
         var highestTasks = uids.ToDictionary(u => u, u => batch.Query<TapRecord>()
             .Where(r => r.CardUid == u && r.CardCounter != null).OrderByDescending(r => r.CardCounter).Take(HighestCountersCompared)
@@ -125,7 +122,7 @@ public sealed class TapAuthorizer(
         var now = clock.GetCurrentInstant();
         var scheme = await schemes.ResolveAsync(schemeVersion, session, ct);
         var prior = (await priorTask).ToDictionary(r => r.Id);
-        var usedCounters = (await countersTask).ToDictionary(c => (c.CardUid, c.Counter!.Value), c => c.Id);
+        var usedCounters = (await countersTask).ToDictionary(c => (c.CardUid, c.Counter), c => c.Id);
         var spent = (await spentTask).ToDictionary(c => c.Id);
         var marks = (await marksTask).ToDictionary(m => m.Id);
         var states = streams.ToDictionary(s => s.Key, s => s.Value.Aggregate!);
@@ -210,7 +207,6 @@ public sealed class TapAuthorizer(
     private TapReply.Declined Declined(AuthorizeTap tap, string uid, TapDeclineReason reason, string message) =>
         new(new(tap.TerminalId ?? "", tap.Sequence, uid, reason, message, null, clock.GetCurrentInstant()));
 
-    private sealed record UsedCounter(string CardUid, long? Counter, string Id);
 
     /// <summary>How many of a card's highest counters an online tap is compared with (<see cref="CloneSigns"/>).</summary>
     public const int HighestCountersCompared = 4;

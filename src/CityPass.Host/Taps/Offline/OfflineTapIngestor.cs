@@ -62,14 +62,12 @@ public sealed class OfflineTapIngestor(
 
         var taps = upload.Taps.Select(t => (Tap: t, Uid: CardUid.TryParse(t.CardUid, out var u, out _) ? u!.Value.Value : "")).ToList();
         var uids = taps.Select(t => t.Uid).Distinct().ToArray();
-        var counters = taps.Select(t => (long?)t.Tap.CardCounter).Distinct().ToArray();
         var batch = session.CreateBatchQuery();
         var schemeVersion = schemes.Version(batch);
         var recordedTask = batch.LoadMany<TapRecord>().ById(taps.Select(t => TapRecord.IdFor(upload.TerminalId, t.Tap.Sequence)).ToArray());
         var cardIdsTask = batch.Query<Card>().Where(c => c.Uid.IsOneOf(uids)).Select(c => new CardKey(c.Uid, c.Id)).ToList();
-        // Only the counters this upload uses: the cost does not grow with the cards' histories.
-        var countersTask = batch.Query<TapRecord>().Where(r => r.CardUid.IsOneOf(uids) && r.CardCounter.IsOneOf(counters))
-            .Select(r => new UsedCounter(r.CardUid, r.CardCounter, r.Id)).ToList();
+        // Only the (card, counter) pairs this upload uses: the cost does not grow with the cards' histories.
+        var countersTask = UsedCounters.Query(batch, store.Options.DatabaseSchemaName, taps.Select(t => (t.Uid, t.Tap.CardCounter)));
         // Read after the records: a compaction committed between the two reads shows in the marks (TapRecordCompaction).
         var spentTask = batch.LoadMany<SpentCounters>().ById(uids);
         var marksTask = batch.LoadMany<TerminalSequences>().ById(upload.TerminalId);
@@ -78,7 +76,7 @@ public sealed class OfflineTapIngestor(
         var scheme = await schemes.ResolveAsync(schemeVersion, session, ct);
         var recorded = (await recordedTask).Select(r => r.Id).ToHashSet();
         var cards = (await cardIdsTask).ToDictionary(c => c.Uid, c => c.Id);
-        var usedCounters = (await countersTask).DistinctBy(c => (c.CardUid, c.Counter)).ToDictionary(c => (c.CardUid, c.Counter!.Value), c => c.Id);
+        var usedCounters = (await countersTask).ToDictionary(c => (c.CardUid, c.Counter), c => c.Id);
         var spent = (await spentTask).ToDictionary(c => c.Id);
         var marks = (await marksTask).ToDictionary(m => m.Id);
         // Every card of the upload fetched for writing in one more round trip.
@@ -185,8 +183,6 @@ public sealed class OfflineTapIngestor(
 
     private static ScreenedTap Screened(string terminalId, OfflineTap tap, string uid) =>
         new(terminalId, tap.Sequence, tap.CardUid, uid, tap.VenueId, tap.TerminalTime, tap.CardCounter, tap.Cryptogram, tap.Mac);
-
-    private sealed record UsedCounter(string CardUid, long? Counter, string Id);
 
     private sealed record CardKey(string Uid, Guid Id);
 }

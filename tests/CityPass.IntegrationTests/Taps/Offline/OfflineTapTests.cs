@@ -244,6 +244,24 @@ public class OfflineTapTests(CityPassHost host)
     }
 
     [Fact]
+    public async Task A_card_counter_an_earlier_upload_used_is_flagged_as_replayed_by_another_terminal_and_charges_nothing()
+    {
+        // Read back from the tap records (UsedCounters), not from the upload itself: the pair is one index probe.
+        var card = await _http.CardWithBalance(10_00);
+        var first = await Honoured("library-offline-10", 1, card.Uid, TestCity.Library, Duration.FromMinutes(9));
+        var other = await Honoured("library-offline-10", 2, card.Uid, TestCity.Library, Duration.FromMinutes(8));
+        Assert.Equal(2, (await Upload("library-offline-10", [first, other])).Recorded);
+
+        var replayed = await Honoured("library-offline-11", 1, card.Uid, TestCity.Library, Duration.FromMinutes(5), first.CardCounter);
+        var fresh = await Honoured("library-offline-11", 2, card.Uid, TestCity.Library, Duration.FromMinutes(4));
+        var accepted = await Upload("library-offline-11", [replayed, fresh]);
+
+        Assert.Equal((2, 0, 0), (accepted.Recorded, accepted.Duplicates, accepted.Rejected));
+        Assert.Equal(new OfflineTapFlag(1, "card-replayed"), Assert.Single(accepted.Flagged));
+        Assert.Equal(7_00, (await _http.Card(card.Id)).BalanceCents);
+    }
+
+    [Fact]
     public async Task A_malformed_batch_is_refused_over_HTTP_with_a_reason_and_writes_nothing()
     {
         var response = await _http.PostAsJsonAsync("/terminals/library-offline-6/offline-taps",

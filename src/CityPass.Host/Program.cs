@@ -35,6 +35,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions).Converters.Add(new NoControlCharacters()));
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+builder.Services.AddExceptionHandler<ConflictExceptionHandler>();
 builder.Services.AddOpenApi(o => o.AddSchemaTransformer<NodaTimeSchemaTransformer>().AddCityPassConventions());
 builder.Services.AddCityPassMarten(configuration);
 

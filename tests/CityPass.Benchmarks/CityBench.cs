@@ -730,9 +730,26 @@ public sealed class CityBench
 
     private static async Task Post(HttpClient http, string path, object body, bool mustSucceed = true)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Api.Json) };
-        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
-        using var response = await http.SendAsync(request);
+        var key = Guid.NewGuid().ToString("N");
+        // As a desk's client does: a 503 with Retry-After (every attempt lost its race, nothing written) is sent again.
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Api.Json) };
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await http.SendAsync(request);
+            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && attempt < 5 && response.Headers.RetryAfter?.Delta is { } wait)
+            {
+                Console.WriteLine($"[city] POST {path}: 503, sent again after {wait.TotalSeconds} s");
+                await Task.Delay(wait);
+                continue;
+            }
+            await Refused(path, response, mustSucceed);
+            return;
+        }
+    }
+
+    private static async Task Refused(string path, HttpResponseMessage response, bool mustSucceed)
+    {
         // A refusal of this write (a blocked card) may be expected; a refusal of the caller or a server error never is.
         if (!response.IsSuccessStatusCode && (mustSucceed || (int)response.StatusCode is 401 or 403 or >= 500))
             throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

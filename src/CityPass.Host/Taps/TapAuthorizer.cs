@@ -207,7 +207,6 @@ public sealed class TapAuthorizer(
     private TapReply.Declined Declined(AuthorizeTap tap, string uid, TapDeclineReason reason, string message) =>
         new(new(tap.TerminalId ?? "", tap.Sequence, uid, reason, message, null, clock.GetCurrentInstant()));
 
-
     /// <summary>How many of a card's highest counters an online tap is compared with (<see cref="CloneSigns"/>).</summary>
     public const int HighestCountersCompared = 4;
 

@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace CityPass.Host.Infrastructure;
 
 /// <summary>
-/// A write that lost its race on every one of <see cref="ConflictRetry.MaxAttempts"/> attempts wrote nothing (each
-/// attempt's transaction was rolled back): the caller is told so and asked to send it again, 503 with Retry-After, never a
-/// 500. Seen once in a city's build (2026-12-01): a desk block of a lost card, 8 blocks in flight, failed 40 times on its
+/// A write that lost its race (<see cref="ConflictRetry.IsConflict"/>), on every one of <see cref="ConflictRetry.MaxAttempts"/>
+/// attempts when it goes through <see cref="ConflictRetry"/>, wrote nothing (each attempt's transaction was rolled back):
+/// the caller is told so and asked to send it again, 503 with Retry-After, never a 500. Seen once in a city's build (2026-12-01): a desk block of a lost card, 8 blocks in flight, failed 40 times on its
 /// card stream's version; sent again, it succeeded.
 /// </summary>
 public sealed class ConflictExceptionHandler(IProblemDetailsService problems, ILogger<ConflictExceptionHandler> logger) : IExceptionHandler
@@ -17,8 +17,8 @@ public sealed class ConflictExceptionHandler(IProblemDetailsService problems, IL
     {
         if (!ConflictRetry.IsConflict(exception))
             return false;
-        logger.LogWarning("{Method} {Path}: other writes won every one of {Attempts} attempts ({Reason}); nothing was written, the caller is asked to retry",
-            http.Request.Method, http.Request.Path, ConflictRetry.MaxAttempts, exception.Message);
+        logger.LogWarning("{Method} {Path}: lost its race to other writes ({Reason}); nothing was written, the caller is asked to retry",
+            http.Request.Method, http.Request.Path, exception.Message);
         http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext

@@ -84,7 +84,7 @@ public sealed class TapAuthorizer(
         var batch = session.CreateBatchQuery();
         var schemeVersion = schemes.Version(batch);
         var priorTask = batch.LoadMany<TapRecord>().ById(requests.Select(r => TapRecord.IdFor(r.Tap.TerminalId, r.Tap.Sequence)).Distinct().ToArray());
-        var countersTask = UsedCounters.Query(batch, store.Options.DatabaseSchemaName, requests.Select(r => (r.Uid, r.Tap.CardCounter)));
+        var countersTask = UsedCounters.Query(batch, store, requests.Select(r => (r.Uid, r.Tap.CardCounter)));
         // The highest counters of each card (index scans of the unique counter index), to compare online taps with.
         var highestTasks = uids.ToDictionary(u => u, u => batch.Query<TapRecord>()
             .Where(r => r.CardUid == u && r.CardCounter != null).OrderByDescending(r => r.CardCounter).Take(HighestCountersCompared)

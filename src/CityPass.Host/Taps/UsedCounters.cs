@@ -13,7 +13,7 @@ public static class UsedCounters
     /// <summary>A pair already used, and the tap record that used it.</summary>
     public sealed record Used(string CardUid, long Counter, string Id);
 
-    public static Task<IReadOnlyList<Used>> Query(IBatchedQuery batch, string schema, IEnumerable<(string Uid, long Counter)> pairs)
+    public static Task<IReadOnlyList<Used>> Query(IBatchedQuery batch, IDocumentStore store, IEnumerable<(string Uid, long Counter)> pairs)
     {
         var distinct = pairs.Distinct().ToArray();
         // The two expressions are the index's own (TapsSetup), so the planner probes it for each pair of the unnest.
@@ -21,7 +21,7 @@ public static class UsedCounters
             $"""
             select jsonb_build_object('cardUid', d.data ->> 'cardUid', 'counter', CAST(d.data ->> 'cardCounter' as bigint), 'id', d.id)
             from unnest(?::text[], ?::bigint[]) as p(uid, counter)
-            join {schema}.mt_doc_taprecord as d on d.data ->> 'cardUid' = p.uid and CAST(d.data ->> 'cardCounter' as bigint) = p.counter
+            join {store.Options.Schema.For<TapRecord>()} as d on d.data ->> 'cardUid' = p.uid and CAST(d.data ->> 'cardCounter' as bigint) = p.counter
             """,
             distinct.Select(p => p.Uid).ToArray(), distinct.Select(p => p.Counter).ToArray());
     }

@@ -67,7 +67,7 @@ public sealed class OfflineTapIngestor(
         var recordedTask = batch.LoadMany<TapRecord>().ById(taps.Select(t => TapRecord.IdFor(upload.TerminalId, t.Tap.Sequence)).ToArray());
         var cardIdsTask = batch.Query<Card>().Where(c => c.Uid.IsOneOf(uids)).Select(c => new CardKey(c.Uid, c.Id)).ToList();
         // Only the (card, counter) pairs this upload uses: the cost does not grow with the cards' histories.
-        var countersTask = UsedCounters.Query(batch, store.Options.DatabaseSchemaName, taps.Select(t => (t.Uid, t.Tap.CardCounter)));
+        var countersTask = UsedCounters.Query(batch, store, taps.Select(t => (t.Uid, t.Tap.CardCounter)));
         // Read after the records: a compaction committed between the two reads shows in the marks (TapRecordCompaction).
         var spentTask = batch.LoadMany<SpentCounters>().ById(uids);
         var marksTask = batch.LoadMany<TerminalSequences>().ById(upload.TerminalId);

@@ -261,9 +261,11 @@ public sealed class CityBench
         await using var command = new NpgsqlCommand(
             // The taps: their records, or once those are compacted past the replay window, the events an honoured tap writes.
             $"select (select count(*) from {schema}.mt_doc_card), greatest((select count(*) from {schema}.mt_doc_taprecord), " +
-            $"(select count(*) from {schema}.mt_events where type in ('fare_charged', 'entry_redeemed', 'fare_owed'))), " +
+            $"(select count(*) from {schema}.mt_events where type = any(@tapEvents))), " +
             $"(select count(*) from {schema}.mt_doc_closeddaystatement), (select min(id) from {schema}.mt_doc_closeddaystatement), " +
             $"(select max(id) from {schema}.mt_doc_closeddaystatement)", connection);
+        command.Parameters.AddWithValue("tapEvents", new[] { typeof(FareCharged), typeof(EntryRedeemed), typeof(FareOwed) }
+            .Select(JasperFx.Events.EventTypeExtensions.GetEventTypeName).ToArray());
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return new CityManifest(schema["test_".Length..], (int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2),
@@ -732,29 +734,27 @@ public sealed class CityBench
 
     private static async Task Post(HttpClient http, string path, object body, bool mustSucceed = true)
     {
+        using var response = await SendAgainWhileBusy(http, path, body);
+        // A refusal of this write (a blocked card) may be expected; a refusal of the caller or a server error never is.
+        if (!response.IsSuccessStatusCode && (mustSucceed || (int)response.StatusCode is 401 or 403 or >= 500))
+            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>As a desk's client does: a 503 with Retry-After (every attempt lost its race, nothing written) is sent again, 4 times at most.</summary>
+    private static async Task<HttpResponseMessage> SendAgainWhileBusy(HttpClient http, string path, object body)
+    {
         var key = Guid.NewGuid().ToString("N");
-        // As a desk's client does: a 503 with Retry-After (every attempt lost its race, nothing written) is sent again.
         for (var attempt = 1; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Api.Json) };
             request.Headers.Add("Idempotency-Key", key);
-            using var response = await http.SendAsync(request);
-            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && attempt < 5 && response.Headers.RetryAfter?.Delta is { } wait)
-            {
-                Console.WriteLine($"[city] POST {path}: 503, sent again after {wait.TotalSeconds} s");
-                await Task.Delay(wait);
-                continue;
-            }
-            await Refused(path, response, mustSucceed);
-            return;
+            var response = await http.SendAsync(request);
+            if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 5 || response.Headers.RetryAfter?.Delta is not { } wait)
+                return response;
+            response.Dispose();
+            Console.WriteLine($"[city] POST {path}: 503, sent again after {wait.TotalSeconds} s");
+            await Task.Delay(wait);
         }
-    }
-
-    private static async Task Refused(string path, HttpResponseMessage response, bool mustSucceed)
-    {
-        // A refusal of this write (a blocked card) may be expected; a refusal of the caller or a server error never is.
-        if (!response.IsSuccessStatusCode && (mustSucceed || (int)response.StatusCode is 401 or 403 or >= 500))
-            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
     private static Task ForEach<T>(IEnumerable<T> items, int parallel, Func<T, Task> body) =>

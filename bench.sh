@@ -17,5 +17,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # not as a console program (workstation GC: 0.43 against 0.51-0.59 ms of host CPU per offline tap, 2026-12-01).
 export DOTNET_gcServer=1
 scripts/services.sh start || { echo "could not start PostgreSQL and RabbitMQ" >&2; exit 1; }
-dotnet build tests/CityPass.Benchmarks -c Release 2>&1 | grep -E " error |rror\(s\)" | sort -u
+# A build that fails stops here: running the binaries an earlier build left would measure other code than this tree's.
+build=$(dotnet build tests/CityPass.Benchmarks -c Release 2>&1)
+status=$?
+grep -E " error |rror\(s\)" <<<"$build" | sort -u
+[ "$status" -eq 0 ] || { echo "the benchmark did not build: nothing measured" >&2; exit 1; }
 dotnet run --project tests/CityPass.Benchmarks -c Release --no-build -- "$@"

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using CityPass.Host.Cards;
 using CityPass.Host.Terminals;
 using CityPass.TerminalSimulator;
 
@@ -56,6 +57,25 @@ public class DenyListTests(CityPassHost host)
         Assert.DoesNotContain((await _http.GetFromJsonAsync<DenyListSync>("/deny-list?since=0", Api.Json))!.Entries, e => e.CardUid == card.Uid);
         foreach (var terminal in terminals)
             await terminal.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Many_cards_blocked_at_once_are_all_blocked_each_change_with_a_version_of_its_own()
+    {
+        // Every block appends to the one deny-list stream: blocks at once raced for its next version, and the default city's
+        // build saw one lose that race on all of its 40 attempts; they now queue for it (docs/architecture.md, Deny list).
+        var cards = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => _http.IssuedCard()));
+        var before = (await _http.GetFromJsonAsync<DenyListSync>("/deny-list?since=0", Api.Json))!.Version;
+
+        var answers = await Task.WhenAll(cards.Select(c => _http.PostAsJsonAsync($"/cards/{c.Id}/block", new { reason = "lost" })));
+
+        Assert.All(answers, a => Assert.Equal(System.Net.HttpStatusCode.OK, a.StatusCode));
+        var uids = cards.Select(c => c.Uid).ToHashSet();
+        var changes = (await _http.GetFromJsonAsync<DenyListSync>($"/deny-list?since={before}&limit=10000", Api.Json))!.Entries
+            .Where(e => uids.Contains(e.CardUid)).ToList();
+        Assert.Equal(100, changes.Count);
+        Assert.All(changes, e => Assert.True(e.Denied));
+        Assert.Equal(100, changes.Select(e => e.Version).Distinct().Count());
     }
 
     [Fact]

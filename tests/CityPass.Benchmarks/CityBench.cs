@@ -425,8 +425,8 @@ public sealed class CityBench
         }
 
         // Each measured phase starts with the finance ledger caught up, on both databases: otherwise it runs beside the
-        // ledger's posting of the taps before it, a backlog of a different size on each (the city, measured first, still
-        // posting its build's last taps). The wait is a figure too: how far behind the ledger was.
+        // ledger's posting of the taps before it, a backlog that need not be the same size on both. The wait is a figure
+        // too: how far behind the ledger was.
         async Task LedgerSettled(string phase)
         {
             var wait = Stopwatch.StartNew();

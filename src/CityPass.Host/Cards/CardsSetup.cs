@@ -26,7 +26,7 @@ public static class CardsSetup
             });
             // The chip UID in a column of its own, unique: the index then reads a column no write changes, so a tap's new
             // snapshot of its card can be a HOT update (no new index entries) where an index on data ->> 'uid' made
-            // every write of a card insert into both of the table's indexes (docs/performance.md, "The card's row").
+            // every write of a card insert into both of the table's indexes (docs/performance.md, "Inside the append, and the card's row").
             o.Schema.For<Card>().Duplicate(c => c.Uid, configure: index => index.IsUnique = true);
             o.Schema.For<IdempotencyRecord>();
         });

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using CityPass.Host.Cards;
 using CityPass.Host.Terminals;
 using CityPass.TerminalSimulator;
 
@@ -63,7 +62,7 @@ public class DenyListTests(CityPassHost host)
     public async Task Many_cards_blocked_at_once_are_all_blocked_each_change_with_a_version_of_its_own()
     {
         // Every block appends to the one deny-list stream: blocks at once raced for its next version, and the default city's
-        // build saw one lose that race on all of its 40 attempts; they now queue for it (docs/architecture.md, Deny list).
+        // build saw one lose that race on all of its 40 attempts; they now queue for it (docs/operations.md, The deny-list outbox).
         var cards = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => _http.IssuedCard()));
         var before = (await _http.GetFromJsonAsync<DenyListSync>("/deny-list?since=0", Api.Json))!.Version;
 

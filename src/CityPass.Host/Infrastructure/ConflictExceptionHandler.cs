@@ -6,8 +6,9 @@ namespace CityPass.Host.Infrastructure;
 /// <summary>
 /// A write that lost its race (<see cref="ConflictRetry.IsConflict"/>), on every one of <see cref="ConflictRetry.MaxAttempts"/>
 /// attempts when it goes through <see cref="ConflictRetry"/>, wrote nothing (each attempt's transaction was rolled back):
-/// the caller is told so and asked to send it again, 503 with Retry-After, never a 500. Seen once in a city's build (2026-12-01): a desk block of a lost card, 8 blocks in flight, failed 40 times on its
-/// card stream's version; sent again, it succeeded.
+/// the caller is told so and asked to send it again, 503 with Retry-After, never a 500. Seen once in a city's build
+/// (2026-12-01): a desk block lost the deny-list stream's version to the other blocks in flight 40 times (blocks now take
+/// their turn on that stream: <see cref="Terminals.DenyListTracking"/>); sent again, it succeeded.
 /// </summary>
 public sealed class ConflictExceptionHandler(IProblemDetailsService problems, ILogger<ConflictExceptionHandler> logger) : IExceptionHandler
 {

@@ -58,13 +58,17 @@ public static class DenyListTracking
                 : new CardAllowed(uid, cardId, ((CardUnblocked)data).Reason, ((CardUnblocked)data).UnblockedAt));
         }
         // The deny list is one stream every block appends to. Writers take their turn on it (a row lock on the stream
-        // until this transaction ends) instead of racing for its next version: racing, 8 blocks at once had one lose on
-        // all of its 40 attempts in the default city's build. Only the stream's very first change can race (a conflict,
-        // retried as any other).
-        if (await session.Events.FetchStreamStateAsync(DenyList.StreamId, ct) is null)
-            session.Events.Append(DenyList.StreamId, changes.Count, changes.ToArray());
-        else
+        // until this transaction ends, taken as its version is read) instead of racing for its next version: racing, 8
+        // blocks at once had one lose on all of its 40 attempts in the default city's build. Only the stream's very
+        // first change, which starts it, can race (a conflict, retried as any other).
+        try
+        {
             await session.Events.AppendExclusive(DenyList.StreamId, ct, changes.ToArray());
+        }
+        catch (Marten.Exceptions.NonExistentStreamException)
+        {
+            session.Events.Append(DenyList.StreamId, changes.Count, changes.ToArray());
+        }
         Pending.AddOrUpdate(session, changes);
     }
 

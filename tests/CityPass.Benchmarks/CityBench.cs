@@ -474,7 +474,8 @@ public sealed class CityBench
         }
         // Warmed up as the taps are, until the JIT settles: the city is measured first, in a process whose reading code
         // was never run (not compiled past tier 0, its serializers not built), and its first reads paid for that alone
-        // (after a fixed 500 reads the city's p50 was still 1.75x the small database's, 2026-12-01, night).
+        // (after a fixed 500 reads the city's p50 was 1.75x the small database's in one run, 1.17x in the next with this
+        // warm-up, settled at 200 reads: the ratio also moves run to run, docs/performance.md).
         var (readWarmRounds, readWarmSeconds) = await Bench.UntilJitSettles(async () => await Bench.Measure(4, 100, _ => ReadOne()),
             TimeSpan.FromSeconds(_o.Quick ? 10 : 60));
         f["history_warmup_reads"] = readWarmRounds * 100;

@@ -123,11 +123,10 @@ public sealed class Bench : IAsyncDisposable
         // growth; a fresh schema would be planned as empty tables, which no running system is).
         // And code the JIT has finished optimizing (UntilJitSettles).
         Step("steady state: warm-up taps until the JIT settles, then ANALYZE");
-        var (warmRounds, warmSeconds) = await UntilJitSettles(
-            async () => await Measure(8, _quick ? 300 : 1_000, async worker => await TapAsync(terminals[worker], cards[Random.Shared.Next(cards.Count)].Uid)),
+        var perRound = _quick ? 300 : 1_000;
+        (r["tap_warmup_taps"], r["tap_warmup_s"]) = await UntilJitSettles(perRound,
+            async () => await Measure(8, perRound, async worker => await TapAsync(terminals[worker], cards[Random.Shared.Next(cards.Count)].Uid)),
             TimeSpan.FromSeconds(_quick ? 10 : 60));
-        r["tap_warmup_taps"] = warmRounds * (_quick ? 300 : 1_000);
-        r["tap_warmup_s"] = warmSeconds;
         await Analyze();
 
         foreach (var concurrency in Runs("taps") ? new[] { 1, 8, 64 } : [])
@@ -176,12 +175,11 @@ public sealed class Bench : IAsyncDisposable
             Step("offline batch ingestion");
             var offlineCards = await CardsWithBalance(_quick ? 100 : 500, 150_00);
             var batches = _quick ? 3 : 20;
-            var (offline, offlineCpu) = await OfflineRate(offlineCards, batches);
-            r["offline_taps_per_s"] = Math.Round(offline);
-            r["offline_warmup_taps"] = _offlineWarmUp.Taps;
-            r["offline_warmup_s"] = _offlineWarmUp.Seconds;
-            r["offline_jit_ms"] = Math.Round(_offlineJitMs);
-            Cpu(r, "offline", offlineCpu);
+            var offline = await OfflineRate(offlineCards, batches);
+            r["offline_taps_per_s"] = Math.Round(offline.TapsPerSecond);
+            (r["offline_warmup_taps"], r["offline_warmup_s"]) = offline.WarmUp;
+            r["offline_jit_ms"] = Math.Round(offline.JitMs);
+            Cpu(r, "offline", offline.Cpu);
             checkedCards.AddRange(offlineCards.Select(c => c.Id));
         }
 
@@ -285,8 +283,13 @@ public sealed class Bench : IAsyncDisposable
         return card;
     }
 
-    /// <summary>Taps recorded per second, and the CPU milliseconds per tap of each process group while they were.</summary>
-    private async Task<(double, IReadOnlyDictionary<string, double>)> OfflineRate(List<Card> cards, int batches)
+    /// <summary>
+    /// Taps recorded per second, the CPU milliseconds per tap of each process group while they were, the warm-up before
+    /// them (taps, seconds) and the JIT's milliseconds during them.
+    /// </summary>
+    private sealed record OfflineRun(double TapsPerSecond, IReadOnlyDictionary<string, double> Cpu, (int Taps, double Seconds) WarmUp, double JitMs);
+
+    private async Task<OfflineRun> OfflineRate(List<Card> cards, int batches)
     {
         var client = _client.CreateRequestClient<UploadOfflineTaps>(new Uri($"queue:{_host.OfflineTapQueue}"), RequestTimeout.After(s: 120));
         async Task<UploadOfflineTaps> Batch(List<Card> of, int b)
@@ -304,12 +307,11 @@ public sealed class Bench : IAsyncDisposable
         // Warmed up on cards of their own until the JIT has settled (docs/performance.md, "The JIT's first minute").
         var warmCards = await CardsWithBalance(_quick ? 200 : 2_000, 150_00);
         var round = 0;
-        var (warmRounds, warmSeconds) = await UntilJitSettles(async () =>
+        var warmUp = await UntilJitSettles(4_000, async () =>
         {
             var uploads = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Batch(warmCards, Interlocked.Increment(ref round))));
             await Task.WhenAll(uploads.Select(u => client.GetResponse<OfflineTapsAccepted>(u)));
         }, TimeSpan.FromSeconds(_quick ? 10 : 90));
-        _offlineWarmUp = (warmRounds * 4_000, warmSeconds);
         // The warm-up's ledger entries posted before the measurement, as before any other: not its backlog measured.
         await CityPass.IntegrationTests.Finance.FinanceHelpers.LedgerCaughtUp(_host);
         var prepared = new List<UploadOfflineTaps>();
@@ -319,22 +321,19 @@ public sealed class Bench : IAsyncDisposable
         var cpu = CpuMeter.Start();
         var clock = Stopwatch.StartNew();
         var recorded = (await Task.WhenAll(prepared.Select(async upload => (await client.GetResponse<OfflineTapsAccepted>(upload)).Message.Recorded))).Sum();
-        _offlineJitMs = (JitInfo.GetCompilationTime() - jit).TotalMilliseconds;
+        var jitMs = (JitInfo.GetCompilationTime() - jit).TotalMilliseconds;
         if (recorded != batches * 1_000)
             throw new InvalidOperationException($"Offline ingestion recorded {recorded} of {batches * 1_000} taps.");
-        return (recorded / clock.Elapsed.TotalSeconds, cpu.PerRequest(recorded));
+        return new OfflineRun(recorded / clock.Elapsed.TotalSeconds, cpu.PerRequest(recorded), warmUp, jitMs);
     }
 
-    private (int Taps, double Seconds) _offlineWarmUp;
-    private double _offlineJitMs;
-
     /// <summary>
-    /// Runs <paramref name="round"/> until a round compiles fewer than 50 methods (the JIT has settled) or
-    /// <paramref name="limit"/> has passed; gives the rounds run and the seconds they took. A started process runs its hot
+    /// Runs <paramref name="round"/> (<paramref name="perRound"/> requests) until a round compiles fewer than 50 methods (the
+    /// JIT has settled) or <paramref name="limit"/> has passed; gives the requests made and the seconds. A started process runs its hot
     /// paths in code the JIT is still optimizing, each hot method compiled up to three times by one background thread
     /// (tier 0, instrumented, optimized with the profile): measured then, a figure is the JIT's as much as CityPass's.
     /// </summary>
-    public static async Task<(int Rounds, double Seconds)> UntilJitSettles(Func<Task> round, TimeSpan limit)
+    public static async Task<(int Requests, double Seconds)> UntilJitSettles(int perRound, Func<Task> round, TimeSpan limit)
     {
         var watch = Stopwatch.StartNew();
         for (var rounds = 1; ; rounds++)
@@ -342,7 +341,7 @@ public sealed class Bench : IAsyncDisposable
             var before = JitInfo.GetCompiledMethodCount();
             await round();
             if (JitInfo.GetCompiledMethodCount() - before < 50 || watch.Elapsed > limit)
-                return (rounds, Math.Round(watch.Elapsed.TotalSeconds, 1));
+                return (rounds * perRound, Math.Round(watch.Elapsed.TotalSeconds, 1));
         }
     }
 

@@ -228,8 +228,7 @@ public sealed class CityBench
                 await live.InitializeAsync();
                 // The day after the last day closed in the schema, not the build's: a city measured in place before holds
                 // that run's busy day closed (measured again, its close only read the statement back: 25 ms, 2026-12-01).
-                var lastClosed = (await DescribeAsync($"test_{manifest.Run}")).LastDay;
-                live.Clock.Reset(Evening(LocalDate.FromDateTime(DateTime.Parse(lastClosed, CultureInfo.InvariantCulture)).PlusDays(1), 12));
+                live.Clock.Reset(Evening(LocalDate.FromDateTime(DateTime.Parse(await LastClosedDayAsync($"test_{manifest.Run}"), CultureInfo.InvariantCulture)).PlusDays(1), 12));
                 return (live, manifest);
             }
             Step($"restoring the city {_o.Key} (scripts/restore.sh)");
@@ -273,6 +272,15 @@ public sealed class CityBench
         await reader.ReadAsync();
         return new CityManifest(schema["test_".Length..], (int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2),
             reader.GetString(3), reader.GetString(4), -1, -1, -1);
+    }
+
+    /// <summary>The last day closed in the schema (yyyy-MM-dd): one index read, where <see cref="DescribeAsync"/> counts the city.</summary>
+    private static async Task<string> LastClosedDayAsync(string schema)
+    {
+        await using var connection = new NpgsqlConnection(CityPassHost.PostgresConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"select max(id) from {schema}.mt_doc_closeddaystatement", connection);
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<bool> SchemaExists(string schema)
@@ -407,6 +415,9 @@ public sealed class CityBench
     /// <summary>The lines of the history page read, on both databases.</summary>
     private const int HistoryPage = 20;
 
+    /// <summary>How long a warm-up may wait for the JIT to settle: 10 s in a quick run.</summary>
+    private TimeSpan WarmUpLimit(int seconds) => TimeSpan.FromSeconds(_o.Quick ? 10 : seconds);
+
     /// <summary>The cards of the busy day: two taps each on average.</summary>
     private int BusyDayCards => Math.Max(2_000, _o.BusyDayTaps / 2);
 
@@ -441,10 +452,8 @@ public sealed class CityBench
         // tap p50 at twice the small database's measured a minute later (quick city, 2026-12-01; docs/performance.md,
         // "The JIT's first minute").
         Step($"{name}: warm-up taps until the JIT settles, then ANALYZE");
-        var (tapWarmRounds, tapWarmSeconds) = await Bench.UntilJitSettles(async () => await Bench.Measure(8, _o.Quick ? 300 : 1_000, Tap),
-            TimeSpan.FromSeconds(_o.Quick ? 10 : 60));
-        f["tap_warmup_taps"] = tapWarmRounds * (_o.Quick ? 300 : 1_000);
-        f["tap_warmup_s"] = tapWarmSeconds;
+        var tapsPerRound = _o.Quick ? 300 : 1_000;
+        (f["tap_warmup_taps"], f["tap_warmup_s"]) = await Bench.UntilJitSettles(tapsPerRound, async () => await Bench.Measure(8, tapsPerRound, Tap), WarmUpLimit(60));
         await Bench.Analyze(host.Schema);
         foreach (var concurrency in new[] { 8, 64 })
         {
@@ -476,10 +485,7 @@ public sealed class CityBench
         // was never run (not compiled past tier 0, its serializers not built), and its first reads paid for that alone
         // (after a fixed 500 reads the city's p50 was 1.75x the small database's in one run, 1.17x in the next with this
         // warm-up, settled at 200 reads: the ratio also moves run to run, docs/performance.md).
-        var (readWarmRounds, readWarmSeconds) = await Bench.UntilJitSettles(async () => await Bench.Measure(4, 100, _ => ReadOne()),
-            TimeSpan.FromSeconds(_o.Quick ? 10 : 60));
-        f["history_warmup_reads"] = readWarmRounds * 100;
-        f["history_warmup_s"] = readWarmSeconds;
+        (f["history_warmup_reads"], f["history_warmup_s"]) = await Bench.UntilJitSettles(100, async () => await Bench.Measure(4, 100, _ => ReadOne()), WarmUpLimit(60));
         lines = 0;
         await LedgerSettled("history");
         var history = await Bench.Measure(4, _o.Quick ? 400 : 2_000, _ => ReadOne());
@@ -503,11 +509,8 @@ public sealed class CityBench
             await host.Terminals.KeyAsync(id, venue);
         var offline = _client.CreateRequestClient<UploadOfflineTaps>(new Uri($"queue:{host.OfflineTapQueue}"), RequestTimeout.After(s: 300));
         var warmRandom = new Random(24);
-        var (warmRounds, warmSeconds) = await Bench.UntilJitSettles(
-            async () => await Upload(offline, await Uploads(host, cards, warmTerminals, today, 4_000, warmRandom)),
-            TimeSpan.FromSeconds(_o.Quick ? 10 : 90));
-        f["offline_warmup_taps"] = warmRounds * 4_000;
-        f["offline_warmup_s"] = warmSeconds;
+        (f["offline_warmup_taps"], f["offline_warmup_s"]) = await Bench.UntilJitSettles(4_000,
+            async () => await Upload(offline, await Uploads(host, cards, warmTerminals, today, 4_000, warmRandom)), WarmUpLimit(90));
         // The ledger caught up first, as finance closes a day: otherwise today's entries it posts after this close are
         // the busy day's adjustments, more of them on whichever database was further behind (the busy day's statement
         // then holds other work than the day's: it did on the 600,000-card city).

@@ -2,7 +2,8 @@
 # Measures CityPass on this machine against real PostgreSQL and RabbitMQ (started like ./test.sh does) and prints a
 # table; the figures go to artifacts/bench/latest.json. --quick: under a minute, a smoke run (CI runs it).
 # --only taps,history,offline,webhook,denylist: those sections only (with the baselines and the ledger check), written
-# to artifacts/bench/partial.json.
+# to artifacts/bench/partial.json. --offline-cards N: the offline section's taps spread over N cards (default 500; 20000:
+# one tap a card stream, a city's shape).
 # --city [--quick] [--cards N --taps N --days N --busy-day N --ledger-seconds N --rebuild --in-place --stripe-rows N]: a city's history
 # (built once, cached under artifacts/bench/city/ with scripts/backup.sh, restored with scripts/restore.sh; --in-place:
 # measured in the schema it was built in when still there; --in-place-schema test_cityXXXX: a city whose build was stopped,

@@ -60,6 +60,7 @@ public sealed class Bench : IAsyncDisposable
     private readonly Uri _noopQueue;
     private readonly HttpClient _http;
     private long _sequence = 1_000_000;
+    private int _offlineCards = 500;
 
     private Bench(BenchHost host, bool quick, ISet<string>? only, IBusControl client, IBusControl noop, Uri noopQueue)
     {
@@ -70,7 +71,7 @@ public sealed class Bench : IAsyncDisposable
     /// <summary>The sections a run measures besides the baselines and the ledger check (<c>--only taps,offline</c>).</summary>
     public static readonly string[] Sections = ["taps", "history", "offline", "webhook", "denylist"];
 
-    public static async Task<Bench> StartAsync(bool quick, ISet<string>? only = null)
+    public static async Task<Bench> StartAsync(bool quick, ISet<string>? only = null, int offlineCards = 500)
     {
         var host = new BenchHost();
         await host.InitializeAsync();
@@ -97,7 +98,7 @@ public sealed class Bench : IAsyncDisposable
             });
         });
         await Task.WhenAll(client.StartAsync(), noop.StartAsync());
-        return new Bench(host, quick, only, client, noop, noopAddress!);
+        return new Bench(host, quick, only, client, noop, noopAddress!) { _offlineCards = offlineCards };
     }
 
     public async Task<Dictionary<string, object>> RunAsync()
@@ -173,7 +174,7 @@ public sealed class Bench : IAsyncDisposable
         if (Runs("offline"))
         {
             Step("offline batch ingestion");
-            var offlineCards = await CardsWithBalance(_quick ? 100 : 500, 150_00);
+            var offlineCards = await CardsWithBalance(_quick ? 100 : _offlineCards, 150_00);
             var batches = _quick ? 3 : 20;
             var offline = await OfflineRate(offlineCards, batches);
             r["offline_taps_per_s"] = Math.Round(offline.TapsPerSecond);

@@ -530,7 +530,7 @@ public sealed class CityBench
         f["daily_close_sql_ms"] = PrintStatements($"{name}: the close's SQL", statementsBefore, await Statements(host.Schema));
 
         // No pseudonymisation pass to measure: the statement is read from the events and visits past their identifiable
-        // period are pseudonymised as they are read (CardStatement, docs/privacy.md): the history reads above include it.
+        // period are pseudonymised as they are read (CardStatement, docs/privacy.md): the history reads (ReadsInterleavedAsync) include it.
         host.Clock.Reset(Evening(busy.PlusDays(3), 13));
 
         // A day of online reloads paid through Stripe (a card issued and loaded each), then its itemized report imported.

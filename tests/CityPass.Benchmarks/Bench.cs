@@ -59,19 +59,19 @@ public sealed class Bench : IAsyncDisposable
     private readonly IBusControl _noop;
     private readonly Uri _noopQueue;
     private readonly HttpClient _http;
+    private readonly int _offlineCards;
     private long _sequence = 1_000_000;
-    private int _offlineCards = 500;
 
-    private Bench(BenchHost host, bool quick, ISet<string>? only, IBusControl client, IBusControl noop, Uri noopQueue)
+    private Bench(BenchHost host, bool quick, ISet<string>? only, int offlineCards, IBusControl client, IBusControl noop, Uri noopQueue)
     {
-        (_host, _quick, _only, _client, _noop, _noopQueue) = (host, quick, only, client, noop, noopQueue);
+        (_host, _quick, _only, _offlineCards, _client, _noop, _noopQueue) = (host, quick, only, offlineCards, client, noop, noopQueue);
         _http = host.CreateClient();
     }
 
     /// <summary>The sections a run measures besides the baselines and the ledger check (<c>--only taps,offline</c>).</summary>
     public static readonly string[] Sections = ["taps", "history", "offline", "webhook", "denylist"];
 
-    public static async Task<Bench> StartAsync(bool quick, ISet<string>? only = null, int offlineCards = 500)
+    public static async Task<Bench> StartAsync(bool quick, ISet<string>? only, int offlineCards)
     {
         var host = new BenchHost();
         await host.InitializeAsync();
@@ -98,7 +98,7 @@ public sealed class Bench : IAsyncDisposable
             });
         });
         await Task.WhenAll(client.StartAsync(), noop.StartAsync());
-        return new Bench(host, quick, only, client, noop, noopAddress!) { _offlineCards = offlineCards };
+        return new Bench(host, quick, only, offlineCards, client, noop, noopAddress!);
     }
 
     public async Task<Dictionary<string, object>> RunAsync()

@@ -446,15 +446,8 @@ public sealed class CityBench
             await client.GetResponse<TapAuthorized, TapDeclined>(signed);
         }
 
-        // Each measured phase starts with the finance ledger caught up, on both databases: otherwise it runs beside the
-        // ledger's posting of the taps before it, a backlog that need not be the same size on both. The wait is a figure
-        // too: how far behind the ledger was.
-        async Task LedgerSettled(string phase)
-        {
-            var wait = Stopwatch.StartNew();
-            await host.LedgerCaughtUp();
-            f[$"ledger_wait_before_{phase}_s"] = Math.Round(wait.Elapsed.TotalSeconds, 2);
-        }
+        // Each measured phase starts with the finance ledger caught up (LedgerSettledAsync).
+        Task LedgerSettled(string phase) => LedgerSettledAsync(host, f, phase);
 
         // Warmed up until the JIT settles: the city is measured first, in a fresh process, and a fixed 300 taps left its
         // tap p50 at twice the small database's measured a minute later (quick city, 2026-12-01; docs/performance.md,
@@ -555,23 +548,11 @@ public sealed class CityBench
     private async Task ReadsInterleavedAsync(Measured city, Measured small)
     {
         Step("reading a card and a page of its history, and the busy day's settlement: city and small in alternating rounds");
-        var readers = new List<(Measured Of, Func<Task> History, Func<Task> Settlement, long[] Lines)>();
+        var readers = new List<Reads>();
         foreach (var of in new[] { city, small })
         {
             await of.Host.RenewAdministratorTokenAsync();
-            var http = of.Host.CreateClient();
-            var finance = await of.Host.Finance();
-            var lines = new long[1];
-            async Task ReadOne()
-            {
-                var card = of.Read[Random.Shared.Next(of.Read.Count)];
-                (await http.GetAsync($"/cards/{card.Id}")).EnsureSuccessStatusCode();
-                var page = await http.GetFromJsonAsync<CityPass.Host.Cards.Reading.CardHistoryPage>($"/cards/{card.Id}/history?limit={HistoryPage}", CityPass.Host.Infrastructure.Json.Options);
-                Interlocked.Add(ref lines[0], page!.Lines.Count);
-            }
-            async Task Settle() =>
-                (await finance.GetAsync($"/finance/settlements/city?from={of.BusyDay:yyyy-MM-dd}&to={of.BusyDay:yyyy-MM-dd}")).EnsureSuccessStatusCode();
-            readers.Add((of, ReadOne, Settle, lines));
+            readers.Add(new Reads(of, of.Host.CreateClient(), await of.Host.Finance()));
         }
         // Each warmed up until the JIT settles, as the taps are (the reading code was run by neither measurement before).
         foreach (var reader in readers)
@@ -580,33 +561,69 @@ public sealed class CityBench
                 await Bench.UntilJitSettles(100, async () => await Bench.Measure(4, 100, _ => reader.History()), WarmUpLimit(60));
             await Bench.Measure(1, 20, _ => reader.Settlement());
         }
-        foreach (var (of, _, _, _) in readers)
-        {
-            var wait = Stopwatch.StartNew();
-            await of.Host.LedgerCaughtUp();
-            of.Figures["ledger_wait_before_history_s"] = Math.Round(wait.Elapsed.TotalSeconds, 2);
-        }
+        foreach (var reader in readers)
+            await LedgerSettledAsync(reader.Of.Host, reader.Of.Figures, "history");
         // The same number in quick runs: 2,000 reads take seconds, and the p99 of 400 was their fourth slowest.
         const int rounds = 10;
         var (historyReads, settlementReads) = (2_000 / rounds, 100 / rounds);
-        var history = readers.ToDictionary(r => r.Of.Name, _ => new List<double>());
-        var settlements = readers.ToDictionary(r => r.Of.Name, _ => new List<double>());
-        foreach (var r in readers)
-            r.Lines[0] = 0;
+        foreach (var reader in readers)
+            reader.ForgetLines();
         for (var round = 0; round < rounds; round++)
-            foreach (var (of, read, settle, _) in round % 2 == 0 ? readers : Enumerable.Reverse(readers))
+            foreach (var reader in round % 2 == 0 ? readers : Enumerable.Reverse(readers))
             {
-                history[of.Name].AddRange((await Bench.Measure(4, historyReads, _ => read())).LatenciesMs);
-                settlements[of.Name].AddRange((await Bench.Measure(1, settlementReads, _ => settle())).LatenciesMs);
+                reader.HistoryMs.AddRange((await Bench.Measure(4, historyReads, _ => reader.History())).LatenciesMs);
+                reader.SettlementMs.AddRange((await Bench.Measure(1, settlementReads, _ => reader.Settlement())).LatenciesMs);
             }
-        foreach (var (of, _, _, lines) in readers)
+        foreach (var reader in readers)
         {
-            var reads = new Run(4, history[of.Name].Count, 0, [.. history[of.Name]]);
-            of.Figures["history_p50_ms"] = reads.P(0.5);
-            of.Figures["history_p99_ms"] = reads.P(0.99);
-            of.Figures["history_page_lines"] = Math.Round((double)lines[0] / reads.Requests, 2);
-            of.Figures["settlement_ms"] = new Run(1, settlements[of.Name].Count, 0, [.. settlements[of.Name]]).P(0.5);
+            var reads = new Run(4, reader.HistoryMs.Count, 0, [.. reader.HistoryMs]);
+            reader.Of.Figures["history_p50_ms"] = reads.P(0.5);
+            reader.Of.Figures["history_p99_ms"] = reads.P(0.99);
+            reader.Of.Figures["history_page_lines"] = Math.Round((double)reader.Lines / reads.Requests, 2);
+            reader.Of.Figures["settlement_ms"] = new Run(1, reader.SettlementMs.Count, 0, [.. reader.SettlementMs]).P(0.5);
         }
+    }
+
+    /// <summary>
+    /// A database's two reads, a card and a page of its history (counting the lines read since <see cref="ForgetLines"/>) and
+    /// the busy day's settlement, and their measured milliseconds.
+    /// </summary>
+    private sealed class Reads(Measured of, HttpClient http, HttpClient finance)
+    {
+        private long _lines;
+
+        public Measured Of => of;
+
+        public List<double> HistoryMs { get; } = [];
+
+        public List<double> SettlementMs { get; } = [];
+
+        public long Lines => Interlocked.Read(ref _lines);
+
+        public void ForgetLines() => Interlocked.Exchange(ref _lines, 0);
+
+        public async Task History()
+        {
+            var card = of.Read[Random.Shared.Next(of.Read.Count)];
+            (await http.GetAsync($"/cards/{card.Id}")).EnsureSuccessStatusCode();
+            var page = await http.GetFromJsonAsync<CityPass.Host.Cards.Reading.CardHistoryPage>($"/cards/{card.Id}/history?limit={HistoryPage}", CityPass.Host.Infrastructure.Json.Options);
+            Interlocked.Add(ref _lines, page!.Lines.Count);
+        }
+
+        public async Task Settlement() =>
+            (await finance.GetAsync($"/finance/settlements/city?from={of.BusyDay:yyyy-MM-dd}&to={of.BusyDay:yyyy-MM-dd}")).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>
+    /// Waits for the host's finance ledger to catch up before a measured phase, on both databases: otherwise the phase runs
+    /// beside the ledger's posting of the work before it, a backlog that need not be the same size on both. The wait is a
+    /// figure too (<c>ledger_wait_before_{phase}_s</c>): how far behind the ledger was.
+    /// </summary>
+    private static async Task LedgerSettledAsync(CityPassHost host, Dictionary<string, double> figures, string phase)
+    {
+        var wait = Stopwatch.StartNew();
+        await host.LedgerCaughtUp();
+        figures[$"ledger_wait_before_{phase}_s"] = Math.Round(wait.Elapsed.TotalSeconds, 2);
     }
 
     /// <summary>pg_stat_statements of the schema (its statements name it): calls and milliseconds by statement.</summary>
